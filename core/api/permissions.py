@@ -1,0 +1,37 @@
+"""API access: the default permission is "authenticated member of the request's tenant"."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework.permissions import BasePermission
+
+from core.api.tenant import bind_tenant
+
+
+class IsTenantMember(BasePermission):
+    """Authenticated, and a member of the tenant the request acts on (X-Tenant header or the first one)."""
+
+    message = _("どの事業所にも所属していないため、このAPIは利用できません。")
+
+    def has_permission(self, request, view) -> bool:
+        if not (request.user and request.user.is_authenticated):
+            return False
+        return bind_tenant(request) is not None
+
+
+class IsTenantAdmin(IsTenantMember):
+    message = _("この操作は管理者のみ行えます。")
+
+    def has_permission(self, request, view) -> bool:
+        return super().has_permission(request, view) and request.membership.is_admin
+
+
+def has_member_perm(code: str) -> type[BasePermission]:
+    """A permission class requiring a member permission (see tenancy.permissions)."""
+
+    class HasMemberPerm(IsTenantMember):
+        message = _("この操作を行う権限がありません。管理者に権限プロファイルの設定を依頼してください。")
+
+        def has_permission(self, request, view) -> bool:
+            return super().has_permission(request, view) and request.membership.has_perm(code)
+
+    HasMemberPerm.__name__ = f"HasMemberPerm_{code}"
+    return HasMemberPerm

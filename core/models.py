@@ -1,0 +1,57 @@
+"""Job: a long operation a user started (bulk refresh, ledger sync, ...), with progress the UI polls."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from tenancy.models import TenantOwnedModel
+
+
+class Job(TenantOwnedModel):
+    """One long operation. Saved before its task is enqueued; the task claims it with a conditional UPDATE."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("待機中")
+        RUNNING = "running", _("実行中")
+        SUCCEEDED = "succeeded", _("完了")
+        FAILED = "failed", _("エラー")
+
+    FINISHED = (Status.SUCCEEDED, Status.FAILED)
+
+    kind = models.CharField(_("種類"), max_length=64)
+    status = models.CharField(_("状態"), max_length=16, choices=Status.choices, default=Status.QUEUED)
+    done = models.PositiveIntegerField(_("完了件数"), default=0)
+    total = models.PositiveIntegerField(_("全件数"), default=0)
+    error = models.TextField(_("エラー内容"), blank=True)
+    result = models.JSONField(_("結果"), default=dict, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("実行者"),
+    )
+    started_at = models.DateTimeField(_("開始日時"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("終了日時"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ジョブ")
+        verbose_name_plural = _("ジョブ")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["tenant", "kind", "-created_at"], name="job_tenant_kind_created")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(done__lte=models.F("total")) | models.Q(total=0),
+                                   name="job_done_not_above_total"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.public_id} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.SUCCEEDED:
+            return 100
+        if not self.total:
+            return 0
+        return min(100, self.done * 100 // self.total)

@@ -1,0 +1,21 @@
+"""Periodic housekeeping tasks (scheduled in settings.CELERY_BEAT_SCHEDULE)."""
+
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.core.management import call_command
+
+from core.jobs import jobs_fail_abandoned
+
+
+@shared_task(name="core.jobs_fail_abandoned")
+def jobs_fail_abandoned_task() -> int:
+    """Fail jobs whose worker stopped reporting for twice the hard task time limit."""
+    return jobs_fail_abandoned(older_than=timedelta(seconds=2 * settings.CELERY_TASK_TIME_LIMIT))
+
+
+@shared_task(name="core.sessions_clear_expired")
+def sessions_clear_expired() -> None:
+    """Delete expired sessions (Django's clearsessions)."""
+    call_command("clearsessions")

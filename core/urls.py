@@ -1,0 +1,10 @@
+from django.urls import path
+
+from core import views
+
+app_name = "core"
+
+urlpatterns = [
+    path("jobs/", views.job_list, name="job_list"),
+    path("jobs/<uuid:public_id>/progress/", views.job_progress, name="job_progress"),
+]

@@ -1,0 +1,80 @@
+"""Home, health check, job progress and the error pages (Japanese pages; the error body under /api/)."""
+
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from core.api.errors import json_error
+from core.models import Job
+from tenancy.access import get_tenant_object_or_404, member_required
+
+API_PREFIX = "/api/"
+
+
+@member_required
+def home(request):
+    return redirect("deals:list")
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """Liveness and database reachability, for load balancers and docker-compose."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception:  # noqa: BLE001 - any database failure means "not healthy"
+        return JsonResponse({"status": "unavailable"}, status=503)
+    return JsonResponse({"status": "ok"})
+
+
+@member_required
+def job_list(request):
+    jobs = Job.objects.for_tenant(request.tenant).select_related("actor")[:50]
+    return render(request, "core/job_list.html", {"jobs": jobs})
+
+
+@member_required
+@never_cache
+def job_progress(request, public_id):
+    """The progress-bar partial; htmx polls it until the job has finished."""
+    job = get_tenant_object_or_404(Job, request, public_id=public_id)
+    return render(request, "core/_job_progress.html", {"job": job})
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
+def bad_request(request, exception=None):
+    if _is_api(request):
+        return json_error("parse_error", 400)
+    return render(request, "errors/400.html", status=400)
+
+
+def permission_denied(request, exception=None):
+    if _is_api(request):
+        return json_error("permission_denied", 403)
+    message = str(exception) if exception and str(exception) else _("この操作を行う権限がありません。")
+    return render(request, "errors/403.html", {"message": message}, status=403)
+
+
+def page_not_found(request, exception=None):
+    if _is_api(request):
+        return json_error("not_found", 404)
+    return render(request, "errors/404.html", status=404)
+
+
+def server_error(request):
+    if _is_api(request):
+        return json_error("server_error", 500)
+    return render(request, "errors/500.html", status=500)
+
+
+def csrf_failure(request, reason=""):
+    if _is_api(request):
+        return json_error("csrf_failed", 403)
+    return render(request, "errors/403_csrf.html", status=403)

@@ -1,0 +1,69 @@
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.filters import OrderingFilter
+from rest_framework.response import Response
+
+from core.api.viewsets import TenantScopedModelViewSet, TenantScopedReadOnlyViewSet
+from deals import services
+from deals.api.serializers import DealDetailSerializer, DealInputSerializer, DealSerializer, DealTypeSerializer
+from deals.filters import DealFilter
+from deals.models import Deal, DealLine, DealType
+
+
+@extend_schema_view(
+    create=extend_schema(request=DealInputSerializer, responses={201: DealDetailSerializer}),
+    update=extend_schema(request=DealInputSerializer, responses=DealDetailSerializer),
+    partial_update=extend_schema(request=DealInputSerializer, responses=DealDetailSerializer),
+)
+class DealViewSet(TenantScopedModelViewSet):
+    """案件: list (filter q / deal_type / stage, ordering), show, create, update, delete."""
+
+    queryset = Deal.objects.select_related("deal_type", "owner")
+    filter_backends = [OrderingFilter]  # DealFilter is applied in filter_queryset (it needs the tenant)
+    ordering_fields = ["name", "amount", "expected_billing_date", "updated_at"]
+    ordering = ["-updated_at", "-id"]
+
+    def get_serializer_class(self):
+        if self.action in {"create", "update", "partial_update"}:
+            return DealInputSerializer
+        return DealDetailSerializer if self.action == "retrieve" else DealSerializer
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        filterset = DealFilter(self.request.query_params, queryset=queryset, tenant=self.request.tenant)
+        if not filterset.is_valid():
+            raise ValidationError(filterset.errors)
+        return filterset.qs
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action == "retrieve":
+            queryset = queryset.prefetch_related(Prefetch("lines", DealLine.objects.select_related("product")))
+        return queryset
+
+    def create(self, request, *args, **kwargs):
+        return self._save(request, Deal(owner=request.user), status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        return self._save(request, self.get_object(), status.HTTP_200_OK, partial=kwargs.get("partial", False))
+
+    def perform_destroy(self, instance):
+        services.deal_delete(deal=instance, actor=self.request.user)
+
+    def _save(self, request, deal, http_status, partial=False):
+        serializer = DealInputSerializer(deal, data=request.data, partial=partial, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        for field, value in serializer.validated_data.items():
+            setattr(deal, field, value)
+        deal = services.deal_save(tenant=request.tenant, actor=request.user, deal=deal)
+        return Response(DealDetailSerializer(deal).data, status=http_status)
+
+
+class DealTypeViewSet(TenantScopedReadOnlyViewSet):
+    """案件タイプ of the tenant."""
+
+    queryset = DealType.objects.all()
+    serializer_class = DealTypeSerializer
+    pagination_class = None

@@ -1,0 +1,117 @@
+"""Deals (案件), their types, products and product lines (商品内訳): the CRM side kept in the hub."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from tenancy.models import TenantOwnedModel
+
+
+class TaxRate(models.TextChoices):
+    STANDARD_10 = "10", _("10%")
+    REDUCED_8 = "8_reduced", _("軽減8%")
+    ZERO = "0", _("0%（非課税・対象外）")
+
+
+class DealType(TenantOwnedModel):
+    """案件タイプ. Admins choose which types are linked to freee ("標準" when the tenant uses no types)."""
+
+    name = models.CharField(_("案件タイプ名"), max_length=100)
+    linked_to_freee = models.BooleanField(_("freeeと連携する"), default=False)
+
+    class Meta:
+        verbose_name = _("案件タイプ")
+        verbose_name_plural = _("案件タイプ")
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "name"], name="deal_type_unique_name_per_tenant")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Product(TenantOwnedModel):
+    """A product or service sold in deals, with its default unit, price and tax rate."""
+
+    name = models.CharField(_("商品名"), max_length=200)
+    unit = models.CharField(_("単位"), max_length=20, blank=True)
+    unit_price = models.DecimalField(_("単価"), max_digits=14, decimal_places=2, default=Decimal(0))
+    tax_rate = models.CharField(_("税率"), max_length=10, choices=TaxRate.choices, default=TaxRate.STANDARD_10)
+
+    class Meta:
+        verbose_name = _("商品")
+        verbose_name_plural = _("商品")
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "name"], name="product_unique_name_per_tenant")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Deal(TenantOwnedModel):
+    """案件: a CRM deal. Its partner lives in freee; we keep the id and a name snapshot."""
+
+    class Stage(models.TextChoices):
+        LEAD = "lead", _("見込み")
+        PROPOSAL = "proposal", _("提案中")
+        NEGOTIATION = "negotiation", _("交渉中")
+        WON = "won", _("受注")
+        LOST = "lost", _("失注")
+
+    name = models.CharField(_("案件名"), max_length=200)
+    deal_type = models.ForeignKey(DealType, on_delete=models.PROTECT, related_name="deals",
+                                  verbose_name=_("案件タイプ"))
+    stage = models.CharField(_("フェーズ"), max_length=20, choices=Stage.choices, default=Stage.LEAD)
+    amount = models.BigIntegerField(_("金額（円）"), default=0, validators=[MinValueValidator(0)])
+    expected_order_date = models.DateField(_("受注予定日"), null=True, blank=True)
+    expected_billing_date = models.DateField(_("請求予定日"), null=True, blank=True)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+", verbose_name=_("担当者"))
+    partner_freee_id = models.BigIntegerField(_("freee取引先ID"), null=True, blank=True)
+    partner_name = models.CharField(_("取引先名"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("案件")
+        verbose_name_plural = _("案件")
+        ordering = ["-updated_at", "-id"]
+        indexes = [
+            models.Index(fields=["tenant", "-updated_at"], name="deal_tenant_updated"),
+            models.Index(fields=["tenant", "expected_billing_date"], name="deal_tenant_billing_date"),
+            models.Index(fields=["tenant", "amount"], name="deal_tenant_amount"),
+            models.Index(fields=["tenant", "name"], name="deal_tenant_name"),
+        ]
+        constraints = [models.CheckConstraint(condition=models.Q(amount__gte=0), name="deal_amount_not_negative")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DealLine(TenantOwnedModel):
+    """商品内訳: one product line of a deal."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="lines", verbose_name=_("案件"))
+    position = models.PositiveIntegerField(_("順序"), default=0)
+    product = models.ForeignKey(Product, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                verbose_name=_("商品"))
+    description = models.CharField(_("品名・摘要"), max_length=255)
+    quantity = models.DecimalField(_("数量"), max_digits=12, decimal_places=3, default=Decimal(1),
+                                   validators=[MinValueValidator(Decimal(0))])
+    unit = models.CharField(_("単位"), max_length=20, blank=True)
+    unit_price = models.DecimalField(_("単価"), max_digits=14, decimal_places=2, default=Decimal(0))
+    tax_rate = models.CharField(_("税率"), max_length=10, choices=TaxRate.choices, default=TaxRate.STANDARD_10)
+
+    class Meta:
+        verbose_name = _("商品内訳")
+        verbose_name_plural = _("商品内訳")
+        ordering = ["position", "id"]
+        constraints = [models.CheckConstraint(condition=models.Q(quantity__gte=0), name="deal_line_quantity_not_negative")]
+
+    def __str__(self) -> str:
+        return self.description
+
+    @property
+    def line_amount(self) -> Decimal:
+        """Quantity × unit price, before tax (rounding happens once per invoice and tax rate, not here)."""
+        return self.quantity * self.unit_price

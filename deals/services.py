@@ -1,0 +1,35 @@
+"""Writes for deals and their lines."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from deals.models import Deal, DealLine, DealType
+from tenancy.models import Tenant
+
+
+def deal_type_get_or_create_default(*, tenant: Tenant) -> DealType:
+    """The "標準" type used when a tenant does not use deal types."""
+    deal_type, _ = DealType.objects.get_or_create(tenant=tenant, name="標準")
+    return deal_type
+
+
+@transaction.atomic
+def deal_save(*, tenant: Tenant, actor, deal: Deal, lines: list[DealLine] | None = None,
+              deleted_lines: list[DealLine] = ()) -> Deal:
+    """Create or update a deal and its lines together; all of it is saved or none."""
+    deal.tenant = tenant
+    if deal.deal_type.tenant_id != tenant.pk:
+        raise ValueError("deal type of another tenant")
+    deal.save()
+    for line in deleted_lines:
+        if line.pk:
+            line.delete()
+    for position, line in enumerate(lines or []):
+        line.tenant, line.deal, line.position = tenant, deal, position
+        line.save()
+    return deal
+
+
+def deal_delete(*, deal: Deal, actor) -> None:
+    deal.delete()

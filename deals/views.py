@@ -1,0 +1,81 @@
+"""Deal pages: list (filter, sort, paginate), detail, create, edit, delete."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views import View
+
+from deals import selectors, services
+from deals.filters import DEFAULT_SORT, SORTS, DealFilter
+from deals.forms import DealForm, DealLineFormSet
+from deals.models import Deal
+from tenancy.access import TenantMemberRequiredMixin, get_tenant_object_or_404
+
+PAGE_SIZE = 50
+
+
+class DealListView(TenantMemberRequiredMixin, View):
+    def get(self, request):
+        sort = request.GET.get("sort", DEFAULT_SORT)
+        sort = sort if sort in SORTS else DEFAULT_SORT
+        filterset = DealFilter(request.GET, queryset=selectors.deal_list(tenant=request.tenant, sort=sort),
+                               tenant=request.tenant)
+        page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
+        context = {"filter": filterset, "page_obj": page, "deals": page.object_list, "sort": sort,
+                   "query": query.urlencode()}
+        return render(request, "deals/deal_list.html", context)
+
+
+class DealDetailView(TenantMemberRequiredMixin, View):
+    def get(self, request, public_id):
+        deal = get_tenant_object_or_404(Deal.objects.select_related("deal_type", "owner"), request,
+                                        public_id=public_id)
+        return render(request, "deals/deal_detail.html", {"deal": deal, "lines": selectors.deal_lines(deal=deal)})
+
+
+class DealEditView(TenantMemberRequiredMixin, View):
+    """Create (no public_id) or edit a deal with its product lines."""
+
+    def get(self, request, public_id=None):
+        deal = self._deal(public_id)
+        return self._render(deal, DealForm(instance=deal, tenant=request.tenant),
+                            DealLineFormSet(instance=deal, tenant=request.tenant))
+
+    def post(self, request, public_id=None):
+        deal = self._deal(public_id)
+        form = DealForm(request.POST, instance=deal, tenant=request.tenant)
+        formset = DealLineFormSet(request.POST, instance=deal, tenant=request.tenant)
+        if not (form.is_valid() and formset.is_valid()):
+            messages.error(request, _("入力内容に誤りがあります。赤字の項目を確認してください。"))
+            return self._render(deal, form, formset, status=400)
+        with transaction.atomic():
+            lines = [f.save(commit=False) for f in formset.forms if f.cleaned_data and f not in formset.deleted_forms]
+            deal = services.deal_save(tenant=request.tenant, actor=request.user, deal=form.save(commit=False),
+                                      lines=lines, deleted_lines=[f.instance for f in formset.deleted_forms])
+        messages.success(request, _("案件「%(name)s」を保存しました。") % {"name": deal.name})
+        return redirect("deals:detail", public_id=deal.public_id)
+
+    def _deal(self, public_id):
+        if public_id is None:
+            return Deal(tenant=self.request.tenant, owner=self.request.user)
+        return get_tenant_object_or_404(Deal, self.request, public_id=public_id)
+
+    def _render(self, deal, form, formset, status=200):
+        context = {"deal": deal, "form": form, "formset": formset}
+        return render(self.request, "deals/deal_form.html", context, status=status)
+
+
+class DealDeleteView(TenantMemberRequiredMixin, View):
+    def get(self, request, public_id):
+        deal = get_tenant_object_or_404(Deal, request, public_id=public_id)
+        return render(request, "deals/deal_confirm_delete.html", {"deal": deal})
+
+    def post(self, request, public_id):
+        deal = get_tenant_object_or_404(Deal, request, public_id=public_id)
+        services.deal_delete(deal=deal, actor=request.user)
+        messages.success(request, _("案件「%(name)s」を削除しました。") % {"name": deal.name})
+        return redirect("deals:list")

@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class PaymentRequestsConfig(AppConfig):
+    name = "payment_requests"

@@ -1,0 +1,34 @@
+from django.contrib import admin
+
+from tenancy.models import Membership, PermissionProfile, Tenant
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+    fields = ["user", "role", "permission_profile"]
+
+
+@admin.register(Tenant)
+class TenantAdmin(admin.ModelAdmin):
+    list_display = ["name", "plan", "uses_permission_profiles", "created_at"]
+    list_filter = ["plan"]
+    search_fields = ["name"]
+    readonly_fields = ["public_id"]
+    inlines = [MembershipInline]
+
+
+@admin.register(PermissionProfile)
+class PermissionProfileAdmin(admin.ModelAdmin):
+    list_display = ["name", "tenant"]
+    list_filter = ["tenant"]
+    readonly_fields = ["public_id"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "tenant", "role", "permission_profile"]
+    list_filter = ["role", "tenant"]
+    search_fields = ["user__username", "tenant__name"]
+    readonly_fields = ["public_id"]

@@ -1,0 +1,13 @@
+from tenancy.selectors import membership_list_for_user
+
+
+def tenancy(request) -> dict:
+    """The current tenant and membership, and the user's other tenants for the header switcher."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {
+        "current_tenant": getattr(request, "tenant", None),
+        "current_membership": getattr(request, "membership", None),
+        "user_memberships": membership_list_for_user(user=user),
+    }

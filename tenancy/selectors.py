@@ -1,0 +1,39 @@
+"""Reads about tenants and memberships."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db.models import QuerySet
+
+from tenancy.models import Membership, PermissionProfile, Tenant
+
+
+def membership_list_for_user(*, user) -> QuerySet[Membership]:
+    """Every membership of a user, with tenant and profile loaded, oldest first."""
+    return Membership.objects.filter(user=user).select_related("tenant", "permission_profile").order_by("created_at")
+
+
+def membership_for_user(*, user, tenant_public_id: str | uuid.UUID | None = None) -> Membership | None:
+    """The membership a request acts through: the chosen tenant if the user belongs to it, else the first one."""
+    if not user.is_authenticated:
+        return None
+    memberships = membership_list_for_user(user=user)
+    if tenant_public_id:
+        try:
+            chosen = memberships.filter(tenant__public_id=tenant_public_id).first()
+        except Exception:  # noqa: BLE001 - a malformed id in a cookie or header just means "not chosen"
+            chosen = None
+        if chosen is not None:
+            return chosen
+    return memberships.first()
+
+
+def membership_list(*, tenant: Tenant) -> QuerySet[Membership]:
+    return Membership.objects.for_tenant(tenant).select_related("user", "permission_profile").order_by(
+        "user__username"
+    )
+
+
+def permission_profile_list(*, tenant: Tenant) -> QuerySet[PermissionProfile]:
+    return PermissionProfile.objects.for_tenant(tenant).order_by("name")

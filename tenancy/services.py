@@ -1,0 +1,84 @@
+"""Writes for tenants, memberships and permission profiles."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from tenancy.models import Membership, PermissionProfile, Tenant
+from tenancy.permissions import MEMBER_PERMISSIONS
+from tenancy.signals import tenant_created
+
+
+@transaction.atomic
+def tenant_create(*, name: str, plan: str = Tenant.Plan.TRIAL, uses_permission_profiles: bool = False) -> Tenant:
+    """Create a tenant; apps seed their per-tenant defaults from the tenant_created signal after commit."""
+    tenant = Tenant.objects.create(name=name, plan=plan, uses_permission_profiles=uses_permission_profiles)
+    transaction.on_commit(lambda: tenant_created.send(sender=Tenant, tenant=tenant))
+    return tenant
+
+
+def membership_create(
+    *, tenant: Tenant, user, role: str = Membership.Role.MEMBER, permission_profile: PermissionProfile | None = None
+) -> Membership:
+    """Add a user to a tenant."""
+    _check_profile_tenant(tenant, permission_profile)
+    return Membership.objects.create(tenant=tenant, user=user, role=role, permission_profile=permission_profile)
+
+
+def user_create(*, username: str, password: str, email: str = "", **extra):
+    """Create a login (the password is validated by Django's validators by the caller's form)."""
+    return get_user_model().objects.create_user(username=username, password=password, email=email, **extra)
+
+
+def tenant_settings_update(*, tenant: Tenant, actor, name: str, uses_permission_profiles: bool) -> Tenant:
+    """Admins rename the tenant and switch "権限設定機能を利用する"."""
+    tenant.name = name
+    tenant.uses_permission_profiles = uses_permission_profiles
+    tenant.save(update_fields=["name", "uses_permission_profiles", "updated_at"])
+    return tenant
+
+
+def permission_profile_save(
+    *, tenant: Tenant, actor, name: str, permissions: list[str], profile: PermissionProfile | None = None
+) -> PermissionProfile:
+    """Create or update a permission profile; unknown permission codes are rejected."""
+    unknown = sorted(set(permissions) - set(MEMBER_PERMISSIONS))
+    if unknown:
+        raise ValidationError(_("不明な権限です: %(codes)s") % {"codes": ", ".join(unknown)})
+    if PermissionProfile.objects.for_tenant(tenant).filter(name=name).exclude(pk=getattr(profile, "pk", None)).exists():
+        raise ValidationError({"name": _("同じ名前の権限プロファイルがすでにあります。")})
+    profile = profile or PermissionProfile(tenant=tenant)
+    profile.name = name
+    profile.permissions = sorted(set(permissions))
+    profile.save()
+    return profile
+
+
+def permission_profile_delete(*, profile: PermissionProfile, actor) -> None:
+    """Delete a profile; its members keep their membership without a profile."""
+    profile.delete()
+
+
+def membership_update(
+    *, membership: Membership, actor, role: str, permission_profile: PermissionProfile | None
+) -> Membership:
+    """Change a member's role or profile. The last admin of a tenant cannot be demoted."""
+    _check_profile_tenant(membership.tenant, permission_profile)
+    if membership.is_admin and role != Membership.Role.ADMIN and _admin_count(membership.tenant) <= 1:
+        raise ValidationError({"role": _("最後の管理者のロールは変更できません。先に別の管理者を設定してください。")})
+    membership.role = role
+    membership.permission_profile = permission_profile
+    membership.save(update_fields=["role", "permission_profile", "updated_at"])
+    return membership
+
+
+def _admin_count(tenant: Tenant) -> int:
+    return Membership.objects.for_tenant(tenant).filter(role=Membership.Role.ADMIN).count()
+
+
+def _check_profile_tenant(tenant: Tenant, profile: PermissionProfile | None) -> None:
+    if profile is not None and profile.tenant_id != tenant.pk:
+        raise ValidationError({"permission_profile": _("この事業所の権限プロファイルを選んでください。")})
