@@ -1,0 +1,67 @@
+"""Fixtures every suite uses: two tenants, each with an admin, a member and an outsider."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import pytest
+from django.conf import settings as django_settings
+from django.contrib.auth.models import AbstractUser
+from django.test import Client
+
+from tenancy.models import Membership, Tenant
+from tests.factories import MembershipFactory, TenantFactory, UserFactory
+
+
+@dataclass
+class TenantWorld:
+    """One tenant and its people. `outsider` is logged in but belongs to no tenant."""
+
+    tenant: Tenant
+    admin: AbstractUser
+    member: AbstractUser
+    outsider: AbstractUser
+    admin_membership: Membership
+    member_membership: Membership
+
+    def client(self, who: str = "member") -> Client:
+        client = Client()
+        client.force_login(getattr(self, who))
+        return client
+
+
+def _world(label: str) -> TenantWorld:
+    tenant = TenantFactory(name=f"テナント{label}株式会社")
+    admin = MembershipFactory(tenant=tenant, user=UserFactory(username=f"admin_{label}"),
+                              role=Membership.Role.ADMIN)
+    member = MembershipFactory(tenant=tenant, user=UserFactory(username=f"member_{label}"))
+    outsider = UserFactory(username=f"outsider_{label}")
+    return TenantWorld(tenant, admin.user, member.user, outsider, admin, member)
+
+
+@pytest.fixture
+def world_a(db) -> TenantWorld:
+    return _world("A")
+
+
+@pytest.fixture
+def world_b(db) -> TenantWorld:
+    return _world("B")
+
+
+def worker_redis_url() -> str:
+    """Each xdist worker gets its own Redis database (1..15) on the shared test server."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    index = 1 + int(worker.removeprefix("gw") or 0) % 15
+    base = django_settings.REDIS_URL.rsplit("/", 1)[0]
+    return f"{base}/{index}"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(settings):
+    """The cache lives in this worker's own Redis database, emptied before each test."""
+    from django.core.cache import cache
+
+    settings.CACHES = {**settings.CACHES, "default": {**settings.CACHES["default"], "LOCATION": worker_redis_url()}}
+    cache.clear()

@@ -1,0 +1,93 @@
+"""Tenant isolation for every URL of the project, found from the URL resolver.
+
+A new object-bearing route fails `test_every_object_route_has_an_isolation_fixture` until it is added to
+OBJECT_FACTORIES below, so isolation is proven for every URL as the project grows.
+"""
+
+import pytest
+
+from tests.factories import DealFactory, JobFactory, PermissionProfileFactory
+from tests.isolation import assert_cross_tenant_404, project_routes
+
+# The OpenAPI schema and its Swagger UI are documentation without tenant data: public by design.
+PUBLIC_ROUTES = {"login", "logout", "healthz", "api:token", "api-schema", "api-docs"}
+
+
+def _deal(world):
+    return DealFactory(tenant=world.tenant, name="他テナントの秘密案件")
+
+
+def _profile(world):
+    return PermissionProfileFactory(tenant=world.tenant, name="他テナントの秘密プロファイル")
+
+
+def _job(world):
+    return JobFactory(tenant=world.tenant, kind="secret.kind", error="他テナントの秘密エラー")
+
+
+# route name -> (make B's object, the text of it that must never appear in A's answers)
+OBJECT_FACTORIES = {
+    "deals:detail": (_deal, "他テナントの秘密案件"),
+    "deals:update": (_deal, "他テナントの秘密案件"),
+    "deals:delete": (_deal, "他テナントの秘密案件"),
+    "api:deal-detail": (_deal, "他テナントの秘密案件"),
+    "tenancy:membership_update": (lambda w: w.member_membership, "member_B"),
+    "tenancy:permission_profile_update": (_profile, "他テナントの秘密プロファイル"),
+    "tenancy:permission_profile_delete": (_profile, "他テナントの秘密プロファイル"),
+    "core:job_progress": (_job, "他テナントの秘密エラー"),
+    "api:job-detail": (_job, "他テナントの秘密エラー"),
+    "api:deal-type-detail": (lambda w: DealFactory(tenant=w.tenant).deal_type, "案件タイプ"),
+}
+
+# Admin screens answer 403 to members before any lookup; admins of A get the 404.
+ADMIN_ONLY = {"tenancy:membership_update", "tenancy:permission_profile_update", "tenancy:permission_profile_delete"}
+
+ROUTES = project_routes()
+OBJECT_ROUTES = [r for r in ROUTES if r.is_object_route]
+PLAIN_ROUTES = [r for r in ROUTES if not r.is_object_route]
+
+
+def test_every_object_route_has_an_isolation_fixture():
+    missing = sorted(r.name for r in OBJECT_ROUTES if r.name not in OBJECT_FACTORIES)
+    assert not missing, f"add these routes to OBJECT_FACTORIES: {missing}"
+
+
+def test_the_route_walk_sees_pages_and_api():
+    names = {r.name for r in ROUTES}
+    assert {"deals:list", "deals:detail", "api:deal-list", "api:deal-detail", "tenancy:settings"} <= names
+
+
+@pytest.mark.parametrize("route", OBJECT_ROUTES, ids=lambda r: r.name)
+@pytest.mark.parametrize("who", ["admin", "member"])
+def test_other_tenants_object_is_404_for_every_method(route, who, world_a, world_b):
+    make, secret = OBJECT_FACTORIES[route.name]
+    foreign = make(world_b)
+    url = route.url(**{key: foreign.public_id for key in route.kwargs})
+    foreign_texts = (secret,) if secret != "案件タイプ" else (foreign.name,)
+    if who == "member" and route.name in ADMIN_ONLY:
+        response = world_a.client(who).get(url)
+        assert response.status_code == 403
+        assert secret not in response.content.decode()
+        return
+    assert_cross_tenant_404(world_a.client(who), url, foreign_texts=foreign_texts)
+
+
+@pytest.mark.parametrize("route", [r for r in ROUTES if r.name not in PUBLIC_ROUTES], ids=lambda r: r.name)
+def test_anonymous_users_are_sent_to_login_or_refused(route, client, world_b):
+    make = OBJECT_FACTORIES.get(route.name, (lambda w: None, ""))[0]
+    obj = make(world_b) if route.is_object_route else None
+    url = route.url(**{key: obj.public_id for key in route.kwargs}) if obj else route.url()
+    response = client.get(url)
+    if route.is_api or url.startswith("/api/"):
+        assert response.status_code in {401, 403}
+        assert "error" in response.json()
+    else:
+        assert response.status_code in {302, 405}, f"{url} -> {response.status_code}"
+        if response.status_code == 302:
+            assert response["Location"].startswith("/login/")
+
+
+@pytest.mark.parametrize("route", [r for r in PLAIN_ROUTES if r.name not in PUBLIC_ROUTES], ids=lambda r: r.name)
+def test_users_of_no_tenant_are_refused(route, world_a):
+    response = world_a.client("outsider").get(route.url())
+    assert response.status_code in {403, 405}, f"{route.template} -> {response.status_code}"
