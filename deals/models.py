@@ -106,7 +106,9 @@ class DealLine(TenantOwnedModel):
         verbose_name = _("商品内訳")
         verbose_name_plural = _("商品内訳")
         ordering = ["position", "id"]
-        constraints = [models.CheckConstraint(condition=models.Q(quantity__gte=0), name="deal_line_quantity_not_negative")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(quantity__gte=0), name="deal_line_quantity_not_negative"),
+        ]
 
     def __str__(self) -> str:
         return self.description

@@ -1,7 +1,7 @@
 """The run and test commands: embedded PostgreSQL and Redis when no URL is given, and a small supervisor.
 
     python scripts/devstack.py run          # servers, migrate, demo seed, worker, beat, web on :8000
-    python scripts/devstack.py test [ARGS]  # servers (separate data), then pytest ARGS
+    python scripts/devstack.py test [ARGS]  # throwaway servers on free ports, then pytest ARGS
 
 DATABASE_URL / REDIS_URL in the environment (or .env) switch the embedded servers off. Ctrl-C (or SIGTERM)
 stops every process this script started; data stays in .devdata/ and is reused next time.
@@ -9,6 +9,7 @@ stops every process this script started; data stays in .devdata/ and is reused n
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 import secrets
@@ -41,7 +42,19 @@ class Profile:
 
 
 RUN = Profile("run", pg_port=54329, redis_port=63799, durable=True)
-TEST = Profile("test", pg_port=54339, redis_port=63789, durable=False)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_profile() -> Profile:
+    """Throwaway servers on free ports, so several test runs (and `make run`) can go on side by side."""
+    return Profile(f"test-{os.getpid()}", pg_port=_free_port(), redis_port=_free_port(), durable=False)
 
 
 def say(message: str) -> None:
@@ -146,7 +159,7 @@ def start_postgres(profile: Profile) -> str:
 def _create_database(profile: Profile, name: str) -> None:
     exists = subprocess.run(
         [_pg_bin("psql"), "-h", "127.0.0.1", "-p", str(profile.pg_port), "-U", "postgres", "-tAc",
-         f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
+         f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],  # noqa: S608 - our own constant name
         check=True, capture_output=True, text=True,
     ).stdout.strip()
     if not exists:
@@ -237,10 +250,8 @@ class Supervisor:
 
 
 def _signal_group(process: subprocess.Popen, sig: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def _raise_keyboard_interrupt(signum, frame):  # noqa: ARG001 - signal handler signature
@@ -292,7 +303,8 @@ def command_run() -> int:
 
 def command_test(pytest_args: list[str]) -> int:
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
-    env, supervisor, embedded_pg = service_env(TEST)
+    profile = test_profile()
+    env, supervisor, embedded_pg = service_env(profile)
     try:
         result = subprocess.run([str(VENV_BIN / "python"), "-m", "pytest", *pytest_args], cwd=ROOT, env=env)
         return result.returncode
@@ -301,13 +313,13 @@ def command_test(pytest_args: list[str]) -> int:
     finally:
         supervisor.stop_all()
         if embedded_pg:
-            stop_postgres(TEST)
+            stop_postgres(profile)
+        shutil.rmtree(profile.folder, ignore_errors=True)
 
 
 def command_reset() -> int:
     """Delete all embedded data (both profiles). The servers must be stopped."""
-    for profile in (RUN, TEST):
-        stop_postgres(profile)
+    stop_postgres(RUN)
     shutil.rmtree(DATA, ignore_errors=True)
     say("removed .devdata/")
     return 0

@@ -60,6 +60,8 @@ def _body_for(exc: exceptions.APIException, data) -> dict:
     if isinstance(exc, exceptions.ValidationError):
         return error_body("invalid", str(MESSAGES["invalid"]), data if isinstance(data, dict) else {"non_field": data})
     code = exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code
+    if isinstance(exc, exceptions.PermissionDenied) and str(exc.detail).startswith("CSRF Failed"):
+        return error_body("csrf_failed", str(MESSAGES["csrf_failed"]))
     detail = str(exc.detail) if not isinstance(exc.detail, (list, dict)) else None
     default_detail = str(exc.default_detail)
     message = detail if detail and detail != default_detail else str(MESSAGES.get(code, default_detail))

@@ -1,0 +1,83 @@
+"""Jobs: saved first, claimed once, progress the UI polls, abandoned ones failed by the sweeper."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from core import jobs
+from core.models import Job
+from core.tasks import jobs_fail_abandoned_task
+from tests.factories import JobFactory
+from tests.isolation import assert_cross_tenant_404
+
+
+@pytest.fixture
+def job(world_a):
+    return jobs.job_create(tenant=world_a.tenant, actor=world_a.member, kind="deals.status_refresh", total=4)
+
+
+def test_a_job_is_claimed_once(job):
+    assert jobs.job_claim(job_id=job.pk).status == Job.Status.RUNNING
+    assert jobs.job_claim(job_id=job.pk) is None
+
+
+def test_progress_and_success(job):
+    claimed = jobs.job_claim(job_id=job.pk)
+    jobs.job_advance(job=claimed, by=3)
+    assert Job.objects.get(pk=job.pk).percent == 75
+    jobs.job_succeed(job=claimed, result={"updated": 3})
+    job.refresh_from_db()
+    assert (job.status, job.percent, job.result) == (Job.Status.SUCCEEDED, 100, {"updated": 3})
+    assert job.finished_at is not None
+
+
+def test_failure_keeps_the_message_for_the_user(job):
+    jobs.job_fail(job=jobs.job_claim(job_id=job.pk), error="freeeに接続できません。")
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED and job.error == "freeeに接続できません。"
+
+
+def test_enqueue_waits_for_commit(db, django_capture_on_commit_callbacks):
+    sent = []
+
+    class FakeTask:  # records apply_async; the subject here is the on_commit timing, not Celery
+        def apply_async(self, args, kwargs):
+            sent.append(args)
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        jobs.enqueue_on_commit(FakeTask(), 42)
+        assert sent == []
+    for callback in callbacks:
+        callback()
+    assert sent == [(42,)]
+
+
+def test_the_sweeper_fails_running_jobs_without_heartbeat(world_a):
+    stale = JobFactory(tenant=world_a.tenant, status=Job.Status.RUNNING)
+    fresh = JobFactory(tenant=world_a.tenant, status=Job.Status.RUNNING)
+    Job.objects.filter(pk=stale.pk).update(updated_at=timezone.now() - timedelta(hours=1))
+    assert jobs_fail_abandoned_task() == 1
+    stale.refresh_from_db(), fresh.refresh_from_db()
+    assert stale.status == Job.Status.FAILED and "中断" in stale.error
+    assert fresh.status == Job.Status.RUNNING
+
+
+def test_the_progress_partial_polls_until_finished(job, world_a):
+    url = reverse("core:job_progress", args=[job.public_id])
+    running = world_a.client().get(url).content.decode()
+    assert f'hx-get="{url}"' in running and 'hx-trigger="every 1s"' in running
+    jobs.job_succeed(job=jobs.job_claim(job_id=job.pk))
+    finished = world_a.client().get(url).content.decode()
+    assert "hx-get" not in finished and "完了" in finished
+
+
+def test_job_list_shows_empty_state(world_a):
+    assert "まだジョブはありません" in world_a.client().get(reverse("core:job_list")).content.decode()
+
+
+def test_other_tenants_job_progress_is_404(world_a, world_b):
+    foreign = JobFactory(tenant=world_b.tenant, error="Bのエラー")
+    assert_cross_tenant_404(world_a.client(), reverse("core:job_progress", args=[foreign.public_id]),
+                            foreign_texts=("Bのエラー",), methods=("get",))
