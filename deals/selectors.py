@@ -1,6 +1,6 @@
 """Reads for deals, always scoped to one tenant."""
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from deals.filters import DEFAULT_SORT, SORTS
 from deals.models import Deal, DealLine, DealType, Product
@@ -10,8 +10,11 @@ from tenancy.models import Tenant
 def deal_list(*, tenant: Tenant, sort: str = DEFAULT_SORT) -> QuerySet[Deal]:
     """Deals of a tenant with what the list shows, in one of the list's sort orders (ties by id)."""
     order = SORTS.get(sort, SORTS[DEFAULT_SORT])
-    tiebreak = "-id" if order.startswith("-") else "id"
-    return Deal.objects.for_tenant(tenant).select_related("deal_type", "owner").order_by(order, tiebreak)
+    if order.startswith("-"):
+        ordering = [F(order[1:]).desc(nulls_last=True), F("id").desc()]
+    else:
+        ordering = [F(order).asc(nulls_last=True), F("id").asc()]
+    return Deal.objects.for_tenant(tenant).select_related("deal_type", "owner").order_by(*ordering)
 
 
 def deal_lines(*, deal: Deal) -> QuerySet[DealLine]:

@@ -17,10 +17,21 @@ def deal_type_get_or_create_default(*, tenant: Tenant) -> DealType:
 @transaction.atomic
 def deal_save(*, tenant: Tenant, actor, deal: Deal, lines: list[DealLine] | None = None,
               deleted_lines: list[DealLine] = ()) -> Deal:
-    """Create or update a deal and its lines together; all of it is saved or none."""
-    deal.tenant = tenant
+    """Create or update a deal and its lines together; all of it is saved or none.
+
+    Every object passed in must already belong to this tenant (and lines to this deal): a caller bug that
+    mixes tenants raises instead of moving rows across tenants.
+    """
+    if deal.pk is not None and deal.tenant_id != tenant.pk:
+        raise ValueError("deal of another tenant")
     if deal.deal_type.tenant_id != tenant.pk:
         raise ValueError("deal type of another tenant")
+    for line in [*deleted_lines, *(lines or [])]:
+        if line.pk is not None and (line.tenant_id != tenant.pk or line.deal_id != deal.pk):
+            raise ValueError("line of another deal")
+        if line.product_id is not None and line.product.tenant_id != tenant.pk:
+            raise ValueError("product of another tenant")
+    deal.tenant = tenant
     deal.save()
     for line in deleted_lines:
         if line.pk:

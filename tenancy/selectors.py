@@ -37,3 +37,11 @@ def membership_list(*, tenant: Tenant) -> QuerySet[Membership]:
 
 def permission_profile_list(*, tenant: Tenant) -> QuerySet[PermissionProfile]:
     return PermissionProfile.objects.for_tenant(tenant).order_by("name")
+
+
+def is_tenant(membership, public_id: str) -> bool:
+    """Whether the membership is of the tenant with this public id (any UUID spelling)."""
+    try:
+        return membership is not None and membership.tenant.public_id == uuid.UUID(str(public_id))
+    except ValueError:
+        return False

@@ -15,6 +15,7 @@ from tenancy.access import TenantAdminRequiredMixin, get_tenant_object_or_404
 from tenancy.forms import MembershipForm, PermissionProfileForm, TenantSettingsForm
 from tenancy.middleware import SESSION_TENANT_KEY
 from tenancy.models import Membership, PermissionProfile
+from tenancy.selectors import is_tenant
 
 
 @require_POST
@@ -24,9 +25,9 @@ def tenant_switch(request):
         raise Http404
     wanted = request.POST.get("tenant", "")
     membership = selectors.membership_for_user(user=request.user, tenant_public_id=wanted)
-    if membership is None or str(membership.tenant.public_id) != wanted:
+    if not is_tenant(membership, wanted):
         raise Http404(_("その事業所は見つかりません。"))
-    request.session[SESSION_TENANT_KEY] = wanted
+    request.session[SESSION_TENANT_KEY] = str(membership.tenant.public_id)
     messages.success(request, _("事業所を「%(name)s」に切り替えました。") % {"name": membership.tenant.name})
     next_url = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):

@@ -2,9 +2,9 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
-from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
+from core.api.filters import StableOrderingFilter
 from core.api.viewsets import TenantScopedModelViewSet, TenantScopedReadOnlyViewSet
 from deals import services
 from deals.api.serializers import DealDetailSerializer, DealInputSerializer, DealSerializer, DealTypeSerializer
@@ -21,7 +21,7 @@ class DealViewSet(TenantScopedModelViewSet):
     """案件: list (filter q / deal_type / stage, ordering), show, create, update, delete."""
 
     queryset = Deal.objects.select_related("deal_type", "owner")
-    filter_backends = [OrderingFilter]  # DealFilter is applied in filter_queryset (it needs the tenant)
+    filter_backends = [StableOrderingFilter]  # DealFilter is applied in filter_queryset (it needs the tenant)
     ordering_fields = ["name", "amount", "expected_billing_date", "updated_at"]
     ordering = ["-updated_at", "-id"]
 
