@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "tenancy",
     "core",
     "integrations",
+    "integrations.sandbox",
     "deals",
     "invoices",
     "journals",
@@ -267,6 +268,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=5),
         "options": {"expires": 4 * 60},
     },
+    "integrations.freee_refresh_idle_connections": {
+        "task": "integrations.freee_refresh_idle_connections",
+        "schedule": crontab(hour=3, minute=20),
+        "options": {"expires": 60 * 60},
+    },
     "core.sessions_clear_expired": {
         "task": "core.sessions_clear_expired",
         "schedule": crontab(hour=4, minute=10),
@@ -277,6 +283,14 @@ CELERY_BEAT_SCHEDULE = {
 # --------------------------------------------------------------------------- product switches
 
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=not PRODUCTION)
+# freee endpoints: the real ones in production, our sandbox (integrations/sandbox) in development and tests.
+_FREEE_DEFAULT = "{site}/sandbox/freee" if SANDBOX_ENABLED else None
+FREEE_ACCOUNTS_URL = env.str("FREEE_ACCOUNTS_URL", default=(
+    _FREEE_DEFAULT.format(site=SITE_URL) if _FREEE_DEFAULT else "https://accounts.secure.freee.co.jp")).rstrip("/")
+FREEE_API_URL = env.str("FREEE_API_URL", default=(
+    _FREEE_DEFAULT.format(site=SITE_URL) if _FREEE_DEFAULT else "https://api.freee.co.jp")).rstrip("/")
+FREEE_TIMEOUT_SECONDS = env.float("FREEE_TIMEOUT_SECONDS", default=15.0)
+FREEE_REFRESH_MARGIN_SECONDS = env.int("FREEE_REFRESH_MARGIN_SECONDS", default=600)
 DEMO_CREDENTIALS_FILE = BASE_DIR / ".devdata" / "demo-logins.txt"
 
 # --------------------------------------------------------------------------- logging

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -20,12 +21,16 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("tenancy.urls")),
     path("", include("core.urls")),
+    path("", include("integrations.urls")),
     path("deals/", include("deals.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
+
+if settings.SANDBOX_ENABLED:  # the fake freee / LINE WORKS of development and tests; never in production
+    urlpatterns.append(path("sandbox/", include("integrations.sandbox.urls")))
 
 handler400 = "core.views.bad_request"
 handler403 = "core.views.permission_denied"

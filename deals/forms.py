@@ -23,6 +23,12 @@ class DealForm(forms.ModelForm):
         self.fields["amount"].help_text = _("商品内訳がない場合、請求書はこの金額1行（税率10%）で作成されます。")
 
 
+class DealTypeForm(forms.ModelForm):
+    class Meta:
+        model = DealType
+        fields = ["name", "linked_to_freee"]
+
+
 class DealLineForm(forms.ModelForm):
     class Meta:
         model = DealLine

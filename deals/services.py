@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from deals.models import Deal, DealLine, DealType
@@ -12,6 +13,21 @@ def deal_type_get_or_create_default(*, tenant: Tenant) -> DealType:
     """The "標準" type used when a tenant does not use deal types."""
     deal_type, _ = DealType.objects.get_or_create(tenant=tenant, name="標準")
     return deal_type
+
+
+def deal_type_create(*, tenant: Tenant, actor, name: str, linked_to_freee: bool = False) -> DealType:
+    """Add a deal type; names are unique per tenant."""
+    if DealType.objects.for_tenant(tenant).filter(name=name).exists():
+        raise ValidationError({"name": "同じ名前の案件タイプがすでにあります。"})
+    return DealType.objects.create(tenant=tenant, name=name, linked_to_freee=linked_to_freee)
+
+
+@transaction.atomic
+def deal_types_set_freee_links(*, tenant: Tenant, actor, linked_public_ids: set[str]) -> None:
+    """Link exactly the chosen deal types to freee (the 請求書 tab shows only on linked types)."""
+    types = DealType.objects.for_tenant(tenant)
+    types.filter(public_id__in=linked_public_ids).update(linked_to_freee=True)
+    types.exclude(public_id__in=linked_public_ids).update(linked_to_freee=False)
 
 
 @transaction.atomic

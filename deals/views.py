@@ -1,6 +1,7 @@
 """Deal pages: list (filter, sort, paginate), detail, create, edit, delete."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import redirect, render
@@ -9,9 +10,9 @@ from django.views import View
 
 from deals import selectors, services
 from deals.filters import DEFAULT_SORT, SORTS, DealFilter
-from deals.forms import DealForm, DealLineFormSet
+from deals.forms import DealForm, DealLineFormSet, DealTypeForm
 from deals.models import Deal
-from tenancy.access import TenantMemberRequiredMixin, get_tenant_object_or_404
+from tenancy.access import TenantAdminRequiredMixin, TenantMemberRequiredMixin, get_tenant_object_or_404
 
 PAGE_SIZE = 50
 
@@ -79,3 +80,34 @@ class DealDeleteView(TenantMemberRequiredMixin, View):
         services.deal_delete(deal=deal, actor=request.user)
         messages.success(request, _("案件「%(name)s」を削除しました。") % {"name": deal.name})
         return redirect("deals:list")
+
+
+class DealTypeListView(TenantAdminRequiredMixin, View):
+    """案件タイプ: add types and choose which are linked to freee ("標準" when the tenant uses no types)."""
+
+    def get(self, request):
+        return self._render()
+
+    def post(self, request):
+        if request.POST.get("action") == "add":
+            form = DealTypeForm(request.POST)
+            if not form.is_valid():
+                return self._render(form=form, status=400)
+            try:
+                services.deal_type_create(tenant=request.tenant, actor=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error("name", error.message_dict["name"])
+                return self._render(form=form, status=400)
+            messages.success(request, _("案件タイプを追加しました。"))
+        else:
+            linked = set(request.POST.getlist("linked"))
+            services.deal_types_set_freee_links(tenant=request.tenant, actor=request.user, linked_public_ids=linked)
+            messages.success(request, _("freeeへ連携する案件タイプを保存しました。"))
+        return redirect(request.POST.get("next") or "deals:type_list")
+
+    def _render(self, form=None, status=200):
+        services.deal_type_get_or_create_default(tenant=self.request.tenant)
+        template = "deals/_deal_type_links.html" if self.request.GET.get("partial") else "deals/deal_type_list.html"
+        context = {"deal_types": selectors.deal_type_list(tenant=self.request.tenant),
+                   "form": form or DealTypeForm(), "next": self.request.GET.get("next", "")}
+        return render(self.request, template, context, status=status)

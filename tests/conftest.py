@@ -60,8 +60,10 @@ def worker_redis_url() -> str:
 
 @pytest.fixture(autouse=True)
 def _isolated_cache(settings):
-    """The cache lives in this worker's own Redis database, emptied before each test."""
+    """The cache and other Redis state live in this worker's own Redis database, emptied before each test."""
     from django.core.cache import cache
 
-    settings.CACHES = {**settings.CACHES, "default": {**settings.CACHES["default"], "LOCATION": worker_redis_url()}}
+    url = worker_redis_url()
+    settings.CACHES = {**settings.CACHES, "default": {**settings.CACHES["default"], "LOCATION": url}}
+    settings.REDIS_URL = url  # shared state such as the freee rate limiter lives here too
     cache.clear()

@@ -1,0 +1,28 @@
+"""The contract between the typed endpoint methods (endpoints.py) and the transport (client.py)."""
+
+from __future__ import annotations
+
+import abc
+import enum
+from typing import Any
+
+
+class Family(enum.StrEnum):
+    """freee API families: they have separate base paths and rate limits."""
+
+    ACCOUNTING = "accounting"  # 会計: {FREEE_API_URL}/api/1/...
+    INVOICE = "invoice"  # freee請求書: {FREEE_API_URL}/iv/...
+
+
+class Transport(abc.ABC):
+    """What an endpoint method may call. client.FreeeClient implements it with auth, rate limits and the log."""
+
+    company_id: int
+
+    @abc.abstractmethod
+    def _request(self, method: str, family: Family, path: str, *, params: dict | None = None,
+                 json: dict | None = None) -> Any:
+        """Send one call and return the parsed JSON body (None for 204). Raises integrations.freee.errors.*.
+
+        `path` is relative to the family's base: "/partners" (→ /api/1/partners), "/invoices" (→ /iv/invoices).
+        """

@@ -1,0 +1,49 @@
+"""How a freee call can fail. The HTTP layer maps every answer to one of these; callers decide per class.
+
+- RateLimited: wait `retry_after` seconds (429, X-RateLimit reset, or freee's ~10-minute 403 lock-out).
+- Transient: 5xx, timeout, connection error, malformed body. GETs are retried; POST/PUT are reconciled.
+- AuthExpired: 401 expired access token (the client refreshes once, then raises this).
+- ReauthorizationRequired: invalid_grant / re_authorization_required: an admin must connect again.
+- Permanent: 4xx with freee's `errors[].messages` kept, for the user to read.
+"""
+
+from __future__ import annotations
+
+
+class FreeeError(Exception):
+    """Base of every freee failure. `messages` are freee's own texts (Japanese), safe to show users."""
+
+    def __init__(self, message: str, *, status: int | None = None, messages: list[str] | None = None,
+                 request_id: str = "", code: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.messages = messages or []
+        self.request_id = request_id
+        self.code = code
+
+
+class RateLimited(FreeeError):
+    def __init__(self, message: str, *, retry_after: float, **kwargs):
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class Transient(FreeeError):
+    """The outcome is unknown or temporary: 5xx, timeout, connection failure, unreadable body."""
+
+
+class MalformedResponse(Transient):
+    """freee answered, but the body was not the JSON shape its schema promises."""
+
+
+class AuthExpired(FreeeError):
+    pass
+
+
+class ReauthorizationRequired(FreeeError):
+    pass
+
+
+class Permanent(FreeeError):
+    pass

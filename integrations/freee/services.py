@@ -1,0 +1,112 @@
+"""Writes for the freee connection: credentials, connect (redirect or pasted code), disconnect."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from core.errors import ApplicationError
+from integrations.freee import messages, oauth, tokens
+from integrations.freee.errors import FreeeError
+from integrations.models import FreeeConnection
+from tenancy.models import Tenant
+
+STATE_LIFETIME = timedelta(minutes=10)
+
+
+def connection_get_or_create(*, tenant: Tenant) -> FreeeConnection:
+    connection, _ = FreeeConnection.objects.get_or_create(tenant=tenant)
+    return connection
+
+
+def connection_save_settings(*, connection: FreeeConnection, actor, client_id: str, client_secret: str | None,
+                             invoice_numbering: str, daily_cap: int) -> FreeeConnection:
+    """Save the app credentials and options. A different app (client ID) invalidates the tokens."""
+    if connection.client_id and client_id != connection.client_id and connection.access_token:
+        _clear_tokens(connection)
+    connection.client_id = client_id
+    if client_secret:
+        connection.client_secret = client_secret
+    connection.invoice_numbering = invoice_numbering
+    connection.daily_cap = daily_cap
+    connection.save()
+    return connection
+
+
+def connection_begin_authorize(*, connection: FreeeConnection, redirect_uri: str) -> str:
+    """Store a fresh `state` and return freee's authorize URL (prompt=select_company)."""
+    _require_credentials(connection)
+    connection.oauth_state = secrets.token_urlsafe(32)
+    connection.oauth_state_expires_at = timezone.now() + STATE_LIFETIME
+    connection.save(update_fields=["oauth_state", "oauth_state_expires_at", "updated_at"])
+    return oauth.authorization_url(client_id=connection.client_id, redirect_uri=redirect_uri,
+                                   state=connection.oauth_state)
+
+
+def oob_authorize_url(*, connection: FreeeConnection) -> str:
+    """The authorize URL for the paste-the-code flow (freee shows the code on screen)."""
+    _require_credentials(connection)
+    return oauth.authorization_url(client_id=connection.client_id, redirect_uri=oauth.OOB_REDIRECT_URI,
+                                   state=secrets.token_urlsafe(16))
+
+
+def connection_complete(*, connection: FreeeConnection, code: str, redirect_uri: str,
+                        state: str | None = None) -> FreeeConnection:
+    """Exchange the code for tokens. The redirect flow must present the `state` we issued, unexpired."""
+    if redirect_uri != oauth.OOB_REDIRECT_URI:
+        _check_state(connection, state)
+    _require_credentials(connection)
+    try:
+        token_set = oauth.exchange_code(connection, code=code.strip(), redirect_uri=redirect_uri)
+    except FreeeError as error:
+        connection.last_error = messages.connect_error(error)
+        connection.save(update_fields=["last_error", "updated_at"])
+        raise ApplicationError(connection.last_error, code="freee_connect_failed") from error
+    with transaction.atomic():
+        tokens.connection_store_tokens(connection=connection, tokens=token_set)
+        connection.oauth_state, connection.last_error = "", ""
+        connection.save(update_fields=["oauth_state", "last_error", "updated_at"])
+    connection_refresh_company(connection=connection)
+    return connection
+
+
+def connection_refresh_company(*, connection: FreeeConnection) -> None:
+    """Fetch the connected company's name; a failure here does not undo the connection."""
+    from integrations.freee.client import FreeeClient
+
+    try:
+        company = FreeeClient(connection).company_show()
+    except FreeeError as error:
+        connection.last_error = messages.call_error(error)
+        connection.save(update_fields=["last_error", "updated_at"])
+        return
+    connection.company_name = company.display_name or company.name or ""
+    connection.save(update_fields=["company_name", "updated_at"])
+
+
+def connection_disconnect(*, connection: FreeeConnection, actor) -> None:
+    """Delete the tokens; the app credentials stay so the admin can connect again."""
+    _clear_tokens(connection)
+
+
+def _clear_tokens(connection: FreeeConnection) -> None:
+    connection.access_token = connection.refresh_token = ""
+    connection.access_expires_at = connection.refresh_issued_at = None
+    connection.company_id, connection.company_name = None, ""
+    connection.status = FreeeConnection.Status.NOT_CONNECTED
+    connection.save()
+
+
+def _check_state(connection: FreeeConnection, state: str | None) -> None:
+    expired = connection.oauth_state_expires_at is None or connection.oauth_state_expires_at < timezone.now()
+    if not state or not connection.oauth_state or expired or not secrets.compare_digest(state, connection.oauth_state):
+        raise ApplicationError("freeeからの応答を確認できませんでした（stateが一致しないか期限切れです）。"
+                               "もう一度「freeeと接続」から操作してください。", code="oauth_state")
+
+
+def _require_credentials(connection: FreeeConnection) -> None:
+    if not connection.has_credentials:
+        raise ApplicationError("先に Client ID と Client Secret を登録してください。", code="freee_credentials")

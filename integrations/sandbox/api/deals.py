@@ -1,0 +1,159 @@
+"""Fake freee会計 取引 endpoints (/api/1/deals...)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.http import HttpResponse
+
+from integrations.sandbox.api.base import (
+    ACCOUNTING,
+    ApiContext,
+    bad_request,
+    freee_endpoint,
+    json_response,
+    page,
+)
+from integrations.sandbox.invoicing import _is_date, round_amount
+from integrations.sandbox.services import next_ids, resource_delete, resource_save
+
+WALLETABLE_TYPES = {"bank_account", "credit_card", "wallet", "private_account_item"}
+
+
+def _tax_rate(ctx: ApiContext, tax_code: int) -> Decimal | None:
+    tax = next((t for t in ctx.resources("tax") if t["code"] == tax_code), None)
+    if tax is None:
+        return None
+    category = tax["display_category"] or ""
+    return Decimal(10 if category.startswith("tax_10") else 8 if category.startswith(("tax_8", "tax_r8")) else 0)
+
+
+def _detail_errors(ctx: ApiContext, details: object) -> list[str]:
+    if not isinstance(details, list) or not details:
+        return ["details を入力してください。"]
+    if len(details) > 100:
+        return ["details は100件以内で指定してください。"]
+    accounts = {a["id"] for a in ctx.resources("account_item")}
+    errors = []
+    for index, detail in enumerate(details, start=1):
+        if not isinstance(detail, dict) or detail.get("amount") in (None, "") or detail.get("tax_code") in (None, ""):
+            errors.append(f"details[{index}]: tax_code と amount を入力してください。")
+        elif _int(detail.get("account_item_id")) not in accounts:
+            errors.append(f"details[{index}]: 勘定科目が見つかりません。")
+        elif _tax_rate(ctx, _int(detail["tax_code"])) is None:
+            errors.append(f"details[{index}]: 税区分が見つかりません。")
+    return errors
+
+
+def _int(value: object) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _validate(ctx: ApiContext, body: dict) -> None:
+    errors = [f"{name} を入力してください。" for name in ("issue_date", "type") if not body.get(name)]
+    if body.get("issue_date") and not _is_date(body["issue_date"]):
+        errors.append("issue_date は不正な日付フォーマットです。入力例：2019-12-17")
+    if body.get("type") and body["type"] not in ("income", "expense"):
+        errors.append("type の値が不正です。")
+    if body.get("partner_id") and _int(body["partner_id"]) not in {p["id"] for p in ctx.resources("partner")}:
+        errors.append("取引先が見つかりません。")
+    for payment in body.get("payments") or []:
+        if payment.get("from_walletable_type") not in WALLETABLE_TYPES or not payment.get("date"):
+            errors.append("payments の値が不正です。")
+    errors += _detail_errors(ctx, body.get("details"))
+    if errors:
+        raise bad_request(ACCOUNTING, *errors)
+
+
+def _detail(ctx: ApiContext, detail: dict, detail_id: int, entry_side: str) -> dict:
+    amount = int(detail["amount"])
+    rate = _tax_rate(ctx, int(detail["tax_code"]))
+    vat = int(detail["vat"]) if detail.get("vat") not in (None, "") else int(
+        round_amount(Decimal(amount) * rate / (100 + rate), "omit"))
+    return {"id": detail_id, "account_item_id": int(detail["account_item_id"]), "tax_code": int(detail["tax_code"]),
+            "partner_id": None, "item_id": detail.get("item_id"), "section_id": detail.get("section_id"),
+            "tag_ids": detail.get("tag_ids") or [], "amount": amount, "vat": vat,
+            "description": detail.get("description") or "", "entry_side": entry_side}
+
+
+def _payments(ctx: ApiContext, payments: list[dict]) -> list[dict]:
+    ids = next_ids(ctx.company, "deal_payment", len(payments)) if payments else []
+    return [{"id": pid, "date": p["date"], "from_walletable_type": p["from_walletable_type"],
+             "from_walletable_id": int(p["from_walletable_id"]), "amount": int(p["amount"])}
+            for p, pid in zip(payments, ids, strict=True)]
+
+
+def _partner_code(ctx: ApiContext, partner_id: int | None) -> str | None:
+    return next((p.get("code") for p in ctx.resources("partner") if p["id"] == partner_id), None)
+
+
+def _deal_object(ctx: ApiContext, body: dict, deal_id: int, payments: list[dict]) -> dict:
+    entry_side = "credit" if body["type"] == "income" else "debit"
+    old_ids = [_int(d.get("id")) for d in body["details"]]
+    new_ids = iter(next_ids(ctx.company, "deal_detail", sum(1 for i in old_ids if not i)) or [])
+    details = [_detail(ctx, d, i or next(new_ids), entry_side) for d, i in zip(body["details"], old_ids, strict=True)]
+    amount = sum(d["amount"] for d in details)
+    paid = sum(p["amount"] for p in payments)
+    partner_id = _int(body.get("partner_id"))
+    return {"id": deal_id, "company_id": ctx.company.company_id, "issue_date": body["issue_date"],
+            "due_date": body.get("due_date"), "amount": amount, "due_amount": max(0, amount - paid),
+            "type": body["type"], "partner_id": partner_id, "partner_code": _partner_code(ctx, partner_id),
+            "ref_number": body.get("ref_number"), "status": "settled" if paid >= amount else "unsettled",
+            "deal_origin_name": "API", "details": details, "payments": payments, "receipts": []}
+
+
+@freee_endpoint(ACCOUNTING)
+def deal_create(ctx: ApiContext) -> HttpResponse:
+    """POST /api/1/deals (no idempotency key, like freee)."""
+    _validate(ctx, ctx.body)
+    deal_id = next_ids(ctx.company, "deal")[0]
+    deal = _deal_object(ctx, ctx.body, deal_id, _payments(ctx, ctx.body.get("payments") or []))
+    resource_save(company=ctx.company, kind="deal", data=deal)
+    return json_response({"deal": deal}, status=201)
+
+
+def _deal_matches(deal: dict, params) -> bool:
+    for name in ("status", "type"):
+        if params.get(name) and deal[name] != params[name]:
+            return False
+    if params.get("partner_id") and deal["partner_id"] != _int(params["partner_id"]):
+        return False
+    start, end = params.get("start_issue_date"), params.get("end_issue_date")
+    return (not start or deal["issue_date"] >= start) and (not end or deal["issue_date"] <= end)
+
+
+@freee_endpoint(ACCOUNTING)
+def deal_list(ctx: ApiContext) -> HttpResponse:
+    """GET /api/1/deals: filters, offset/limit (default 20, max 100) and meta.total_count."""
+    rows = [d for d in ctx.resources("deal") if _deal_matches(d, ctx.params)]
+    return json_response({"deals": page(rows, ctx, default_limit=20, max_limit=100),
+                          "meta": {"total_count": len(rows)}})
+
+
+@freee_endpoint(ACCOUNTING)
+def deal_show(ctx: ApiContext, deal_id: int) -> HttpResponse:
+    """GET /api/1/deals/{id}."""
+    return json_response({"deal": ctx.resource("deal", deal_id).data})
+
+
+@freee_endpoint(ACCOUNTING)
+def deal_update(ctx: ApiContext, deal_id: int) -> HttpResponse:
+    """PUT /api/1/deals/{id}: details not listed are deleted; payments are kept; type cannot change."""
+    current = ctx.resource("deal", deal_id).data
+    _validate(ctx, ctx.body)
+    if ctx.body["type"] != current["type"]:
+        raise bad_request(ACCOUNTING, "収支区分は変更できません。")
+    deal = _deal_object(ctx, ctx.body, deal_id, current["payments"])
+    resource_save(company=ctx.company, kind="deal", data=deal)
+    return json_response({"deal": deal})
+
+
+@freee_endpoint(ACCOUNTING)
+def deal_delete(ctx: ApiContext, deal_id: int) -> HttpResponse:
+    """DELETE /api/1/deals/{id}."""
+    ctx.resource("deal", deal_id)
+    resource_delete(company=ctx.company, kind="deal", resource_id=deal_id)
+    return HttpResponse(status=204)

@@ -1,0 +1,142 @@
+"""The freee sandbox: registered apps, companies (事業所), OAuth grants and freee-shaped resources."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from tenancy.models import Tenant
+
+
+class OwnedByTenantQuerySet(models.QuerySet):
+    """Console scoping: a sandbox object belongs to the tenant whose admin created its app."""
+
+    owner_path = "owner_tenant"
+
+    def for_tenant(self, tenant: Tenant | None) -> OwnedByTenantQuerySet:
+        if tenant is None:
+            return self.none()
+        return self.filter(**{self.owner_path: tenant})
+
+
+class CompanyQuerySet(OwnedByTenantQuerySet):
+    owner_path = "app__owner_tenant"
+
+
+class SandboxApp(models.Model):
+    """A registered freee "app" (client_id / client_secret), as created in freee's developer console."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    client_id = models.CharField(_("Client ID"), max_length=100, unique=True)
+    client_secret = models.CharField(_("Client Secret"), max_length=200)
+    name = models.CharField(_("アプリ名"), max_length=200)
+    owner_tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, null=True, blank=True,
+                                     related_name="+", verbose_name=_("作成した事業所"))
+    created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
+
+    objects = OwnedByTenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("サンドボックスアプリ")
+        verbose_name_plural = _("サンドボックスアプリ")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SandboxCompany(models.Model):
+    """A fake freee 事業所 with its settings, master data (as resources) and fault switches."""
+
+    class Plan(models.TextChoices):
+        STARTER = "starter", _("スターター")
+        STANDARD = "standard", _("スタンダード")
+        ADVANCE = "advance", _("アドバンス")
+        ENTERPRISE = "enterprise", _("エンタープライズ")
+
+    DAILY_CAPS = {"starter": 3000, "standard": 3000, "advance": 5000, "enterprise": 10000}
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    app = models.ForeignKey(SandboxApp, on_delete=models.CASCADE, related_name="companies")
+    company_id = models.BigIntegerField(_("事業所ID"), unique=True)
+    name = models.CharField(_("事業所名"), max_length=200)
+    display_name = models.CharField(_("表示名"), max_length=200)
+    plan = models.CharField(_("プラン"), max_length=20, choices=Plan.choices, default=Plan.STANDARD)
+    invoice_auto_numbering = models.BooleanField(_("請求書番号を自動採番する"), default=True)
+    invoice_member_ok = models.BooleanField(_("freee請求書のメンバー"), default=True)
+    faults = models.JSONField(_("障害スイッチ"), default=dict, blank=True)
+    sequences = models.JSONField(_("採番カウンタ"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
+
+    objects = CompanyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("サンドボックス事業所")
+        verbose_name_plural = _("サンドボックス事業所")
+        ordering = ["company_id"]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} ({self.company_id})"
+
+    @property
+    def daily_cap(self) -> int:
+        return self.DAILY_CAPS.get(self.plan, 3000)
+
+
+class SandboxAuthCode(models.Model):
+    """An authorization code: single use, valid 10 minutes, bound to its redirect_uri."""
+
+    code = models.CharField(max_length=100, unique=True)
+    app = models.ForeignKey(SandboxApp, on_delete=models.CASCADE, related_name="+")
+    company = models.ForeignKey(SandboxCompany, on_delete=models.CASCADE, related_name="+")
+    redirect_uri = models.CharField(max_length=1000)
+    expires_at = models.DateTimeField()
+    used = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("認可コード")
+        verbose_name_plural = _("認可コード")
+
+
+class SandboxToken(models.Model):
+    """An access token (6 h) or a single-use refresh token (90 days)."""
+
+    class Kind(models.TextChoices):
+        ACCESS = "access", _("アクセストークン")
+        REFRESH = "refresh", _("リフレッシュトークン")
+
+    token = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    app = models.ForeignKey(SandboxApp, on_delete=models.CASCADE, related_name="+")
+    company = models.ForeignKey(SandboxCompany, on_delete=models.CASCADE, related_name="tokens")
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("トークン")
+        verbose_name_plural = _("トークン")
+        indexes = [models.Index(fields=["company", "kind"], name="sandbox_token_company_kind")]
+
+
+class SandboxResource(models.Model):
+    """One freee object (partner, invoice, deal, ...) stored in freee's response shape."""
+
+    company = models.ForeignKey(SandboxCompany, on_delete=models.CASCADE, related_name="resources")
+    kind = models.CharField(max_length=40)
+    resource_id = models.BigIntegerField()
+    data = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("リソース")
+        verbose_name_plural = _("リソース")
+        ordering = ["resource_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "kind", "resource_id"], name="sandbox_resource_unique_id"),
+        ]

@@ -1,0 +1,35 @@
+"""Token upkeep tasks. Thin: load by id, call the token service."""
+
+from datetime import timedelta
+
+from celery import shared_task
+from django.utils import timezone
+
+from integrations.freee import tokens
+from integrations.freee.errors import ReauthorizationRequired, Transient
+from integrations.models import FreeeConnection
+
+IDLE_REFRESH_AFTER = timedelta(days=30)  # well before freee's 90-day refresh-token expiry
+
+
+@shared_task(name="integrations.freee_refresh_idle_connections")
+def freee_refresh_idle_connections() -> int:
+    """Queue a refresh for every connected connection whose refresh token is older than 30 days."""
+    cutoff = timezone.now() - IDLE_REFRESH_AFTER
+    ids = list(FreeeConnection.objects.filter(status=FreeeConnection.Status.CONNECTED,
+                                              refresh_issued_at__lt=cutoff).values_list("pk", flat=True))
+    for connection_id in ids:
+        freee_connection_refresh.delay(connection_id)
+    return len(ids)
+
+
+@shared_task(name="integrations.freee_connection_refresh", bind=True, max_retries=5)
+def freee_connection_refresh(self, connection_id: int) -> None:
+    """Refresh one connection's tokens; invalid_grant is recorded by the service and not retried."""
+    connection = FreeeConnection.objects.get(pk=connection_id)
+    try:
+        tokens.access_token_for(connection, force_refresh=True)
+    except ReauthorizationRequired:
+        return
+    except Transient as error:
+        raise self.retry(exc=error, countdown=60 * 2 ** self.request.retries) from error

@@ -1,0 +1,155 @@
+"""管理者設定 > 外部サービス連携 > 会計freee, with freee's token endpoint answered by `responses`."""
+
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+import responses
+from django.urls import reverse
+
+from integrations.models import ApiCallLog, FreeeConnection
+from tests.freee import bodies
+from tests.integrations.conftest import TOKEN_URL, token_body
+
+SETTINGS_URL = reverse("integrations:freee_settings")
+COMPANY = bodies.company(id=10000001, name="サンドボックス株式会社", display_name="サンドボックス株式会社")
+
+
+@pytest.fixture
+def admin(world_a, freee_settings):
+    return world_a.client("admin")
+
+
+def _save_credentials(admin):
+    return admin.post(SETTINGS_URL, {"client_id": "cid", "client_secret": "csecret", "invoice_numbering": "auto",
+                                     "daily_cap": "3000"})
+
+
+def test_members_get_403(world_a):
+    assert world_a.client("member").get(SETTINGS_URL).status_code == 403
+
+
+def test_the_screen_lists_the_required_permissions_and_member_check(admin):
+    page = admin.get(SETTINGS_URL).content.decode()
+    assert "[freee請求書] 見積書・請求書・納品書の参照、更新" in page and "freee請求書のメンバー" in page
+    assert "未接続" in page
+
+
+def test_saving_credentials_never_shows_the_secret_back(admin, world_a):
+    assert _save_credentials(admin).status_code == 302
+    connection = FreeeConnection.objects.get(tenant=world_a.tenant)
+    assert connection.client_secret == "csecret"
+    page = admin.get(SETTINGS_URL).content.decode()
+    assert "csecret" not in page and "設定済み" in page
+
+
+def test_a_blank_secret_keeps_the_stored_one(admin, world_a):
+    _save_credentials(admin)
+    admin.post(SETTINGS_URL, {"client_id": "cid", "client_secret": "", "invoice_numbering": "manual",
+                              "daily_cap": "5000"})
+    connection = FreeeConnection.objects.get(tenant=world_a.tenant)
+    assert (connection.client_secret, connection.invoice_numbering, connection.daily_cap) == ("csecret", "manual", 5000)
+
+
+def test_redirect_flow_sends_state_and_select_company(admin, world_a):
+    _save_credentials(admin)
+    response = admin.post(reverse("integrations:freee_connect"))
+    query = parse_qs(urlparse(response["Location"]).query)
+    assert query["prompt"] == ["select_company"] and query["client_id"] == ["cid"]
+    assert query["state"] == [FreeeConnection.objects.get(tenant=world_a.tenant).oauth_state]
+    assert query["redirect_uri"][0].endswith("/integrations/freee/callback/")
+
+
+@responses.activate(assert_all_requests_are_fired=True)
+def test_callback_with_the_right_state_connects_and_shows_the_company(admin, world_a):
+    _save_credentials(admin)
+    admin.post(reverse("integrations:freee_connect"))
+    state = FreeeConnection.objects.get(tenant=world_a.tenant).oauth_state
+    responses.post(TOKEN_URL, json=token_body(1))
+    responses.get("https://api.freee.co.jp/api/1/companies/10000001", json=COMPANY)
+    response = admin.get(reverse("integrations:freee_callback"), {"code": "abc", "state": state}, follow=True)
+    page = response.content.decode()
+    assert "freeeと接続しました" in page and "サンドボックス株式会社" in page and "10000001" in page
+    connection = FreeeConnection.objects.get(tenant=world_a.tenant)
+    assert connection.is_connected and connection.oauth_state == ""
+
+
+def test_callback_with_a_wrong_state_is_refused_and_nothing_is_sent(admin, world_a):
+    _save_credentials(admin)
+    admin.post(reverse("integrations:freee_connect"))
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        page = admin.get(reverse("integrations:freee_callback"), {"code": "abc", "state": "forged"},
+                         follow=True).content.decode()
+        assert len(mock.calls) == 0
+    assert "stateが一致しない" in page
+    assert not FreeeConnection.objects.get(tenant=world_a.tenant).is_connected
+
+
+@responses.activate(assert_all_requests_are_fired=True)
+def test_pasted_code_uses_the_oob_redirect_uri(admin, world_a):
+    _save_credentials(admin)
+    call = responses.post(TOKEN_URL, json=token_body(1))
+    responses.get("https://api.freee.co.jp/api/1/companies/10000001", json=COMPANY)
+    admin.post(reverse("integrations:freee_paste_code"), {"code": " pasted-code "})
+    assert "redirect_uri=urn%3Aietf%3Awg%3Aoauth%3A2.0%3Aoob" in call.calls[0].request.body
+    assert "code=pasted-code" in call.calls[0].request.body
+    assert FreeeConnection.objects.get(tenant=world_a.tenant).is_connected
+
+
+@responses.activate(assert_all_requests_are_fired=True)
+def test_an_expired_code_says_to_fetch_a_new_one(admin, world_a):
+    _save_credentials(admin)
+    responses.post(TOKEN_URL, status=401, json={"error": "invalid_grant", "error_description": "期限切れ"})
+    page = admin.post(reverse("integrations:freee_paste_code"), {"code": "old"}, follow=True).content.decode()
+    assert "有効期限（10分）" in page
+
+
+@responses.activate(assert_all_requests_are_fired=True)
+def test_a_wrong_secret_explains_which_permissions_to_check(admin, world_a):
+    _save_credentials(admin)
+    responses.post(TOKEN_URL, status=401, json={"error": "invalid_client", "error_description": "bad client"})
+    page = admin.post(reverse("integrations:freee_paste_code"), {"code": "x"}, follow=True).content.decode()
+    assert "Client ID または Client Secret が正しくありません" in page and "[会計] 勘定科目の参照" in page
+
+
+def test_connecting_without_credentials_says_what_to_do_first(admin):
+    page = admin.post(reverse("integrations:freee_connect"), follow=True).content.decode()
+    assert "先に Client ID と Client Secret を登録してください" in page
+
+
+def test_needs_reauth_state_shows_a_reconnect_button(admin, connection):
+    FreeeConnection.objects.filter(pk=connection.pk).update(status=FreeeConnection.Status.NEEDS_REAUTH,
+                                                            last_error="接続が切れました")
+    page = admin.get(SETTINGS_URL).content.decode()
+    assert "再接続が必要です" in page and "freeeに再接続" in page
+
+
+def test_disconnect_asks_first_then_deletes_the_tokens(admin, connection):
+    url = reverse("integrations:freee_disconnect")
+    assert "トークンを削除しますか" in admin.get(url).content.decode()
+    assert FreeeConnection.objects.get(pk=connection.pk).access_token == "access-1"
+    admin.post(url)
+    connection.refresh_from_db()
+    assert (connection.access_token, connection.refresh_token, connection.status) == ("", "", "not_connected")
+    assert connection.client_id == "cid"
+
+
+def test_the_api_call_log_shows_only_this_tenants_calls(admin, world_a, world_b):
+    ApiCallLog.objects.create(tenant=world_a.tenant, family="accounting", method="GET", path="/api/1/partners",
+                              status_code=200, request_id="mine")
+    ApiCallLog.objects.create(tenant=world_b.tenant, family="accounting", method="GET", path="/api/1/deals",
+                              status_code=500, request_id="theirs")
+    page = admin.get(reverse("integrations:api_call_log")).content.decode()
+    assert "mine" in page and "theirs" not in page
+    assert "mine" not in admin.get(reverse("integrations:api_call_log"), {"result": "error"}).content.decode()
+
+
+def test_deal_type_links_are_chosen_by_admins(admin, world_a):
+    from deals.models import DealType
+
+    page = admin.get(reverse("deals:type_list"), {"partial": "1"}).content.decode()
+    standard = DealType.objects.get(tenant=world_a.tenant, name="標準")
+    assert str(standard.public_id) in page
+    admin.post(reverse("deals:type_list"), {"linked": [str(standard.public_id)]})
+    standard.refresh_from_db()
+    assert standard.linked_to_freee
+    assert world_a.client("member").get(reverse("deals:type_list")).status_code == 403
