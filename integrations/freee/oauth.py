@@ -21,7 +21,7 @@ from integrations.models import ApiCallLog, FreeeConnection
 
 OOB_REDIRECT_URI = "urn:ietf:wg:oauth:2.0:oob"
 AUTHORIZE_PATH = "/public_api/authorize"
-TOKEN_PATH = "/public_api/token"
+TOKEN_PATH = "/public_api/token"  # noqa: S105 - a URL path, not a secret
 REFRESH_TOKEN_LIFETIME = timedelta(days=90)
 
 if settings.SANDBOX_ENABLED and settings.FREEE_ACCOUNTS_URL.startswith("http://"):

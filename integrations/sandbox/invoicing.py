@@ -209,7 +209,8 @@ def response_line(line: dict, line_id: int, *, tax_entry_method: str, line_fract
     """A line as freee returns it: unit_price a string, quantity a number, amount_excluding_tax computed."""
     kind = line.get("type", "item")
     out = {"id": line_id, "type": kind, "description": line.get("description") or "",
-           "sales_date": line.get("sales_date"), "unit": line.get("unit") or "", "withholding": bool(line.get("withholding")),
+           "sales_date": line.get("sales_date"), "unit": line.get("unit") or "",
+           "withholding": bool(line.get("withholding")),
            "quantity": None, "unit_price": None, "tax_rate": None, "reduced_tax_rate": False,
            "amount_excluding_tax": None, "tag_ids": line.get("tag_ids") or []}
     for name in ("account_item_id", "tax_code", "item_id", "section_id", "segment_1_tag_id", "segment_2_tag_id",

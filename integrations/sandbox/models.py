@@ -100,6 +100,9 @@ class SandboxAuthCode(models.Model):
         verbose_name = _("認可コード")
         verbose_name_plural = _("認可コード")
 
+    def __str__(self) -> str:
+        return f"code for {self.company_id} (used={self.used})"
+
 
 class SandboxToken(models.Model):
     """An access token (6 h) or a single-use refresh token (90 days)."""
@@ -122,6 +125,9 @@ class SandboxToken(models.Model):
         verbose_name_plural = _("トークン")
         indexes = [models.Index(fields=["company", "kind"], name="sandbox_token_company_kind")]
 
+    def __str__(self) -> str:
+        return f"{self.kind} token of company {self.company_id}"
+
 
 class SandboxResource(models.Model):
     """One freee object (partner, invoice, deal, ...) stored in freee's response shape."""
@@ -140,3 +146,6 @@ class SandboxResource(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["company", "kind", "resource_id"], name="sandbox_resource_unique_id"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.resource_id}"

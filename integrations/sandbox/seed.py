@@ -61,14 +61,16 @@ PARTNERS = [
     ("せせらぎ農園", "せせらぎ農園", "セセラギノウエン", "SESERAGI", "様", 8, "宇都宮市本町1-2"),
     ("そよかぜ保育", "社会福祉法人そよかぜ保育", "ソヨカゼホイク", "SOYOKAZE", "御中", 11, "千葉市中央区富士見2-3"),
     ("高橋工務店", "株式会社高橋工務店", "タカハシコウムテン", "TAKAHASHI", "御中", 12, "練馬区豊玉北5-1"),
-    ("つばさ航空サービス", "つばさ航空サービス株式会社", "ツバサコウクウサービス", "TSUBASA", "御中", 12, "大田区羽田空港3-3"),
+    ("つばさ航空サービス", "つばさ航空サービス株式会社", "ツバサコウクウサービス", "TSUBASA", "御中", 12,
+     "大田区羽田空港3-3"),
     ("テクノ未来", "株式会社テクノ未来", "テクノミライ", "TECHNO", "御中", 25, "京都市下京区烏丸通七条下る"),
     ("ときわ商店", "ときわ商店", "トキワショウテン", "TOKIWA", "御中", 27, "神戸市中央区三宮町1-5"),
     ("なでしこ美容室", "なでしこ美容室", "ナデシコビヨウシツ", "NADESHIKO", "様", 12, "杉並区阿佐谷南1-3"),
     ("日本橋コンサルティング", "日本橋コンサルティング株式会社", "ニホンバシコンサルティング", "NIHONBASHI", "御中", 12,
      "中央区日本橋室町2-1"),
     ("ぬくもり家具", "株式会社ぬくもり家具", "ヌクモリカグ", "NUKUMORI", "御中", 20, "岐阜市橋本町1-10"),
-    ("ねむの木クリニック", "医療法人ねむの木クリニック", "ネムノキクリニック", "NEMU", "御中", 33, "広島市中区紙屋町1-1"),
+    ("ねむの木クリニック", "医療法人ねむの木クリニック", "ネムノキクリニック", "NEMU", "御中", 33,
+     "広島市中区紙屋町1-1"),
     ("野村ソフトウェア", "野村ソフトウェア株式会社", "ノムラソフトウェア", "NOMURA", "御中", 12, "新宿区西新宿2-8-1"),
     ("はなみずき出版", "株式会社はなみずき出版", "ハナミズキシュッパン", "HANAMIZUKI", "御中", 12, "文京区本郷3-4"),
 ]
@@ -95,7 +97,8 @@ def account_item_objects(base_id: int, walletable_ids: dict[str, int]) -> list[d
             "shortcut_num": str(100 + offset), "default_tax_code": tax_code, "account_category": category,
             "account_category_id": category_id, "categories": [category], "available": True,
             "walletable_id": walletable, "group_name": name, "group_id": category_id,
-            "corresponding_income_name": names.get(income), "corresponding_income_id": base_id + income if income else None,
+            "corresponding_income_name": names.get(income),
+            "corresponding_income_id": base_id + income if income else None,
             "corresponding_expense_name": names.get(expense),
             "corresponding_expense_id": base_id + expense if expense else None,
             "update_date": today_text(),
@@ -146,7 +149,8 @@ def approval_route_objects(base_id: int, user_id: int) -> list[dict]:
     """Two routes: 支払依頼 (predefined user → anyone) and a generic 稟議 route."""
     step1, step2 = base_id * 10 + 1, base_id * 10 + 2
     payment = {
-        "id": base_id + 1, "name": "支払依頼（経理承認）", "description": "経理部長が承認し、最後に誰でも承認できます。",
+        "id": base_id + 1, "name": "支払依頼（経理承認）",
+        "description": "経理部長が承認し、最後に誰でも承認できます。",
         "user_id": user_id, "definition_system": False, "first_step_id": step1, "usages": ["PaymentRequest"],
         "request_form_ids": [], "default_route": True,
         "steps": [

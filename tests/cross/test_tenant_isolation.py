@@ -8,6 +8,7 @@ import pytest
 
 from tests.factories import DealFactory, JobFactory, PermissionProfileFactory
 from tests.isolation import assert_cross_tenant_404, project_routes
+from tests.sandbox.factories import SECRET_APP_NAME, SECRET_COMPANY_NAME, make_sandbox_app, make_sandbox_company
 
 # The OpenAPI schema and its Swagger UI are documentation without tenant data: public by design.
 PUBLIC_ROUTES = {"login", "logout", "healthz", "api:token", "api-schema", "api-docs"}
@@ -37,12 +38,16 @@ OBJECT_FACTORIES = {
     "core:job_progress": (_job, "他テナントの秘密エラー"),
     "api:job-detail": (_job, "他テナントの秘密エラー"),
     "api:deal-type-detail": (lambda w: DealFactory(tenant=w.tenant).deal_type, "案件タイプ"),
+    "sandbox:console-app": (make_sandbox_app, SECRET_APP_NAME),
+    "sandbox:console-company": (make_sandbox_company, SECRET_COMPANY_NAME),
 }
 
 # Admin screens answer 403 to members before any lookup; admins of A get the 404.
 ADMIN_ONLY = {"tenancy:membership_update", "tenancy:permission_profile_update", "tenancy:permission_profile_delete"}
 
-ROUTES = project_routes()
+# The fake freee API (sandbox:freee-*) authenticates with freee's bearer tokens and answers freee's bodies, not
+# our login page; its auth and per-company isolation are tested in tests/sandbox.
+ROUTES = [r for r in project_routes() if not r.name.startswith("sandbox:freee-")]
 OBJECT_ROUTES = [r for r in ROUTES if r.is_object_route]
 PLAIN_ROUTES = [r for r in ROUTES if not r.is_object_route]
 

@@ -1,41 +1,31 @@
-"""A minimal real transport for the endpoint tests: plain `requests` against api.freee.co.jp, intercepted by
-`responses`. The production client (client.FreeeClient) can take its place in these same tests."""
+"""The endpoint tests run through the production client (client.FreeeClient): a connected tenant, a fresh
+token, the real rate limiter on the test Redis and the call log, with freee answered by `responses`."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from datetime import timedelta
 
 import pytest
-import requests
 import responses
+from django.utils import timezone
 
-from integrations.freee.base import Family
-from integrations.freee.endpoints import FreeeEndpoints
+from integrations.freee.client import FreeeClient
+from integrations.models import FreeeConnection
 from tests.freee.bodies import COMPANY_ID
 
 FREEE_API = "https://api.freee.co.jp"
-FAMILY_PREFIX = {Family.ACCOUNTING: "/api/1", Family.INVOICE: "/iv"}
-
-
-class RequestsTransport(FreeeEndpoints):
-    """Sends each call as-is: no auth, no retries, no error mapping (those belong to client.FreeeClient)."""
-
-    def __init__(self, company_id: int):
-        self.company_id = company_id
-        self.session = requests.Session()
-
-    def _request(self, method: str, family: Family, path: str, *, params: dict | None = None,
-                 json: dict | None = None) -> Any:
-        url = FREEE_API + FAMILY_PREFIX[family] + path
-        response = self.session.request(method, url, params=params, json=json, timeout=10)
-        response.raise_for_status()
-        return None if response.status_code == 204 else response.json()
 
 
 @pytest.fixture
-def freee() -> RequestsTransport:
-    return RequestsTransport(company_id=COMPANY_ID)
+def freee(world_a, settings) -> FreeeClient:
+    settings.FREEE_API_URL = FREEE_API
+    connection = FreeeConnection.objects.create(
+        tenant=world_a.tenant, client_id="cid", client_secret="secret", company_id=COMPANY_ID,
+        access_token="access", refresh_token="refresh", access_expires_at=timezone.now() + timedelta(hours=5),
+        status=FreeeConnection.Status.CONNECTED,
+    )
+    return FreeeClient(connection)
 
 
 @pytest.fixture

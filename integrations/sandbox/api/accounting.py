@@ -35,7 +35,8 @@ def _company_detail(company: SandboxCompany) -> dict:
         "head_count": 12, "corporate_number": "1234567890123", "txn_number_format": "not_used",
         "default_wallet_account_id": None, "private_settlement": False, "minus_format": 0, "org_code": 1,
         "phone1": "03-1234-5678", "phone2": None, "fax": None, "zipcode": "100-0005", "prefecture_code": 12,
-        "street_name1": "千代田区丸の内1-1-1", "street_name2": "サンドボックスビル 5F", "invoice_layout": "default_modern",
+        "street_name1": "千代田区丸の内1-1-1", "street_name2": "サンドボックスビル 5F",
+        "invoice_layout": "default_modern",
         "amount_fraction": 0, "use_partner_code": True, "industry_class": "it", "industry_code": "",
         "workflow_setting": "enable", "fiscal_years": [_fiscal_year(company)],
     }

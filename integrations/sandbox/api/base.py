@@ -21,7 +21,10 @@ from integrations.sandbox.services import sandbox_fault_consume
 ACCOUNTING = "accounting"
 INVOICE = "invoice"
 PROBLEM_JSON = "application/problem+json"
-LOCKOUT_MESSAGE = "短時間に大量のリクエストが行われたため、一時的にアクセスを制限しています。しばらく時間をおいてから再度お試しください。"
+LOCKOUT_MESSAGE = ("短時間に大量のリクエストが行われたため、一時的にアクセスを制限しています。"
+                   "しばらく時間をおいてから再度お試しください。")
+LIMIT_MESSAGE = "APIの利用回数の上限に達しました。時間をおいて再度お試しください。"
+SERVER_ERROR_MESSAGE = "エラーが発生しました。しばらく時間をおいて再度お試しください。"
 
 
 class ApiError(Exception):
@@ -155,9 +158,8 @@ def _sleep_latency(ctx: ApiContext) -> None:
 
 
 def too_many_requests(window: ratelimit.Window, headers: dict) -> ApiError:
-    body = {"status_code": 429,
-            "errors": [{"type": "status", "messages": ["APIの利用回数の上限に達しました。時間をおいて再度お試しください。"]}],
-            "meta": {"limit": window.limit, "period": window.seconds, "remaining": 0, "reset": ratelimit.iso(window.reset)}}
+    meta = {"limit": window.limit, "period": window.seconds, "remaining": 0, "reset": ratelimit.iso(window.reset)}
+    body = {"status_code": 429, "errors": [{"type": "status", "messages": [LIMIT_MESSAGE]}], "meta": meta}
     return ApiError(429, body, headers={**headers, "Retry-After": str(_seconds_until(window.reset))})
 
 
@@ -182,7 +184,7 @@ def _apply_server_error(ctx: ApiContext) -> None:
     if not fault:
         return
     status = int(fault.get("status", 500))
-    message = "エラーが発生しました。しばらく時間をおいて再度お試しください。" if status == 500 else "このAPIは現在ご利用いただけません。"
+    message = SERVER_ERROR_MESSAGE if status == 500 else "このAPIは現在ご利用いただけません。"
     raise status_error(ctx.family, status, [message], kind="status" if status == 500 else "error")
 
 

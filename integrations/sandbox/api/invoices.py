@@ -123,7 +123,7 @@ def _invoice_object(ctx: ApiContext, body: dict, *, invoice_id: int, number: str
         "branch_no": _int(body.get("branch_no")), "subject": body.get("subject") or "",
         "billing_date": body["billing_date"], "issue_date": body.get("issue_date") or body["billing_date"],
         "payment_date": body.get("payment_date") or None, "payment_type": body.get("payment_type") or "transfer",
-        "invoice_note": body["invoice_note"] if "invoice_note" in body else DEFAULT_NOTE,
+        "invoice_note": body.get("invoice_note", DEFAULT_NOTE) or "",  # key omitted: the default 備考
         "memo": body.get("memo") or "", "tax_entry_method": body["tax_entry_method"],
         "tax_fraction": body["tax_fraction"], "line_amount_fraction": body.get("line_amount_fraction"),
         "withholding_tax_entry_method": body["withholding_tax_entry_method"],
