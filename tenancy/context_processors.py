@@ -1,3 +1,5 @@
+from django.conf import settings
+
 from tenancy.selectors import membership_list_for_user
 
 
@@ -7,6 +9,7 @@ def tenancy(request) -> dict:
     if user is None or not user.is_authenticated:
         return {}
     return {
+        "sandbox_enabled": settings.SANDBOX_ENABLED,
         "current_tenant": getattr(request, "tenant", None),
         "current_membership": getattr(request, "membership", None),
         "user_memberships": membership_list_for_user(user=user),

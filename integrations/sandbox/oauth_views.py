@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import time
 from urllib.parse import urlencode, urlsplit
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -128,6 +129,15 @@ def _exchange(app: SandboxApp, form: dict) -> tuple[SandboxToken, SandboxToken]:
     return sandbox_refresh(app=app, refresh_token=form.get("refresh_token", ""))
 
 
+def _token_latency(app: SandboxApp, form: dict) -> None:
+    """The company's latency fault slows its token endpoint too (tests use it to overlap refreshes)."""
+    token = SandboxToken.objects.filter(token=form.get("refresh_token") or "-", app=app).select_related("company")
+    company = token.first().company if token.exists() else None
+    latency = (company.faults or {}).get("latency_ms") if company else None
+    if latency:
+        time.sleep(int(latency) / 1000)
+
+
 @csrf_exempt
 @require_POST
 def token(request: HttpRequest) -> HttpResponse:
@@ -139,6 +149,7 @@ def token(request: HttpRequest) -> HttpResponse:
     app = SandboxApp.objects.filter(client_id=client_id).first()
     if app is None or not secret or app.client_secret != secret:
         return _oauth_error(401, "invalid_client", INVALID_CLIENT)
+    _token_latency(app, form)
     try:
         access, refresh = _exchange(app, form)
     except InvalidGrant:

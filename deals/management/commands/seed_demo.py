@@ -11,6 +11,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from deals.models import Deal, DealLine, DealType, Product, TaxRate
+from integrations.models import FreeeConnection
+from integrations.sandbox import services as sandbox_services
 from tenancy import services as tenancy_services
 from tenancy.models import Membership, Tenant
 
@@ -34,7 +36,25 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if not Tenant.objects.filter(name=DEMO_TENANT, settings__demo=True).exists():
             self._seed()
+        tenant = Tenant.objects.get(name=DEMO_TENANT, settings__demo=True)
+        if settings.SANDBOX_ENABLED and not FreeeConnection.objects.filter(tenant=tenant).exclude(
+                status=FreeeConnection.Status.NOT_CONNECTED).exists():
+            self._connect_sandbox(tenant)
         self._print_logins()
+
+    @transaction.atomic
+    def _connect_sandbox(self, tenant: Tenant) -> None:
+        """Connect the demo tenant to a company of the freee sandbox, as if the admin had done it."""
+        app = sandbox_services.sandbox_app_create(tenant=tenant, name="デモ用freeeアプリ")
+        company = sandbox_services.sandbox_company_create(app=app, name="デモ株式会社（freeeサンドボックス）")
+        access, refresh = sandbox_services.sandbox_tokens_issue(app=app, company=company)
+        FreeeConnection.objects.update_or_create(tenant=tenant, defaults={
+            "client_id": app.client_id, "client_secret": app.client_secret, "company_id": company.company_id,
+            "company_name": company.display_name, "access_token": access.token, "refresh_token": refresh.token,
+            "access_expires_at": access.expires_at, "refresh_issued_at": refresh.created_at, "scope": "read write",
+            "status": FreeeConnection.Status.CONNECTED,
+        })
+        self.stdout.write(self.style.SUCCESS(f"connected the demo tenant to the freee sandbox ({company.company_id})"))
 
     @transaction.atomic
     def _seed(self) -> None:
