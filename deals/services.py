@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from deals.models import Deal, DealLine, DealType
 from tenancy.models import Tenant
@@ -18,7 +19,7 @@ def deal_type_get_or_create_default(*, tenant: Tenant) -> DealType:
 def deal_type_create(*, tenant: Tenant, actor, name: str, linked_to_freee: bool = False) -> DealType:
     """Add a deal type; names are unique per tenant."""
     if DealType.objects.for_tenant(tenant).filter(name=name).exists():
-        raise ValidationError({"name": "同じ名前の案件タイプがすでにあります。"})
+        raise ValidationError({"name": _("同じ名前の案件タイプがすでにあります。")})
     return DealType.objects.create(tenant=tenant, name=name, linked_to_freee=linked_to_freee)
 
 

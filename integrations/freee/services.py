@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
 from integrations.freee import messages, oauth, tokens
@@ -103,10 +104,10 @@ def _clear_tokens(connection: FreeeConnection) -> None:
 def _check_state(connection: FreeeConnection, state: str | None) -> None:
     expired = connection.oauth_state_expires_at is None or connection.oauth_state_expires_at < timezone.now()
     if not state or not connection.oauth_state or expired or not secrets.compare_digest(state, connection.oauth_state):
-        raise ApplicationError("freeeからの応答を確認できませんでした（stateが一致しないか期限切れです）。"
-                               "もう一度「freeeと接続」から操作してください。", code="oauth_state")
+        raise ApplicationError(_("freeeからの応答を確認できませんでした（stateが一致しないか期限切れです）。"
+                                 "もう一度「freeeと接続」から操作してください。"), code="oauth_state")
 
 
 def _require_credentials(connection: FreeeConnection) -> None:
     if not connection.has_credentials:
-        raise ApplicationError("先に Client ID と Client Secret を登録してください。", code="freee_credentials")
+        raise ApplicationError(_("先に Client ID と Client Secret を登録してください。"), code="freee_credentials")
