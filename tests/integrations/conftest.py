@@ -26,6 +26,26 @@ def connection(world_a, freee_settings):
     )
 
 
+class FakeTime:
+    """Sleeps advance a clock instead of blocking, so waits are measured, not suffered."""
+
+    def __init__(self):
+        self.now = 1_800_000_000.0
+        self.slept: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def fake_time() -> FakeTime:
+    return FakeTime()
+
+
 def token_body(n: int) -> dict:
     return {"access_token": f"access-{n}", "token_type": "bearer", "expires_in": 21600,
             "refresh_token": f"refresh-{n}", "scope": "read write", "company_id": 10000001, "created_at": 0}

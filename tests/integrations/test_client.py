@@ -28,24 +28,6 @@ BAD_REQUEST = {"status_code": 400, "errors": [{"type": "validation", "messages":
 EXPIRED = {"message": "アクセスする権限がありません", "code": "expired_access_token"}
 
 
-class FakeTime:
-    """Sleeps advance a clock instead of blocking, so waits are measured, not suffered."""
-
-    def __init__(self):
-        self.now = 1_800_000_000.0
-        self.slept: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-
-@pytest.fixture
-def fake_time():
-    return FakeTime()
 
 
 @pytest.fixture

@@ -115,22 +115,6 @@ ENDPOINTS = [
 IDS = [e.name for e in ENDPOINTS]
 
 
-class FakeTime:
-    def __init__(self):
-        self.now = 1_800_000_000.0
-        self.slept: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-
-@pytest.fixture
-def fake_time():
-    return FakeTime()
 
 
 @pytest.fixture
