@@ -112,6 +112,22 @@ def _complete(request, *, code: str, redirect_uri: str, state: str | None = None
     return redirect("integrations:freee_settings")
 
 
+class FreeeCheckView(TenantAdminRequiredMixin, View):
+    """接続を確認: one call to freee会計 and one to freee請求書 (the member check)."""
+
+    def post(self, request):
+        connection = services.connection_get_or_create(tenant=request.tenant)
+        if not connection.is_connected:
+            messages.error(request, _("freeeと接続されていません。先に接続してください。"))
+            return redirect("integrations:freee_settings")
+        problems = services.connection_check(connection=connection)
+        for problem in problems:
+            messages.error(request, problem)
+        if not problems:
+            messages.success(request, _("freee会計とfreee請求書の両方に接続できることを確認しました。"))
+        return redirect("integrations:freee_settings")
+
+
 class FreeeDisconnectView(TenantAdminRequiredMixin, View):
     def get(self, request):
         connection = services.connection_get_or_create(tenant=request.tenant)

@@ -88,6 +88,23 @@ def connection_refresh_company(*, connection: FreeeConnection) -> None:
     connection.save(update_fields=["company_name", "updated_at"])
 
 
+def connection_check(*, connection: FreeeConnection) -> list[str]:
+    """Call freee会計 and freee請求書 once each; return what failed (empty when both work).
+
+    The freee請求書 call is what fails when the app's creator is not a freee請求書 member (seed 000).
+    """
+    from integrations.freee.client import FreeeClient
+
+    problems = []
+    client = FreeeClient(connection)
+    for call, invoice in ((client.company_show, False), (client.invoice_templates_list, True)):
+        try:
+            call()
+        except FreeeError as error:
+            problems.append(messages.call_error(error, invoice=invoice))
+    return problems
+
+
 def connection_disconnect(*, connection: FreeeConnection, actor) -> None:
     """Delete the tokens; the app credentials stay so the admin can connect again."""
     _clear_tokens(connection)

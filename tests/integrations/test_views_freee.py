@@ -153,3 +153,25 @@ def test_deal_type_links_are_chosen_by_admins(admin, world_a):
     standard.refresh_from_db()
     assert standard.linked_to_freee
     assert world_a.client("member").get(reverse("deals:type_list")).status_code == 403
+
+
+@responses.activate(assert_all_requests_are_fired=True)
+def test_the_connection_check_reports_a_missing_freee_invoice_membership(admin, connection):
+    responses.get("https://api.freee.co.jp/api/1/companies/10000001", json=COMPANY)
+    responses.get("https://api.freee.co.jp/iv/invoices/templates", status=403, json={
+        "status_code": 403, "errors": [{"type": "forbidden", "messages": ["freee請求書の利用権限がありません。"]}]})
+    page = admin.post(reverse("integrations:freee_check"), follow=True).content.decode()
+    assert "freee請求書のメンバーに含まれていない" in page
+
+
+@responses.activate(assert_all_requests_are_fired=True)
+def test_the_connection_check_confirms_both_apis(admin, connection):
+    responses.get("https://api.freee.co.jp/api/1/companies/10000001", json=COMPANY)
+    responses.get("https://api.freee.co.jp/iv/invoices/templates", json={"templates": [{"id": 1, "name": "標準"}]})
+    page = admin.post(reverse("integrations:freee_check"), follow=True).content.decode()
+    assert "両方に接続できることを確認しました" in page
+
+
+def test_checking_without_a_connection_says_to_connect_first(admin):
+    page = admin.post(reverse("integrations:freee_check"), follow=True).content.decode()
+    assert "先に接続してください" in page
