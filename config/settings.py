@@ -254,6 +254,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Calls to freee wait on freee's rate limits: their own queue keeps them from delaying everything else.
+CELERY_TASK_ROUTES = {"invoices.*": {"queue": "freee"}, "integrations.*": {"queue": "freee"}}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # With acks_late, an unacked task is redelivered after this; it must exceed the longest task.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}

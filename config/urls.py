@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("core.urls")),
     path("", include("integrations.urls")),
     path("deals/", include("deals.urls")),
+    path("", include("invoices.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

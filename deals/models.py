@@ -16,6 +16,23 @@ class TaxRate(models.TextChoices):
     ZERO = "0", _("0%（非課税・対象外）")
 
 
+class FreeeLatestStatus(models.TextChoices):
+    """freee最新請求ステータス: the status of the deal's most recently issued invoice (kept by invoices/)."""
+
+    NONE = "", _("未発行")
+    ISSUING = "issuing", _("発行中")
+    NEEDS_CHECK = "needs_check", _("要確認")
+    ISSUE_FAILED = "issue_failed", _("発行エラー")
+    UNSENT = "unsent", _("送付待ち")
+    SENT = "sent", _("送付済み")
+    UNPROCESSED = "unprocessed", _("決済依頼前")
+    UNSETTLED = "unsettled", _("決済待ち")
+    SETTLED = "settled", _("決済済み")
+    PAYMENT_FAILED = "failed", _("決済失敗")
+    PAYMENT_CANCELED = "payment_canceled", _("決済キャンセル")
+    CANCELED = "canceled", _("取消")
+
+
 class DealType(TenantOwnedModel):
     """案件タイプ. Admins choose which types are linked to freee ("標準" when the tenant uses no types)."""
 
@@ -71,6 +88,8 @@ class Deal(TenantOwnedModel):
                               related_name="+", verbose_name=_("担当者"))
     partner_freee_id = models.BigIntegerField(_("freee取引先ID"), null=True, blank=True)
     partner_name = models.CharField(_("取引先名"), max_length=255, blank=True)
+    freee_latest_status = models.CharField(_("freee最新請求ステータス"), max_length=20, blank=True,
+                                           choices=FreeeLatestStatus.choices, default=FreeeLatestStatus.NONE)
 
     class Meta:
         verbose_name = _("案件")
@@ -81,6 +100,7 @@ class Deal(TenantOwnedModel):
             models.Index(fields=["tenant", "expected_billing_date"], name="deal_tenant_billing_date"),
             models.Index(fields=["tenant", "amount"], name="deal_tenant_amount"),
             models.Index(fields=["tenant", "name"], name="deal_tenant_name"),
+            models.Index(fields=["tenant", "freee_latest_status", "-updated_at"], name="deal_tenant_latest_status"),
         ]
         constraints = [models.CheckConstraint(condition=models.Q(amount__gte=0), name="deal_amount_not_negative")]
 

@@ -58,6 +58,16 @@ def worker_redis_url() -> str:
     return f"{base}/{index}"
 
 
+def _isolate_celery_broker() -> None:
+    """Tasks enqueued by this xdist worker go to its own Redis database, never to another worker's."""
+    from config.celery import app
+
+    app.conf.broker_url = worker_redis_url()
+
+
+_isolate_celery_broker()
+
+
 @pytest.fixture(autouse=True)
 def _isolated_cache(settings):
     """The cache and other Redis state live in this worker's own Redis database, emptied before each test."""

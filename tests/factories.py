@@ -100,3 +100,24 @@ class JobFactory(factory.django.DjangoModelFactory):
     tenant = factory.SubFactory(TenantFactory)
     kind = "test.kind"
     total = 10
+
+
+class InvoiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "invoices.Invoice"
+
+    deal = factory.SubFactory(DealFactory)
+    tenant = factory.SelfAttribute("deal.tenant")
+    reference = factory.Sequence(lambda n: f"hub-test-{n}")
+    partner_id = 1
+    partner_name = factory.Sequence(lambda n: f"取引先{n}")
+    billing_date = factory.LazyFunction(lambda: __import__("datetime").date(2026, 11, 30))
+    state = "issued"
+    freee_invoice_id = factory.Sequence(lambda n: 7_000_000 + n)
+    invoice_number = factory.Sequence(lambda n: f"INV-{n:07d}")
+    report_url = "https://invoice.example/report"
+    total_amount = 110000
+    sending_status = "unsent"
+    payment_status = "unsettled"
+    cancel_status = "uncanceled"
+    deal_status = "unregistered"

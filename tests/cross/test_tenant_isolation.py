@@ -6,7 +6,7 @@ OBJECT_FACTORIES below, so isolation is proven for every URL as the project grow
 
 import pytest
 
-from tests.factories import DealFactory, JobFactory, PermissionProfileFactory
+from tests.factories import DealFactory, InvoiceFactory, JobFactory, PermissionProfileFactory
 from tests.isolation import assert_cross_tenant_404, project_routes
 from tests.sandbox.factories import SECRET_APP_NAME, SECRET_COMPANY_NAME, make_sandbox_app, make_sandbox_company
 
@@ -38,6 +38,16 @@ OBJECT_FACTORIES = {
     "core:job_progress": (_job, "他テナントの秘密エラー"),
     "api:job-detail": (_job, "他テナントの秘密エラー"),
     "api:deal-type-detail": (lambda w: DealFactory(tenant=w.tenant).deal_type, "案件タイプ"),
+    "invoices:deal_tab": (_deal, "他テナントの秘密案件"),
+    "invoices:partner_search": (_deal, "他テナントの秘密案件"),
+    "invoices:issue": (_deal, "他テナントの秘密案件"),
+    "invoices:row": (lambda w: InvoiceFactory(deal=_deal(w), partner_name="他テナントの秘密取引先"), "他テナントの秘密取引先"),
+    "invoices:refresh": (lambda w: InvoiceFactory(deal=_deal(w), partner_name="他テナントの秘密取引先"),
+                         "他テナントの秘密取引先"),
+    "invoices:resync": (lambda w: InvoiceFactory(deal=_deal(w), partner_name="他テナントの秘密取引先"),
+                        "他テナントの秘密取引先"),
+    "invoices:retry": (lambda w: InvoiceFactory(deal=_deal(w), partner_name="他テナントの秘密取引先"),
+                       "他テナントの秘密取引先"),
     "sandbox:console-app": (make_sandbox_app, SECRET_APP_NAME),
     "sandbox:console-company": (make_sandbox_company, SECRET_COMPANY_NAME),
 }

@@ -1,0 +1,13 @@
+from django.db.models import QuerySet
+
+from integrations.models import FreeeConnection
+from invoices.models import Invoice
+
+
+def invoice_list_for_deal(*, deal) -> QuerySet[Invoice]:
+    return Invoice.objects.for_tenant(deal.tenant).filter(deal=deal).select_related("job").order_by("-created_at", "-id")
+
+
+def is_connected(*, tenant) -> bool:
+    connection = FreeeConnection.objects.filter(tenant=tenant).first()
+    return bool(connection and connection.is_connected)

@@ -1,0 +1,303 @@
+"""Issuing deals as freee請求書 invoices: one click, one invoice.
+
+The local row is written first with a reference that also goes into the freee invoice's 社内メモ; a task
+posts it after commit. When the outcome of a POST is unknown (timeout, 5xx, a worker that died), the row is
+要確認 and the next attempt first searches freee for the reference: freee has no idempotency keys, so the
+search is what keeps a retry from creating a second invoice.
+"""
+
+from __future__ import annotations
+
+import calendar
+import uuid
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core import jobs
+from core.errors import ApplicationError
+from deals.models import Deal, DealLine, FreeeLatestStatus, TaxRate
+from integrations.freee import messages as freee_messages
+from integrations.freee import schemas
+from integrations.freee.client import FreeeClient
+from integrations.freee.errors import FreeeError, RateLimited, Transient
+from integrations.models import FreeeConnection
+from invoices.models import Invoice, InvoiceSettings
+from tenancy.models import Membership
+from tenancy.permissions import FREEE_INVOICE_CREATE
+
+OPEN_STATES = (Invoice.State.PENDING, Invoice.State.ISSUING, Invoice.State.NEEDS_CHECK)
+PAYMENT_TO_LATEST = {"canceled": FreeeLatestStatus.PAYMENT_CANCELED}
+TAX_RATES = {TaxRate.STANDARD_10: (10, False), TaxRate.REDUCED_8: (8, True), TaxRate.ZERO: (0, False)}
+
+
+class RetryLater(Exception):
+    """The task should run again after `retry_after` seconds (rate limit, or an outcome to reconcile)."""
+
+    def __init__(self, retry_after: float):
+        super().__init__(f"retry after {retry_after:.0f}s")
+        self.retry_after = retry_after
+
+
+def invoice_settings_for(*, tenant) -> InvoiceSettings:
+    settings, _created = InvoiceSettings.objects.get_or_create(tenant=tenant)
+    return settings
+
+
+def connected_connection(*, tenant) -> FreeeConnection:
+    connection = FreeeConnection.objects.filter(tenant=tenant).first()
+    if connection is None or not connection.is_connected:
+        raise ApplicationError(_("freeeと接続されていません。管理者設定 > 外部サービス連携 > 会計freee から接続してください。"),
+                               code="freee_not_connected")
+    return connection
+
+
+def can_issue(membership: Membership | None) -> bool:
+    """seed 000: with permission profiles on, only holders of "freee請求書の作成"; otherwise everyone."""
+    return membership is not None and membership.has_perm(FREEE_INVOICE_CREATE)
+
+
+# --------------------------------------------------------------------------- issue
+
+
+def invoice_issue(*, deal: Deal, membership: Membership, partner_id: int | None, partner_name: str) -> Invoice:
+    """Write the invoice row and its Job, and queue the freee POST for after commit."""
+    _check_can_issue(deal, membership, partner_id)
+    connected_connection(tenant=deal.tenant)
+    settings = invoice_settings_for(tenant=deal.tenant)
+    from invoices.tasks import invoice_push_task
+
+    with transaction.atomic():
+        Deal.objects.select_for_update().get(pk=deal.pk)  # one issue at a time per deal
+        if Invoice.objects.for_tenant(deal.tenant).filter(deal=deal, state__in=OPEN_STATES).exists():
+            raise ApplicationError(_("この案件には処理中の請求書があります。完了してから発行してください。"),
+                                   code="invoice_in_progress")
+        job = jobs.job_create(tenant=deal.tenant, actor=membership.user, kind="invoices.issue", total=1)
+        billing = _billing_date(settings, deal)
+        invoice = Invoice.objects.create(
+            tenant=deal.tenant, deal=deal, reference=f"hub-{uuid.uuid4().hex[:20]}", partner_id=partner_id,
+            partner_name=partner_name, subject=settings.subject_template.replace("{deal_name}", deal.name)[:255],
+            billing_date=billing, payment_date=_payment_date(settings, billing), job=job,
+            issued_by=membership.user,
+        )
+        Deal.objects.filter(pk=deal.pk).update(partner_freee_id=partner_id, partner_name=partner_name,
+                                               freee_latest_status=FreeeLatestStatus.ISSUING)
+        jobs.enqueue_on_commit(invoice_push_task, invoice.pk)
+    return invoice
+
+
+def _check_can_issue(deal: Deal, membership: Membership, partner_id: int | None) -> None:
+    if not can_issue(membership):
+        raise ApplicationError(_("freee請求書の作成権限がありません。管理者に権限プロファイルの設定を依頼してください。"),
+                               code="permission_denied", http_status=403)
+    if not deal.deal_type.linked_to_freee:
+        raise ApplicationError(_("この案件タイプはfreeeと連携していません。"), code="deal_type_not_linked")
+    if not partner_id:
+        raise ApplicationError(_("取引先を選択してください。請求書の発行には、会計freeeに登録済みの取引先が必要です。"),
+                               code="partner_required")
+    if deal.amount <= 0 and not deal.lines.exists():
+        raise ApplicationError(_("金額が0円の案件は請求書を発行できません。金額か商品内訳を入力してください。"),
+                               code="zero_amount")
+
+
+def _billing_date(settings: InvoiceSettings, deal: Deal) -> date:
+    today = timezone.localdate()
+    if settings.billing_date_rule == InvoiceSettings.BillingDate.DEAL and deal.expected_billing_date:
+        return deal.expected_billing_date
+    return today
+
+
+def _payment_date(settings: InvoiceSettings, billing: date) -> date:
+    if settings.payment_term == InvoiceSettings.PaymentTerm.DAYS_30:
+        return billing + timedelta(days=30)
+    year, month = (billing.year, billing.month)
+    if settings.payment_term == InvoiceSettings.PaymentTerm.END_OF_NEXT_MONTH:
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+# --------------------------------------------------------------------------- the freee side
+
+
+def invoice_body(invoice: Invoice, connection: FreeeConnection) -> schemas.InvoiceCreate:
+    """The freee請求書 body from the deal as it is now (lines, or one line of the deal amount at 10%)."""
+    settings = invoice_settings_for(tenant=invoice.tenant)
+    deal = invoice.deal
+    lines = [_line(line) for line in DealLine.objects.for_tenant(invoice.tenant).filter(deal=deal)]
+    if not lines:
+        lines = [schemas.InvoiceLineInput(type="item", description=deal.name[:255], quantity=Decimal(1),
+                                          unit_price=str(deal.amount), tax_rate=10)]
+    number = invoice.reference if connection.invoice_numbering == FreeeConnection.Numbering.MANUAL else None
+    return schemas.InvoiceCreate(
+        partner_id=invoice.partner_id, partner_title=settings.partner_title, billing_date=invoice.billing_date,
+        payment_date=invoice.payment_date, subject=invoice.subject, tax_entry_method=settings.tax_entry_method,
+        tax_fraction=settings.tax_fraction, withholding_tax_entry_method="out", memo=invoice.reference,
+        invoice_number=number, lines=lines,
+    )
+
+
+def _line(line: DealLine) -> schemas.InvoiceLineInput:
+    rate, reduced = TAX_RATES[line.tax_rate]
+    return schemas.InvoiceLineInput(
+        type="item", description=line.description[:255], quantity=line.quantity, unit=line.unit or None,
+        unit_price=format(line.unit_price.normalize(), "f"), tax_rate=rate, reduced_tax_rate=reduced or None,
+    )
+
+
+def invoice_push(*, invoice_id: int) -> None:
+    """The task's work: claim the row, find or create the freee invoice, record the outcome."""
+    claimed = Invoice.objects.filter(pk=invoice_id, state__in=[Invoice.State.PENDING, Invoice.State.NEEDS_CHECK])
+    if claimed.update(state=Invoice.State.ISSUING, updated_at=timezone.now()) != 1:
+        return
+    invoice = Invoice.objects.select_related("deal", "job").get(pk=invoice_id)
+    _job_running(invoice)
+    try:
+        connection = connected_connection(tenant=invoice.tenant)
+        client = FreeeClient(connection)
+        remote = _reconcile(client, invoice) if invoice.post_attempts else None
+        if remote is None:
+            Invoice.objects.filter(pk=invoice.pk).update(post_attempts=F("post_attempts") + 1)
+            remote = client.invoice_create(invoice_body(invoice, connection))
+    except RateLimited as error:
+        # freee refused without processing: nothing was created, the row simply waits.
+        _set_state(invoice, Invoice.State.PENDING if not invoice.post_attempts else Invoice.State.NEEDS_CHECK,
+                   freee_messages.call_error(error, invoice=True))
+        raise RetryLater(error.retry_after) from error
+    except Transient as error:
+        _set_state(invoice, Invoice.State.NEEDS_CHECK, _("freeeの応答を確認できませんでした（要確認）。freeeに請求書が作成されたかを"
+                                                         "確認してから再試行します。"))
+        raise RetryLater(30) from error
+    except (FreeeError, ApplicationError) as error:
+        message = freee_messages.call_error(error, invoice=True) if isinstance(error, FreeeError) else error.message
+        if isinstance(error, FreeeError) and error.status == 400:
+            message = _("請求書の登録に失敗しました。") + message
+        _fail(invoice, message)
+        return
+    invoice_apply_remote(invoice, remote)
+    _job_done(invoice)
+
+
+def _reconcile(client: FreeeClient, invoice: Invoice):
+    """Search freee for an invoice carrying our reference (same partner and billing date)."""
+    offset = 0
+    while True:
+        page = client.invoices_list(partner_ids=[invoice.partner_id], start_billing_date=invoice.billing_date,
+                                    end_billing_date=invoice.billing_date, offset=offset, limit=100)
+        for remote in page:
+            if remote.memo and invoice.reference in remote.memo:
+                return remote
+        if len(page) < 100:
+            return None
+        offset += 100
+
+
+def invoice_apply_remote(invoice: Invoice, remote) -> None:
+    """Copy freee's id, number, URL, amounts and statuses onto the row."""
+    fields = {
+        "freee_invoice_id": remote.id, "invoice_number": remote.invoice_number or "", "report_url": remote.report_url,
+        "total_amount": remote.total_amount, "amount_tax": getattr(remote, "amount_tax", None),
+        "sending_status": remote.sending_status or "", "payment_status": remote.payment_status or "",
+        "cancel_status": remote.cancel_status or "", "deal_status": remote.deal_status or "",
+        "state": Invoice.State.ISSUED, "last_error": "", "last_synced_at": timezone.now(),
+    }
+    if invoice.issued_at is None:
+        fields["issued_at"] = timezone.now()
+    Invoice.objects.filter(pk=invoice.pk).update(**fields, updated_at=timezone.now())
+    invoice.refresh_from_db()
+    deal_latest_status_update(deal_id=invoice.deal_id)
+
+
+def latest_status_of(invoice: Invoice) -> str:
+    """The deal-list status code of one invoice (FreeeLatestStatus)."""
+    if invoice.state in (Invoice.State.PENDING, Invoice.State.ISSUING):
+        return FreeeLatestStatus.ISSUING
+    if invoice.state == Invoice.State.NEEDS_CHECK:
+        return FreeeLatestStatus.NEEDS_CHECK
+    if invoice.state == Invoice.State.FAILED:
+        return FreeeLatestStatus.ISSUE_FAILED
+    if invoice.cancel_status == "canceled":
+        return FreeeLatestStatus.CANCELED
+    if invoice.payment_status:
+        return PAYMENT_TO_LATEST.get(invoice.payment_status, invoice.payment_status)
+    return invoice.sending_status or FreeeLatestStatus.UNSENT
+
+
+def deal_latest_status_update(*, deal_id: int) -> None:
+    """freee最新請求ステータス = the newest invoice that is not canceled; 取消 only when all are canceled."""
+    invoices = list(Invoice.objects.filter(deal_id=deal_id).order_by("-created_at", "-id")
+                    .only("state", "cancel_status", "payment_status", "sending_status"))
+    live = [i for i in invoices if i.cancel_status != "canceled" and i.state != Invoice.State.FAILED]
+    chosen = live[0] if live else (invoices[0] if invoices else None)
+    status = latest_status_of(chosen) if chosen else FreeeLatestStatus.NONE
+    Deal.objects.filter(pk=deal_id).exclude(freee_latest_status=status).update(freee_latest_status=status)
+
+
+def _set_state(invoice: Invoice, state: str, error: str) -> None:
+    Invoice.objects.filter(pk=invoice.pk).update(state=state, last_error=error, updated_at=timezone.now())
+    deal_latest_status_update(deal_id=invoice.deal_id)
+
+
+def _fail(invoice: Invoice, message: str) -> None:
+    _set_state(invoice, Invoice.State.FAILED, message)
+    if invoice.job_id:
+        jobs.job_fail(job=invoice.job, error=message)
+
+
+def _job_running(invoice: Invoice) -> None:
+    if invoice.job_id and invoice.job.status == invoice.job.Status.QUEUED:
+        jobs.job_claim(job_id=invoice.job_id)
+
+
+def _job_done(invoice: Invoice) -> None:
+    if invoice.job_id:
+        invoice.job.refresh_from_db()
+        jobs.job_advance(job=invoice.job, by=1 - invoice.job.done)
+        jobs.job_succeed(job=invoice.job, result={"invoice_number": invoice.invoice_number})
+
+
+# --------------------------------------------------------------------------- after issue
+
+
+def invoice_retry(*, invoice: Invoice, membership: Membership) -> None:
+    """再試行 of a 要確認 or failed invoice: reconcile first, POST only if freee has no invoice for it."""
+    from invoices.tasks import invoice_push_task
+
+    if not can_issue(membership):
+        raise ApplicationError(_("freee請求書の作成権限がありません。"), code="permission_denied", http_status=403)
+    updated = Invoice.objects.filter(pk=invoice.pk, state__in=[Invoice.State.NEEDS_CHECK, Invoice.State.FAILED]).update(
+        state=Invoice.State.NEEDS_CHECK, updated_at=timezone.now())
+    if updated:
+        jobs.enqueue_on_commit(invoice_push_task, invoice.pk)
+
+
+def invoice_refresh(*, invoice: Invoice) -> Invoice:
+    """ステータス更新 of one invoice: GET it from freee and copy its statuses."""
+    if invoice.freee_invoice_id is None:
+        raise ApplicationError(_("この請求書はまだfreeeに発行されていません。"), code="not_issued")
+    client = FreeeClient(connected_connection(tenant=invoice.tenant), max_wait=5)
+    try:
+        remote = client.invoice_show(invoice.freee_invoice_id)
+    except FreeeError as error:
+        raise ApplicationError(freee_messages.call_error(error, invoice=True), code="freee_error") from error
+    invoice_apply_remote(invoice, remote)
+    return invoice
+
+
+def invoice_resync(*, invoice: Invoice, membership: Membership) -> Invoice:
+    """再連携: PUT the current deal onto the same freee invoice (never a second POST)."""
+    if not can_issue(membership):
+        raise ApplicationError(_("freee請求書の作成権限がありません。"), code="permission_denied", http_status=403)
+    if invoice.freee_invoice_id is None:
+        raise ApplicationError(_("この請求書はまだfreeeに発行されていません。"), code="not_issued")
+    connection = connected_connection(tenant=invoice.tenant)
+    try:
+        remote = FreeeClient(connection, max_wait=5).invoice_update(invoice.freee_invoice_id,
+                                                                     invoice_body(invoice, connection))
+    except FreeeError as error:
+        raise ApplicationError(freee_messages.call_error(error, invoice=True), code="freee_error") from error
+    invoice_apply_remote(invoice, remote)
+    return invoice

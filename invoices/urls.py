@@ -1,0 +1,15 @@
+from django.urls import path
+
+from invoices import views
+
+app_name = "invoices"
+
+urlpatterns = [
+    path("deals/<uuid:public_id>/invoices/", views.deal_tab, name="deal_tab"),
+    path("deals/<uuid:public_id>/invoices/partners/", views.partner_search, name="partner_search"),
+    path("deals/<uuid:public_id>/invoices/issue/", views.invoice_issue, name="issue"),
+    path("invoices/<uuid:public_id>/row/", views.invoice_row, name="row"),
+    path("invoices/<uuid:public_id>/refresh/", views.invoice_refresh, name="refresh"),
+    path("invoices/<uuid:public_id>/resync/", views.invoice_resync, name="resync"),
+    path("invoices/<uuid:public_id>/retry/", views.invoice_retry, name="retry"),
+]
