@@ -280,6 +280,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=4, minute=10),
         "options": {"expires": 60 * 60},
     },
+    # Each run is budgeted to a share of the tenant's daily freee cap (invoices.bulk.SCHEDULE_INTERVAL).
+    "invoices.bulk_refresh_schedule": {
+        "task": "invoices.bulk_refresh_schedule",
+        "schedule": timedelta(minutes=30),
+        "options": {"expires": 25 * 60},
+    },
 }
 
 # --------------------------------------------------------------------------- product switches
@@ -292,6 +298,8 @@ FREEE_ACCOUNTS_URL = env.str("FREEE_ACCOUNTS_URL", default=(
 FREEE_API_URL = env.str("FREEE_API_URL", default=(
     _FREEE_DEFAULT.format(site=SITE_URL) if _FREEE_DEFAULT else "https://api.freee.co.jp")).rstrip("/")
 FREEE_TIMEOUT_SECONDS = env.float("FREEE_TIMEOUT_SECONDS", default=15.0)
+# Only benchmarks against the sandbox (with its limits off) turn the client's own limiter off.
+FREEE_CLIENT_RATE_LIMIT = env.bool("FREEE_CLIENT_RATE_LIMIT", default=True)
 FREEE_REFRESH_MARGIN_SECONDS = env.int("FREEE_REFRESH_MARGIN_SECONDS", default=600)
 DEMO_CREDENTIALS_FILE = BASE_DIR / ".devdata" / "demo-logins.txt"
 

@@ -10,6 +10,7 @@ from tenancy.forms_auth import LoginForm
 api_v1 = [
     path("", include("core.api.urls")),
     path("", include("deals.api.urls")),
+    path("", include("invoices.api.urls")),
 ]
 
 urlpatterns = [

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 
-from deals import selectors, services
+from deals import csv_export, selectors, services
 from deals.filters import DEFAULT_SORT, SORTS, DealFilter
 from deals.forms import DealForm, DealLineFormSet, DealTypeForm
 from deals.models import Deal
@@ -17,18 +17,34 @@ from tenancy.access import TenantAdminRequiredMixin, TenantMemberRequiredMixin, 
 PAGE_SIZE = 50
 
 
+def _filtered_deals(request) -> tuple[DealFilter, str]:
+    """The list's filterset over the tenant's deals in the requested sort (shared by the page and the CSV)."""
+    sort = request.GET.get("sort", DEFAULT_SORT)
+    sort = sort if sort in SORTS else DEFAULT_SORT
+    filterset = DealFilter(request.GET, queryset=selectors.deal_list(tenant=request.tenant, sort=sort),
+                           tenant=request.tenant)
+    return filterset, sort
+
+
 class DealListView(TenantMemberRequiredMixin, View):
     def get(self, request):
-        sort = request.GET.get("sort", DEFAULT_SORT)
-        sort = sort if sort in SORTS else DEFAULT_SORT
-        filterset = DealFilter(request.GET, queryset=selectors.deal_list(tenant=request.tenant, sort=sort),
-                               tenant=request.tenant)
+        from invoices.views import bulk_refresh_context
+
+        filterset, sort = _filtered_deals(request)
         page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
         query = request.GET.copy()
         query.pop("page", None)
         context = {"filter": filterset, "page_obj": page, "deals": page.object_list, "sort": sort,
-                   "query": query.urlencode()}
+                   "query": query.urlencode(), **bulk_refresh_context(request)}
         return render(request, "deals/deal_list.html", context)
+
+
+class DealCsvView(TenantMemberRequiredMixin, View):
+    """CSVダウンロード of the list with its current filters and sort; ?bom=1 for Excel."""
+
+    def get(self, request):
+        filterset, _sort = _filtered_deals(request)
+        return csv_export.deal_csv_response(filterset.qs, bom=request.GET.get("bom") == "1")
 
 
 class DealDetailView(TenantMemberRequiredMixin, View):

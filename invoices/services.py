@@ -32,6 +32,8 @@ from tenancy.permissions import FREEE_INVOICE_CREATE
 
 OPEN_STATES = (Invoice.State.PENDING, Invoice.State.ISSUING, Invoice.State.NEEDS_CHECK)
 PAYMENT_TO_LATEST = {"canceled": FreeeLatestStatus.PAYMENT_CANCELED}
+# How freee (and the sandbox) word "that partner does not exist": 見つかりません / 存在しません / 削除されて…
+PARTNER_MISSING = ("見つかりません", "存在し", "削除", "not found", "does not exist", "deleted")
 TAX_RATES = {TaxRate.STANDARD_10: (10, False), TaxRate.REDUCED_8: (8, True), TaxRate.ZERO: (0, False)}
 
 
@@ -172,13 +174,34 @@ def invoice_push(*, invoice_id: int) -> None:
                                                          "確認してから再試行します。"))
         raise RetryLater(30) from error
     except (FreeeError, ApplicationError) as error:
-        message = freee_messages.call_error(error, invoice=True) if isinstance(error, FreeeError) else error.message
-        if isinstance(error, FreeeError) and error.status == 400:
-            message = _("請求書の登録に失敗しました。") + message
-        _fail(invoice, message)
+        _fail(invoice, error.message if isinstance(error, ApplicationError) else _rejection_message(error))
         return
     invoice_apply_remote(invoice, remote)
     _job_done(invoice)
+
+
+def _rejection_message(error: FreeeError) -> str:
+    """Why freee refused the invoice; a 400 keeps the FAQ's wording (請求書の登録に失敗しました)."""
+    message = invoice_error_message(error)
+    if error.status == 400 and not partner_missing(error):
+        message = _("請求書の登録に失敗しました。") + message
+    return message
+
+
+def invoice_error_message(error: FreeeError) -> str:
+    """A failed invoice call explained; a partner missing in freee says so plainly (seed 000's limits)."""
+    if partner_missing(error):
+        return _("選択した取引先がfreeeに見つかりません（削除された可能性があります）。freeeの取引先ページで確認し、"
+                 "取引先を選び直してください。")
+    return freee_messages.call_error(error, invoice=True)
+
+
+def partner_missing(error: FreeeError) -> bool:
+    """freee's 400/404 naming the partner as not found / nonexistent / deleted."""
+    if error.status not in {400, 404}:
+        return False
+    return any(("取引先" in text or "partner" in text.lower()) and any(hint in text.lower() for hint in PARTNER_MISSING)
+               for text in error.messages)
 
 
 def _reconcile(client: FreeeClient, invoice: Invoice):
@@ -298,6 +321,6 @@ def invoice_resync(*, invoice: Invoice, membership: Membership) -> Invoice:
         remote = FreeeClient(connection, max_wait=5).invoice_update(invoice.freee_invoice_id,
                                                                      invoice_body(invoice, connection))
     except FreeeError as error:
-        raise ApplicationError(freee_messages.call_error(error, invoice=True), code="freee_error") from error
+        raise ApplicationError(invoice_error_message(error), code="freee_error") from error
     invoice_apply_remote(invoice, remote)
     return invoice

@@ -3,8 +3,11 @@
 import random
 
 from celery import shared_task
+from django.utils.translation import gettext as _
 
-from invoices import services
+from core import jobs
+from core.models import Job
+from invoices import bulk, services
 
 
 @shared_task(name="invoices.invoice_push", bind=True, max_retries=10)
@@ -15,3 +18,29 @@ def invoice_push_task(self, invoice_id: int) -> None:
     except services.RetryLater as later:
         backoff = min(600, 15 * 2 ** self.request.retries) * random.uniform(0.8, 1.2)  # noqa: S311 - jitter
         raise self.retry(countdown=max(later.retry_after, backoff)) from later
+
+
+BULK_MAX_RETRIES = 200  # a large tenant's refresh waits out many per-minute windows
+
+
+@shared_task(name="invoices.bulk_refresh", bind=True, max_retries=BULK_MAX_RETRIES)
+def bulk_refresh_task(self, job_id: int, max_calls: int | None = None) -> None:
+    """Refresh every freee-linked invoice of the job's tenant; resumes where it stopped after a rate limit."""
+    job = Job.objects.filter(pk=job_id, kind=bulk.BULK_KIND).first()
+    if job is None:
+        return
+    try:
+        bulk.bulk_refresh(job=job, max_calls=max_calls)
+    except services.RetryLater as later:
+        if self.request.retries >= self.max_retries:
+            jobs.job_fail(job=job, error=_("freeeの応答待ちが長引いたため中断しました。時間をおいて再度お試しください。"))
+            return
+        # Rate limits name their own wait; jitter only spreads the tenants' restarts a little.
+        countdown = later.retry_after * random.uniform(1.0, 1.1) + 1  # noqa: S311 - jitter
+        raise self.retry(countdown=countdown) from later
+
+
+@shared_task(name="invoices.bulk_refresh_schedule")
+def bulk_refresh_schedule_task() -> int:
+    """Periodic: start a budgeted bulk refresh for every connected tenant with freee-linked invoices."""
+    return bulk.bulk_refresh_schedule()

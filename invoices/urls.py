@@ -5,9 +5,12 @@ from invoices import views
 app_name = "invoices"
 
 urlpatterns = [
+    path("settings/invoices/", views.InvoiceSettingsView.as_view(), name="settings"),
     path("deals/<uuid:public_id>/invoices/", views.deal_tab, name="deal_tab"),
     path("deals/<uuid:public_id>/invoices/partners/", views.partner_search, name="partner_search"),
     path("deals/<uuid:public_id>/invoices/issue/", views.invoice_issue, name="issue"),
+    path("invoices/bulk-refresh/", views.bulk_refresh, name="bulk_refresh"),
+    path("invoices/bulk-refresh/panel/", views.bulk_refresh_panel, name="bulk_refresh_panel"),
     path("invoices/<uuid:public_id>/row/", views.invoice_row, name="row"),
     path("invoices/<uuid:public_id>/refresh/", views.invoice_refresh, name="refresh"),
     path("invoices/<uuid:public_id>/resync/", views.invoice_resync, name="resync"),

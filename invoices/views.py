@@ -1,7 +1,11 @@
-"""The deal page's 請求書 tab: partner search, 発行, ステータス更新, 再連携, 再試行 (htmx partials)."""
+"""The deal page's 請求書 tab: partner search, 発行, ステータス更新, 再連携, 再試行 (htmx partials); 請求書の設定."""
 
+from django.contrib import messages
 from django.core.cache import cache
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import ApplicationError
@@ -9,9 +13,10 @@ from deals.models import Deal
 from integrations.freee import messages as freee_messages
 from integrations.freee.client import FreeeClient
 from integrations.freee.errors import FreeeError
-from invoices import selectors, services
+from invoices import bulk, selectors, services
+from invoices.forms import InvoiceSettingsForm
 from invoices.models import Invoice
-from tenancy.access import get_tenant_object_or_404, member_required
+from tenancy.access import TenantAdminRequiredMixin, get_tenant_object_or_404, member_required
 
 PARTNER_CACHE_SECONDS = 60
 
@@ -121,3 +126,58 @@ def invoice_retry(request, public_id):
                        lambda invoice: services.invoice_retry(invoice=invoice, membership=request.membership))
 
 
+class InvoiceSettingsView(TenantAdminRequiredMixin, View):
+    """請求書の設定 (admins only): the defaults every invoice issued from a deal uses."""
+
+    def get(self, request):
+        return self._render(InvoiceSettingsForm(instance=services.invoice_settings_for(tenant=request.tenant)))
+
+    def post(self, request):
+        form = InvoiceSettingsForm(request.POST, instance=services.invoice_settings_for(tenant=request.tenant))
+        if not form.is_valid():
+            return self._render(form, status=400)
+        form.save()
+        messages.success(request, _("請求書の設定を保存しました。"))
+        return redirect("invoices:settings")
+
+    def _render(self, form, status=200):
+        return render(self.request, "invoices/invoice_settings.html", {"form": form}, status=status)
+
+
+# --------------------------------------------------------------------------- 案件一覧: freee請求ステータス更新
+
+
+def bulk_refresh_context(request, *, error: str = "") -> dict:
+    """What the deal list's bulk-refresh panel shows: the button, the running job's progress or the last result."""
+    job = bulk.bulk_refresh_latest(tenant=request.tenant)
+    return {"bulk_job": job, "bulk_running": bool(job and not job.is_finished), "bulk_error": error,
+            "freee_connected": selectors.is_connected(tenant=request.tenant)}
+
+
+def _bulk_panel(request, *, error: str = "", status: int = 200):
+    return render(request, "invoices/_bulk_refresh.html", bulk_refresh_context(request, error=error), status=status)
+
+
+@member_required
+@require_POST
+def bulk_refresh(request):
+    """freee請求ステータス更新: start refreshing every freee-linked invoice of the tenant in the background."""
+    try:
+        bulk.bulk_refresh_start(tenant=request.tenant, actor=request.user)
+    except ApplicationError as error:
+        if request.htmx:
+            return _bulk_panel(request, error=error.message, status=error.http_status)
+        messages.error(request, error.message)
+        return redirect("deals:list")
+    if request.htmx:
+        return _bulk_panel(request)
+    messages.success(request, _("freee請求ステータスの更新を開始しました。"))
+    return redirect("deals:list")
+
+
+@member_required
+@require_GET
+@never_cache
+def bulk_refresh_panel(request):
+    """The panel; polled by htmx while a bulk refresh is under way."""
+    return _bulk_panel(request)

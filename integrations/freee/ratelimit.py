@@ -66,6 +66,8 @@ class RateLimiter:
 
     def reserve(self) -> float:
         """Take one call from the budget; 0 when granted, else the seconds until a call may go."""
+        if not settings.FREEE_CLIENT_RATE_LIMIT:
+            return 0.0
         now = self.clock()
         blocked = self._blocked_for(now)
         if blocked > 0:

@@ -179,7 +179,7 @@ def sandbox_access_tokens_expire(*, company: SandboxCompany) -> int:
 # ---------------------------------------------------------------- fault switches
 
 COUNTING_FAULTS = {"rate_limit_429", "server_error_5xx", "malformed_body", "timeout_after_create"}
-FAULT_NAMES = COUNTING_FAULTS | {"latency_ms", "lockout_until", "expire_tokens"}
+FAULT_NAMES = COUNTING_FAULTS | {"latency_ms", "lockout_until", "expire_tokens", "rate_limits_off"}
 
 
 def _fault_value(name: str, value: Any) -> Any:

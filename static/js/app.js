@@ -14,5 +14,6 @@ document.addEventListener("click", (event) => {
   document.getElementById("partner-id").value = choice.dataset.partnerId;
   document.getElementById("partner-name").value = choice.dataset.partnerName;
   document.getElementById("partner-search").value = choice.dataset.partnerName;
-  document.getElementById("partner-results").innerHTML = "";
+  const results = document.getElementById("partner-results");
+  if (results) results.innerHTML = "";
 });

@@ -6,7 +6,7 @@ OBJECT_FACTORIES below, so isolation is proven for every URL as the project grow
 
 import pytest
 
-from tests.factories import DealFactory, InvoiceFactory, JobFactory, PermissionProfileFactory
+from tests.factories import DealFactory, DealLineFactory, InvoiceFactory, JobFactory, PermissionProfileFactory
 from tests.isolation import assert_cross_tenant_404, project_routes
 from tests.sandbox.factories import SECRET_APP_NAME, SECRET_COMPANY_NAME, make_sandbox_app, make_sandbox_company
 
@@ -20,6 +20,10 @@ def _deal(world):
 
 def _profile(world):
     return PermissionProfileFactory(tenant=world.tenant, name="他テナントの秘密プロファイル")
+
+
+def _invoice(world):
+    return InvoiceFactory(deal=_deal(world), partner_name="他テナントの秘密取引先")
 
 
 def _job(world):
@@ -48,6 +52,12 @@ OBJECT_FACTORIES = {
                         "他テナントの秘密取引先"),
     "invoices:retry": (lambda w: InvoiceFactory(deal=_deal(w), partner_name="他テナントの秘密取引先"),
                        "他テナントの秘密取引先"),
+    "api:deal-invoices": (_deal, "他テナントの秘密案件"),
+    "api:deal-lines": (lambda w: DealLineFactory(deal=_deal(w), description="他テナントの秘密品目").deal, "他テナントの秘密品目"),
+    "api:invoice-detail": (_invoice, "他テナントの秘密取引先"),
+    "api:invoice-refresh": (_invoice, "他テナントの秘密取引先"),
+    "api:invoice-resync": (_invoice, "他テナントの秘密取引先"),
+    "api:invoice-retry": (_invoice, "他テナントの秘密取引先"),
     "sandbox:console-app": (make_sandbox_app, SECRET_APP_NAME),
     "sandbox:console-company": (make_sandbox_company, SECRET_COMPANY_NAME),
 }

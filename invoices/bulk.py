@@ -1,0 +1,394 @@
+"""freee請求ステータス更新: refresh the statuses of every freee-linked invoice of a tenant as one Job.
+
+Only invoices we already hold (issued, with a freee id) are refreshed: invoices created in freee are never
+imported. Our invoices are grouped into billing-date windows (runs of billing dates without a long gap) and
+each window is read the cheaper way: freee's list endpoint (100 per page, filtered to the window) or one GET
+per invoice. The estimate for the list is ceil(n / 100), plus one when n is a multiple of 100 (the short
+page that proves the end); paging also stops as soon as every invoice of ours in the window has been seen.
+
+A run can stop half-way (rate limit, a transient error, its time slice): rows are written batch by batch and
+stamped with last_synced_at, so the next run of the same Job continues with the rows not yet synced since
+the Job started. Scheduled runs get a call budget so that they never eat the tenant's daily freee quota.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core import jobs
+from core.errors import ApplicationError
+from core.models import Job
+from deals.models import Deal, FreeeLatestStatus
+from integrations.freee import messages as freee_messages
+from integrations.freee.client import FreeeClient
+from integrations.freee.errors import FreeeError, Permanent, RateLimited, Transient
+from integrations.models import FreeeConnection
+from invoices.models import Invoice
+from invoices.services import RetryLater, connected_connection, latest_status_of
+from tenancy.models import Tenant
+
+BULK_KIND = "invoices.bulk_refresh"
+PAGE_SIZE = 100  # freee請求書's maximum `limit` for GET /iv/invoices
+WINDOW_GAP_DAYS = 31  # a longer gap between our billing dates most likely holds only invoices that are not ours
+PER_ID_FLUSH = 25  # per-id results are written in batches of this size
+MAX_WAIT_SECONDS = 5.0  # how long one call may wait for budget before the task reschedules instead
+RUN_SECONDS = 120  # one task run's slice, well under CELERY_TASK_SOFT_TIME_LIMIT; then it continues anew
+QUEUED_STALE_AFTER = timedelta(minutes=30)  # a queued job this old lost its message: it no longer blocks
+SCHEDULE_INTERVAL = timedelta(minutes=30)  # keep in step with CELERY_BEAT_SCHEDULE
+SCHEDULE_DAILY_SHARE = 0.5  # scheduled refreshes may use at most this share of the daily cap
+SCHEDULE_FRESH_FOR = timedelta(hours=2)  # a scheduled refresh skips invoices synced more recently than this
+SYNCED_FIELDS = ["sending_status", "payment_status", "cancel_status", "deal_status", "billing_date",
+                 "total_amount", "amount_tax", "invoice_number"]
+LOAD_FIELDS = ["id", "deal_id", "freee_invoice_id", "last_synced_at", "state", *SYNCED_FIELDS]
+
+
+class _OutOfBudget(Exception):
+    """The run has used its call budget or its time slice."""
+
+
+# --------------------------------------------------------------------------- start
+
+
+def bulk_refresh_in_progress(*, tenant: Tenant) -> Job | None:
+    """The tenant's queued or running bulk refresh, if any (a long-queued job whose message was lost is not)."""
+    fresh_queue = Q(status=Job.Status.QUEUED, updated_at__gte=timezone.now() - QUEUED_STALE_AFTER)
+    return (Job.objects.for_tenant(tenant).filter(kind=BULK_KIND)
+            .filter(Q(status=Job.Status.RUNNING) | fresh_queue).first())
+
+
+def bulk_refresh_latest(*, tenant: Tenant) -> Job | None:
+    """The tenant's newest bulk refresh (running or finished), for the deal list's panel."""
+    return Job.objects.for_tenant(tenant).filter(kind=BULK_KIND).order_by("-created_at", "-id").first()
+
+
+def bulk_refresh_start(*, tenant: Tenant, actor, max_calls: int | None = None) -> Job:
+    """Save a bulk-refresh Job and enqueue its task after commit; refuses while another one is under way."""
+    from invoices.tasks import bulk_refresh_task
+
+    connected_connection(tenant=tenant)
+    with transaction.atomic():
+        Tenant.objects.select_for_update().get(pk=tenant.pk)  # two clicks at once start one job
+        if bulk_refresh_in_progress(tenant=tenant):
+            raise ApplicationError(_("freee請求ステータスの更新はすでに実行中です。完了してから再度お試しください。"),
+                                   code="bulk_refresh_running", http_status=409)
+        job = jobs.job_create(tenant=tenant, actor=actor, kind=BULK_KIND)
+        extra = {"max_calls": max_calls} if max_calls else {}
+        jobs.enqueue_on_commit(bulk_refresh_task, job.pk, **extra)
+    return job
+
+
+# --------------------------------------------------------------------------- plan
+
+
+@dataclass
+class Window:
+    """Our invoices whose billing dates form one run, and how to read them from freee."""
+
+    invoices: list[Invoice]
+
+    @property
+    def start(self) -> date:
+        return self.invoices[0].billing_date
+
+    @property
+    def end(self) -> date:
+        return self.invoices[-1].billing_date
+
+    @property
+    def list_calls(self) -> int:
+        return list_calls_estimate(len(self.invoices))
+
+    @property
+    def uses_list(self) -> bool:
+        """The list endpoint only when it needs fewer calls; on a tie per-id GETs, which are exact."""
+        return self.list_calls < len(self.invoices)
+
+    @property
+    def calls(self) -> int:
+        return self.list_calls if self.uses_list else len(self.invoices)
+
+    @property
+    def stalest(self) -> float:
+        synced = [i.last_synced_at.timestamp() for i in self.invoices if i.last_synced_at]
+        return min(synced) if len(synced) == len(self.invoices) else float("-inf")
+
+
+def list_calls_estimate(count: int) -> int:
+    """ceil(count / 100), plus the short page that proves the end when count is a multiple of 100."""
+    return count // PAGE_SIZE + 1 if count else 0
+
+
+def windows_of(invoices: Iterable[Invoice]) -> list[Window]:
+    """Split invoices (any order) into billing-date windows wherever consecutive dates are far apart."""
+    windows: list[Window] = []
+    for invoice in sorted(invoices, key=lambda i: (i.billing_date, i.freee_invoice_id)):
+        if windows and (invoice.billing_date - windows[-1].end).days <= WINDOW_GAP_DAYS:
+            windows[-1].invoices.append(invoice)
+        else:
+            windows.append(Window([invoice]))
+    return windows
+
+
+def plan(invoices: Iterable[Invoice], *, max_calls: int | None) -> list[Window]:
+    """The windows to read, stalest first; with a call budget, only those whose estimate fits in it."""
+    windows = sorted(windows_of(invoices), key=lambda w: w.stalest)
+    if max_calls is None:
+        return windows
+    chosen, budget = [], max_calls
+    for window in windows:
+        fitted = _fit(window, budget)
+        if fitted is not None:
+            chosen.append(fitted)
+            budget -= fitted.calls
+    return chosen
+
+
+def _fit(window: Window, budget: int) -> Window | None:
+    """The window, or its leading part (cut between two billing dates) whose estimate fits in the budget."""
+    if window.calls <= budget:
+        return window
+    if budget < 1:
+        return None
+    first_left_out = window.invoices[budget * PAGE_SIZE - 1].billing_date  # keep at most budget*100-1
+    head = [i for i in window.invoices if i.billing_date < first_left_out]
+    return Window(head) if head else None
+
+
+def _pending(job: Job, *, scheduled: bool) -> QuerySet[Invoice]:
+    """Issued invoices of the job's tenant not synced since the job started (all of them on the first run).
+
+    A scheduled (budgeted) run also skips recently synced ones, so that successive runs rotate through a
+    tenant with more invoices than one run's budget covers.
+    """
+    cutoff = job.started_at - SCHEDULE_FRESH_FOR if scheduled else job.started_at
+    issued = Invoice.objects.for_tenant(job.tenant).filter(state=Invoice.State.ISSUED, freee_invoice_id__isnull=False)
+    return issued.filter(Q(last_synced_at__isnull=True) | Q(last_synced_at__lt=cutoff)).only(*LOAD_FIELDS)
+
+
+# --------------------------------------------------------------------------- run
+
+
+@dataclass
+class _Run:
+    """One task run of a bulk-refresh Job: its client, budget, and the running tally kept in job.result."""
+
+    job: Job
+    client: FreeeClient
+    max_calls: int | None
+    deadline: float
+    tally: dict = field(default_factory=dict)
+
+    def call(self, fetch):
+        """Make one freee call, unless the budget or the time slice is spent."""
+        if self.max_calls is not None and self.tally["calls"] >= self.max_calls:
+            raise _OutOfBudget
+        if time.monotonic() > self.deadline:
+            raise _OutOfBudget
+        result = fetch()
+        self.tally["calls"] += 1
+        return result
+
+
+def bulk_refresh(*, job: Job, max_calls: int | None = None) -> None:
+    """The task's work: claim (or resume) the job, refresh its invoices, finish it with {updated, unchanged, calls}.
+
+    Raises RetryLater when freee asks us to wait or answers with a transient error; the job stays running.
+    """
+    job = _claim_or_resume(job)
+    if job is None:
+        return
+    try:
+        run = _Run(job=job, client=FreeeClient(connected_connection(tenant=job.tenant), max_wait=MAX_WAIT_SECONDS),
+                   max_calls=max_calls, deadline=time.monotonic() + RUN_SECONDS,
+                   tally={"updated": 0, "unchanged": 0, "missing": 0, "calls": 0, **(job.result or {})})
+        _refresh(run)
+    except ApplicationError as error:
+        jobs.job_fail(job=job, error=error.message)
+    except RateLimited as error:
+        if error.retry_after > settings.CELERY_TASK_TIME_LIMIT:  # longer than the abandoned-job sweep allows
+            jobs.job_fail(job=job, error=freee_messages.call_error(error, invoice=True))
+            return
+        jobs.job_advance(job=job, by=0)  # heartbeat: the job is waiting, not abandoned
+        raise RetryLater(error.retry_after) from error
+    except Transient as error:
+        jobs.job_advance(job=job, by=0)
+        raise RetryLater(30) from error
+    except FreeeError as error:
+        jobs.job_fail(job=job, error=freee_messages.call_error(error, invoice=True))
+
+
+def _claim_or_resume(job: Job) -> Job | None:
+    job.refresh_from_db()
+    if job.status == Job.Status.QUEUED:
+        return jobs.job_claim(job_id=job.pk)
+    return job if job.status == Job.Status.RUNNING else None
+
+
+def _refresh(run: _Run) -> None:
+    job = run.job
+    pending = list(_pending(job, scheduled=run.max_calls is not None))
+    budget = None if run.max_calls is None else run.max_calls - run.tally["calls"]
+    if job.total == 0 and job.done == 0:
+        jobs.job_set_total(job=job, total=sum(len(w.invoices) for w in plan(pending, max_calls=budget)))
+    try:
+        for window in plan(pending, max_calls=budget):
+            _read_window(run, window)
+    except _OutOfBudget:
+        if run.max_calls is None or run.tally["calls"] < run.max_calls:
+            raise RetryLater(1) from None  # only the time slice is spent: continue in a fresh task
+    jobs.job_succeed(job=job, result=run.tally)
+
+
+def _read_window(run: _Run, window: Window) -> None:
+    unseen = _read_by_list(run, window) if window.uses_list else window.invoices
+    # Not in the window's list: most likely its billing date was changed in freee; ask for it by id.
+    _read_by_id(run, unseen)
+
+
+def _read_by_list(run: _Run, window: Window) -> list[Invoice]:
+    """Page through freee's invoices of the window; returns ours that did not appear."""
+    ours = {invoice.freee_invoice_id: invoice for invoice in window.invoices}
+    offset = 0
+    while ours:
+        page = run.call(lambda offset=offset: run.client.invoices_list(
+            start_billing_date=window.start, end_billing_date=window.end, offset=offset, limit=PAGE_SIZE))
+        _apply(run, [(ours.pop(remote.id), remote) for remote in page if remote.id in ours])
+        if len(page) < PAGE_SIZE:
+            break
+        offset += PAGE_SIZE
+    return list(ours.values())
+
+
+def _read_by_id(run: _Run, invoices: list[Invoice]) -> None:
+    batch: list[tuple[Invoice, object]] = []
+    try:
+        for invoice in invoices:
+            try:
+                batch.append((invoice, run.call(lambda i=invoice: run.client.invoice_show(i.freee_invoice_id))))
+            except Permanent as error:
+                if error.status != 404:
+                    raise
+                _mark_missing(run, invoice)
+            if len(batch) >= PER_ID_FLUSH:
+                _apply(run, batch)
+                batch = []
+    finally:
+        _apply(run, batch)  # keep what was read before a rate limit or the end of the slice
+
+
+# --------------------------------------------------------------------------- write
+
+
+def _apply(run: _Run, pairs: list[tuple[Invoice, object]]) -> None:
+    """Write a batch: changed rows with one bulk_update, the others' last_synced_at with one UPDATE."""
+    if not pairs:
+        return
+    now = timezone.now()
+    changed, unchanged = [], []
+    for invoice, remote in pairs:
+        (changed if _copy_remote(invoice, remote) else unchanged).append(invoice)
+    for invoice in changed:
+        invoice.last_synced_at = invoice.updated_at = now
+    Invoice.objects.bulk_update(changed, [*SYNCED_FIELDS, "last_synced_at", "updated_at"], batch_size=500)
+    Invoice.objects.filter(pk__in=[i.pk for i in unchanged]).update(last_synced_at=now)
+    deals_latest_status_update(deal_ids={i.deal_id for i in changed})
+    run.tally["updated"] += len(changed)
+    run.tally["unchanged"] += len(unchanged)
+    _progress(run, len(pairs))
+
+
+def _copy_remote(invoice: Invoice, remote) -> bool:
+    """Copy freee's values onto the row; True when anything changed."""
+    values = {
+        "sending_status": remote.sending_status or "", "payment_status": remote.payment_status or "",
+        "cancel_status": remote.cancel_status or "", "deal_status": remote.deal_status or "",
+        "billing_date": remote.billing_date, "total_amount": remote.total_amount,
+        "amount_tax": getattr(remote, "amount_tax", invoice.amount_tax),
+        "invoice_number": remote.invoice_number or invoice.invoice_number,
+    }
+    changed = any(getattr(invoice, name) != value for name, value in values.items())
+    for name, value in values.items():
+        setattr(invoice, name, value)
+    return changed
+
+
+def _mark_missing(run: _Run, invoice: Invoice) -> None:
+    """freee no longer has the invoice (404): say so on the row instead of failing the whole refresh."""
+    Invoice.objects.filter(pk=invoice.pk).update(
+        last_synced_at=timezone.now(), last_error=_("freeeにこの請求書が見つかりません（削除された可能性があります）。"))
+    run.tally["missing"] += 1
+    _progress(run, 1)
+
+
+def _progress(run: _Run, count: int) -> None:
+    job = run.job
+    by = max(0, min(count, job.total - job.done)) if job.total else 0
+    jobs.job_advance(job=job, by=by)
+    Job.objects.filter(pk=job.pk).update(result=run.tally)
+
+
+def deals_latest_status_update(*, deal_ids: Iterable[int]) -> None:
+    """freee最新請求ステータス of many deals at once, by the rule of services.deal_latest_status_update."""
+    deal_ids = set(deal_ids)
+    if not deal_ids:
+        return
+    by_deal: dict[int, list[Invoice]] = defaultdict(list)
+    rows = (Invoice.objects.filter(deal_id__in=deal_ids).order_by("deal_id", "-created_at", "-id")
+            .only("deal_id", "state", "cancel_status", "payment_status", "sending_status"))
+    for invoice in rows:
+        by_deal[invoice.deal_id].append(invoice)
+    by_status: dict[str, list[int]] = defaultdict(list)
+    for deal_id in deal_ids:
+        by_status[_latest_status(by_deal.get(deal_id, []))].append(deal_id)
+    for status, ids in by_status.items():
+        Deal.objects.filter(pk__in=ids).exclude(freee_latest_status=status).update(freee_latest_status=status)
+
+
+def _latest_status(invoices: list[Invoice]) -> str:
+    """The newest invoice that is not canceled or failed; 取消 only when every invoice is canceled."""
+    live = [i for i in invoices if i.cancel_status != "canceled" and i.state != Invoice.State.FAILED]
+    chosen = live[0] if live else (invoices[0] if invoices else None)
+    return latest_status_of(chosen) if chosen else FreeeLatestStatus.NONE
+
+
+# --------------------------------------------------------------------------- schedule
+
+
+def tenants_due_for_refresh() -> Iterator[Tenant]:
+    """Connected tenants with freee-linked invoices and no bulk refresh under way."""
+    connected = FreeeConnection.objects.filter(status=FreeeConnection.Status.CONNECTED).exclude(access_token="")
+    tenant_ids = (Invoice.objects.filter(tenant_id__in=connected.values("tenant_id"), state=Invoice.State.ISSUED,
+                                         freee_invoice_id__isnull=False)
+                  .values_list("tenant_id", flat=True).distinct())
+    for tenant in Tenant.objects.filter(pk__in=tenant_ids).order_by("pk"):
+        if not bulk_refresh_in_progress(tenant=tenant):
+            yield tenant
+
+
+def scheduled_call_budget(connection: FreeeConnection) -> int:
+    """Calls one scheduled refresh may make: a share of the daily cap spread over the day's runs."""
+    runs_per_day = timedelta(days=1) / SCHEDULE_INTERVAL
+    return max(1, int(connection.daily_cap * SCHEDULE_DAILY_SHARE / runs_per_day))
+
+
+def bulk_refresh_schedule() -> int:
+    """Start a budgeted bulk refresh for every tenant due; returns how many were started."""
+    started = 0
+    for tenant in tenants_due_for_refresh():
+        connection = FreeeConnection.objects.get(tenant=tenant)
+        try:
+            bulk_refresh_start(tenant=tenant, actor=None, max_calls=scheduled_call_budget(connection))
+        except ApplicationError:
+            continue  # disconnected or started by a user meanwhile
+        started += 1
+    return started
