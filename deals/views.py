@@ -15,6 +15,7 @@ from deals.models import Deal
 from tenancy.access import TenantAdminRequiredMixin, TenantMemberRequiredMixin, get_tenant_object_or_404
 
 PAGE_SIZE = 50
+PAGE_SIZES = {"20", "50", "100"}
 
 
 def _filtered_deals(request) -> tuple[DealFilter, str]:
@@ -28,14 +29,13 @@ def _filtered_deals(request) -> tuple[DealFilter, str]:
 
 class DealListView(TenantMemberRequiredMixin, View):
     def get(self, request):
-        from invoices.views import bulk_refresh_context
-
         filterset, sort = _filtered_deals(request)
-        page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        per_page = int(request.GET["per_page"]) if request.GET.get("per_page") in PAGE_SIZES else PAGE_SIZE
+        page = Paginator(filterset.qs, per_page).get_page(request.GET.get("page"))
         query = request.GET.copy()
         query.pop("page", None)
         context = {"filter": filterset, "page_obj": page, "deals": page.object_list, "sort": sort,
-                   "query": query.urlencode(), **bulk_refresh_context(request)}
+                   "query": query.urlencode()}
         return render(request, "deals/deal_list.html", context)
 
 

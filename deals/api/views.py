@@ -1,12 +1,14 @@
 from django.db.models import Prefetch
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from core.api.filters import StableOrderingFilter
 from core.api.viewsets import TenantScopedModelViewSet, TenantScopedReadOnlyViewSet
-from deals import services
+from deals import csv_export, services
 from deals.api.serializers import DealDetailSerializer, DealInputSerializer, DealSerializer, DealTypeSerializer
 from deals.filters import DealFilter
 from deals.models import Deal, DealLine, DealType
@@ -42,6 +44,14 @@ class DealViewSet(TenantScopedModelViewSet):
         if self.action == "retrieve":
             queryset = queryset.prefetch_related(Prefetch("lines", DealLine.objects.select_related("product")))
         return queryset
+
+    @extend_schema(parameters=[OpenApiParameter("bom", bool, description="UTF-8 BOM for Excel")],
+                   responses={(200, "text/csv"): OpenApiTypes.BINARY})
+    @action(detail=False, methods=["get"], url_path="export")
+    def export(self, request):
+        """CSV of the deals matching the list filters (q, deal_type, stage, freee_latest_status, ordering)."""
+        return csv_export.deal_csv_response(self.filter_queryset(self.get_queryset()),
+                                            bom=request.query_params.get("bom") in {"1", "true"})
 
     def create(self, request, *args, **kwargs):
         return self._save(request, Deal(owner=request.user), status.HTTP_201_CREATED)

@@ -6,17 +6,24 @@ permission check), and every rule lives in invoices.services.
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import generics, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.api.filters import StableOrderingFilter
 from core.api.permissions import IsTenantMember
+from core.api.serializers import JobSerializer
 from core.api.viewsets import TenantScopedReadOnlyViewSet
 from deals.api.serializers import DealLineSerializer
 from deals.models import Deal, DealLine
-from invoices import services
+from invoices import bulk, services
 from invoices.api.filters import InvoiceFilter
 from invoices.api.serializers import InvoiceIssueSerializer, InvoiceSerializer
 from invoices.models import Invoice
@@ -131,3 +138,22 @@ class DealLineListView(DealObjectMixin, generics.ListAPIView):
     def get_queryset(self):
         lines = DealLine.objects.for_tenant(self.request.tenant).filter(deal=self.get_deal())
         return lines.select_related("product").order_by("position", "id")
+
+
+class BulkRefreshView(generics.GenericAPIView):
+    """freee請求ステータス更新 for every freee-linked invoice of the tenant, as a background Job.
+
+    GET returns {"job": the latest bulk-refresh Job or null}; POST starts one and answers 202 with the Job.
+    """
+
+    serializer_class = JobSerializer
+
+    @extend_schema(responses={200: inline_serializer("LatestBulkRefresh", {"job": JobSerializer(allow_null=True)})})
+    def get(self, request):
+        job = bulk.bulk_refresh_latest(tenant=request.tenant)
+        return Response({"job": JobSerializer(job).data if job else None})
+
+    @extend_schema(request=None, responses={202: JobSerializer})
+    def post(self, request):
+        job = bulk.bulk_refresh_start(tenant=request.tenant, actor=request.user)
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)

@@ -252,13 +252,14 @@ def test_a_second_refresh_is_refused_while_one_is_running(world_a, connected_a):
     assert htmx.status_code == 409 and "すでに実行中です" in htmx.content.decode()
 
 
-def test_the_list_shows_the_running_jobs_progress_bar(world_a, connected_a):
+def test_the_list_loads_the_panel_which_shows_the_running_jobs_progress_bar(world_a, connected_a):
     job = JobFactory(tenant=world_a.tenant, kind=bulk.BULK_KIND, status=Job.Status.RUNNING, total=10, done=4)
 
-    body = world_a.client().get(LIST_URL).content.decode()
+    assert f'hx-get="{PANEL_URL}"' in world_a.client().get(LIST_URL).content.decode()
+    panel = world_a.client().get(PANEL_URL).content.decode()
 
-    assert f'id="job-{job.public_id}"' in body and "4 / 10" in body
-    assert f'hx-get="{PANEL_URL}"' in body and "freee請求ステータス更新" in body
+    assert f'id="job-{job.public_id}"' in panel and "4 / 10" in panel
+    assert f'hx-get="{PANEL_URL}"' in panel and "freee請求ステータス更新" in panel
 
 
 def test_the_panel_shows_the_last_result_and_never_another_tenants_job(world_a, world_b, connected_a):
