@@ -57,14 +57,19 @@ def _page(client, per_page: int) -> tuple[float, int]:
 
 
 def _csv(client) -> tuple[float, float, int]:
-    tracemalloc.start()
-    started = time.perf_counter()
-    response = client.get(reverse("deals:csv"))
-    rows = sum(chunk.count(b"\n") for chunk in response.streaming_content)
-    seconds = time.perf_counter() - started
-    _current, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return seconds, peak / 2**20, rows
+    """Best of three downloads (as for psql below), and the peak traced memory of the first."""
+    timings, peak_mb = [], 0.0
+    for attempt in range(3):
+        if attempt == 0:
+            tracemalloc.start()
+        started = time.perf_counter()
+        response = client.get(reverse("deals:csv"))
+        rows = sum(chunk.count(b"\n") for chunk in response.streaming_content)
+        timings.append(time.perf_counter() - started)
+        if attempt == 0:
+            peak_mb = tracemalloc.get_traced_memory()[1] / 2**20
+            tracemalloc.stop()
+    return min(timings), peak_mb, rows
 
 
 def _psql_copy(tenant) -> float:
@@ -72,10 +77,13 @@ def _psql_copy(tenant) -> float:
 
     db = connection.settings_dict
     command = f"\\copy ({COPY_SQL.format(tenant=tenant.pk)}) TO '/dev/null' WITH CSV HEADER"
-    started = time.perf_counter()
-    subprocess.run([str(POSTGRES_BIN_PATH / "psql"), "-h", db["HOST"], "-p", str(db["PORT"]), "-U", db["USER"],
-                    db["NAME"], "-c", command], check=True, capture_output=True)
-    return time.perf_counter() - started
+    timings = []
+    for _ in range(3):  # best of three, like the download above
+        started = time.perf_counter()
+        subprocess.run([str(POSTGRES_BIN_PATH / "psql"), "-h", db["HOST"], "-p", str(db["PORT"]), "-U",
+                        db["USER"], db["NAME"], "-c", command], check=True, capture_output=True)
+        timings.append(time.perf_counter() - started)
+    return min(timings)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,29 +1,38 @@
-"""CSV download of the deal list: streamed row by row in constant memory, Japanese headers, UTF-8 (BOM on request).
+r"""CSV download of the deal list: Japanese headers, UTF-8 (BOM on request), constant memory.
 
-Rows come from one server-side cursor (`iterator(chunk_size=...)`) over plain values, not model instances:
-no query per row, and memory stays flat however many deals the tenant has.
+PostgreSQL formats the rows (COPY ... TO STDOUT), which is what makes 100,000 deals take about as long as
+`psql \copy`; Python only adds the header and streams the spooled result.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
-from datetime import date, datetime
+import tempfile
+from collections.abc import Iterator
 
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db import connection
+from django.db.models import (
+    Case,
+    CharField,
+    F,
+    Func,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Concat, Left
+from django.db.models.lookups import In
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from deals.models import Deal, FreeeLatestStatus
 
-CHUNK_SIZE = 2000
-ROWS_PER_WRITE = 500  # rows buffered into one chunk of the response
+CHUNK_BYTES = 64 * 1024  # one chunk of the streamed response
+SPOOL_IN_MEMORY = 8 * 2**20  # COPY output beyond this goes to a temporary file on disk
 BOM = "\ufeff".encode()
-# Excel runs a cell starting with one of these as a formula (CSV injection); such text gets a leading quote.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def headers() -> list[str]:
@@ -31,68 +40,71 @@ def headers() -> list[str]:
             _("担当者"), _("freee最新請求ステータス"), _("更新日時")]
 
 
-def _columns() -> list[str]:
-    owner = f"owner__{get_user_model().USERNAME_FIELD}"
-    return ["name", "deal_type__name", "stage", "partner_name", "amount", "expected_order_date",
-            "expected_billing_date", owner, "freee_latest_status", "updated_at"]
-
-
-def deal_csv_rows(queryset: QuerySet[Deal]) -> Iterator[list]:
-    """One list of cell values per deal, in the list's order.
-
-    Labels and the time zone are read now: the rows are produced after the view has returned.
-    """
-    stages = {value: str(label) for value, label in Deal.Stage.choices}
-    statuses = {value: str(label) for value, label in FreeeLatestStatus.choices}
-    zone = timezone.get_current_timezone()
-    values = queryset.values_list(*_columns())
-
-    def rows() -> Iterator[list]:
-        for (name, type_name, stage, partner, amount, order_date, billing_date, owner, status,
-             updated) in values.iterator(chunk_size=CHUNK_SIZE):
-            yield [_text(name), _text(type_name), stages.get(stage, stage), _text(partner), amount,
-                   _date(order_date), _date(billing_date), _text(owner or ""), statuses.get(status, status),
-                   _datetime(updated, zone)]
-
-    return rows()
-
-
-def _text(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
-def _date(value: date | None) -> str:
-    return value.strftime("%Y/%m/%d") if value else ""
-
-
-def _datetime(value: datetime, zone) -> str:
-    return value.astimezone(zone).strftime("%Y/%m/%d %H:%M")
-
-
-def csv_chunks(rows: Iterable[list], *, header: list[str], bom: bool) -> Iterator[bytes]:
-    """UTF-8 bytes of the CSV, a few hundred rows per chunk (CRLF line ends, as Excel expects)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    pending = 1
-    if bom:
-        yield BOM
-    for row in rows:
-        writer.writerow(row)
-        pending += 1
-        if pending >= ROWS_PER_WRITE:
-            yield buffer.getvalue().encode()
-            buffer.seek(0)
-            buffer.truncate()
-            pending = 0
-    yield buffer.getvalue().encode()
-
-
 def deal_csv_response(queryset: QuerySet[Deal], *, bom: bool) -> StreamingHttpResponse:
     """The streamed download, named deals-YYYYMMDD.csv (ASCII, so every browser keeps the name)."""
-    response = StreamingHttpResponse(csv_chunks(deal_csv_rows(queryset), header=headers(), bom=bom),
+    response = StreamingHttpResponse(copy_chunks(queryset, header=headers(), bom=bom),
                                      content_type="text/csv; charset=utf-8")
     filename = f"deals-{timezone.localdate():%Y%m%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+# --------------------------------------------------------------------------- PostgreSQL COPY
+
+
+def copy_chunks(queryset: QuerySet[Deal], *, header: list[str], bom: bool) -> Iterator[bytes]:
+    """The same CSV as deal_csv_rows, formatted by PostgreSQL: COPY of the filtered, ordered query into a
+    spooled temporary file (memory up to 8 MB, then disk), streamed out in 64 KB chunks. Labels, dates in
+    the current time zone and the formula guard are SQL expressions, so no Python work is done per row."""
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 - closed by the generator
+    sql, params = _copy_query(queryset).query.sql_with_params()
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # psycopg2's cursor: COPY ... TO STDOUT is not part of the DB-API
+        raw.copy_expert(raw.mogrify(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params).decode(), spool)
+    spool.seek(0)
+
+    def chunks() -> Iterator[bytes]:
+        with spool:
+            if bom:
+                yield BOM
+            buffer = io.StringIO()
+            csv.writer(buffer, lineterminator="\n").writerow(header)
+            yield buffer.getvalue().encode()
+            while block := spool.read(CHUNK_BYTES):
+                yield block
+
+    return chunks()
+
+
+def _copy_query(queryset: QuerySet[Deal]) -> QuerySet[Deal]:
+    zone = timezone.get_current_timezone_name()
+    owner = f"owner__{get_user_model().USERNAME_FIELD}"
+    columns = {
+        "c_name": _guarded(F("name")), "c_type": _guarded(F("deal_type__name")),
+        "c_stage": _labelled("stage", Deal.Stage.choices), "c_partner": _guarded(F("partner_name")),
+        "c_amount": F("amount"), "c_order": _to_char(F("expected_order_date"), "YYYY/MM/DD"),
+        "c_billing": _to_char(F("expected_billing_date"), "YYYY/MM/DD"),
+        "c_owner": _guarded(F(owner)),
+        "c_status": _labelled("freee_latest_status", FreeeLatestStatus.choices),
+        "c_updated": _to_char(Func(Value(zone), F("updated_at"), function="timezone"), "YYYY/MM/DD HH24:MI"),
+    }
+    return queryset.annotate(**columns).values_list(*columns)
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _guarded(expression) -> Case:
+    """Excel would run a cell starting with = + - @ (CSV injection): such text gets a leading quote."""
+    return Case(When(In(Left(expression, 1), FORMULA_STARTS), then=Concat(Value("'"), expression)), default=expression,
+                output_field=CharField())
+
+
+def _labelled(field: str, choices) -> Case:
+    return Case(*[When(**{field: value}, then=Value(str(label))) for value, label in choices], default=F(field),
+                output_field=CharField())
+
+
+def _to_char(expression, pattern: str) -> Func:
+    return Func(expression, Value(pattern), function="to_char", output_field=CharField())

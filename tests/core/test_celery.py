@@ -33,13 +33,13 @@ def test_every_scheduled_task_expires_before_its_next_run():
 
 @pytest.fixture
 def real_worker(transactional_db):
-    """A real Celery worker (in-process thread) consuming from this test's own Redis database."""
-    url = worker_redis_url()
-    app.conf.broker_url = url
+    """A real Celery worker (in-process thread) consuming from this xdist worker's own Redis database
+    (tests/conftest.py points the broker there; resetting it to the shared database would let another
+    process's worker take our tasks)."""
+    assert app.conf.broker_url == worker_redis_url()
     app.connection_for_write().default_channel.client.flushdb()
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=["default"]):
         yield
-    app.conf.broker_url = settings.CELERY_BROKER_URL
 
 
 def test_a_task_enqueued_in_a_transaction_runs_on_a_real_worker_after_commit(real_worker, world_a):
