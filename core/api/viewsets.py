@@ -16,15 +16,15 @@ class TenantScopedMixin:
 
 
 class TenantScopedReadOnlyViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
-    pass
+    """List and retrieve inside the request's tenant."""
 
 
 class TenantScopedModelViewSet(TenantScopedMixin, viewsets.ModelViewSet):
-    pass
+    """Full CRUD inside the request's tenant."""
 
 
 class TenantScopedListRetrieveUpdateViewSet(
     TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    pass
+    """List, retrieve and update (no create or delete) inside the request's tenant."""

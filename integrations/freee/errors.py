@@ -38,12 +38,12 @@ class MalformedResponse(Transient):
 
 
 class AuthExpired(FreeeError):
-    pass
+    """401 with an expired access token: the client refreshes once and sends again."""
 
 
 class ReauthorizationRequired(FreeeError):
-    pass
+    """invalid_grant or re_authorization_required: an admin must connect freee again."""
 
 
 class Permanent(FreeeError):
-    pass
+    """A 4xx freee will answer the same way again; `messages` say why (shown to the user)."""

@@ -8,6 +8,7 @@ seconds to wait; the caller sleeps (a page, briefly) or reschedules (a task).
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -104,10 +105,8 @@ class RateLimiter:
 
 def parse_reset(value: str, now: float) -> float | None:
     """freee sends resets as ISO-8601 times; seconds-from-now and epoch numbers are accepted too."""
-    try:
+    with contextlib.suppress(ValueError):
         return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        pass
     try:
         number = float(value)
     except ValueError:
