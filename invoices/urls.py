@@ -5,6 +5,7 @@ from invoices import views
 app_name = "invoices"
 
 urlpatterns = [
+    path("invoices/", views.invoice_list, name="list"),
     path("settings/invoices/", views.InvoiceSettingsView.as_view(), name="settings"),
     path("deals/<uuid:public_id>/invoices/", views.deal_tab, name="deal_tab"),
     path("deals/<uuid:public_id>/invoices/partners/", views.partner_search, name="partner_search"),

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
@@ -15,7 +16,7 @@ from integrations.freee.client import FreeeClient
 from integrations.freee.errors import FreeeError
 from invoices import bulk, selectors, services
 from invoices.forms import InvoiceSettingsForm
-from invoices.models import Invoice
+from invoices.models import Invoice, PaymentStatus
 from tenancy.access import TenantAdminRequiredMixin, get_tenant_object_or_404, member_required
 
 PARTNER_CACHE_SECONDS = 60
@@ -181,3 +182,21 @@ def bulk_refresh(request):
 def bulk_refresh_panel(request):
     """The panel; polled by htmx while a bulk refresh is under way."""
     return _bulk_panel(request)
+
+
+@member_required
+@require_GET
+def invoice_list(request):
+    """請求書: every invoice of the tenant, newest first, filterable by 連携状態 and 決済, 50 per page."""
+    invoices = Invoice.objects.for_tenant(request.tenant).select_related("deal").order_by("-created_at", "-id")
+    state, payment = request.GET.get("state", ""), request.GET.get("payment_status", "")
+    if state in Invoice.State.values:
+        invoices = invoices.filter(state=state)
+    if payment in PaymentStatus.values:
+        invoices = invoices.filter(payment_status=payment)
+    page = Paginator(invoices, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"page_obj": page, "invoices": page.object_list, "query": query.urlencode(), "state": state,
+               "payment": payment, "states": Invoice.State.choices, "payments": PaymentStatus.choices}
+    return render(request, "invoices/invoice_list.html", context)
