@@ -14,7 +14,6 @@ the Job started. Scheduled runs get a call budget so that they never eat the ten
 from __future__ import annotations
 
 import time
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -28,13 +27,12 @@ from django.utils.translation import gettext as _
 from core import jobs
 from core.errors import ApplicationError
 from core.models import Job
-from deals.models import Deal, FreeeLatestStatus
 from integrations.freee import messages as freee_messages
 from integrations.freee.client import FreeeClient
 from integrations.freee.errors import FreeeError, Permanent, RateLimited, Transient
 from integrations.models import FreeeConnection
 from invoices.models import Invoice
-from invoices.services import RetryLater, connected_connection, latest_status_of
+from invoices.services import RetryLater, connected_connection, deals_latest_status_update
 from tenancy.models import Tenant
 
 BULK_KIND = "invoices.bulk_refresh"
@@ -335,30 +333,6 @@ def _progress(run: _Run, count: int) -> None:
     by = max(0, min(count, job.total - job.done)) if job.total else 0
     jobs.job_advance(job=job, by=by)
     Job.objects.filter(pk=job.pk).update(result=run.tally)
-
-
-def deals_latest_status_update(*, deal_ids: Iterable[int]) -> None:
-    """freee最新請求ステータス of many deals at once, by the rule of services.deal_latest_status_update."""
-    deal_ids = set(deal_ids)
-    if not deal_ids:
-        return
-    by_deal: dict[int, list[Invoice]] = defaultdict(list)
-    rows = (Invoice.objects.filter(deal_id__in=deal_ids).order_by("deal_id", "-created_at", "-id")
-            .only("deal_id", "state", "cancel_status", "payment_status", "sending_status"))
-    for invoice in rows:
-        by_deal[invoice.deal_id].append(invoice)
-    by_status: dict[str, list[int]] = defaultdict(list)
-    for deal_id in deal_ids:
-        by_status[_latest_status(by_deal.get(deal_id, []))].append(deal_id)
-    for status, ids in by_status.items():
-        Deal.objects.filter(pk__in=ids).exclude(freee_latest_status=status).update(freee_latest_status=status)
-
-
-def _latest_status(invoices: list[Invoice]) -> str:
-    """The newest invoice that is not canceled or failed; 取消 only when every invoice is canceled."""
-    live = [i for i in invoices if i.cancel_status != "canceled" and i.state != Invoice.State.FAILED]
-    chosen = live[0] if live else (invoices[0] if invoices else None)
-    return latest_status_of(chosen) if chosen else FreeeLatestStatus.NONE
 
 
 # --------------------------------------------------------------------------- schedule

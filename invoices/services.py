@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import calendar
 import uuid
+from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -250,13 +252,32 @@ def latest_status_of(invoice: Invoice) -> str:
 
 
 def deal_latest_status_update(*, deal_id: int) -> None:
-    """freee最新請求ステータス = the newest invoice that is not canceled; 取消 only when all are canceled."""
-    invoices = list(Invoice.objects.filter(deal_id=deal_id).order_by("-created_at", "-id")
-                    .only("state", "cancel_status", "payment_status", "sending_status"))
+    """freee最新請求ステータス of one deal (see deals_latest_status_update)."""
+    deals_latest_status_update(deal_ids=[deal_id])
+
+
+def deals_latest_status_update(*, deal_ids: Iterable[int]) -> None:
+    """freee最新請求ステータス of many deals at once, a few queries whatever their number."""
+    deal_ids = set(deal_ids)
+    if not deal_ids:
+        return
+    by_deal: dict[int, list[Invoice]] = defaultdict(list)
+    rows = (Invoice.objects.filter(deal_id__in=deal_ids).order_by("deal_id", "-created_at", "-id")
+            .only("deal_id", "state", "cancel_status", "payment_status", "sending_status"))
+    for invoice in rows:
+        by_deal[invoice.deal_id].append(invoice)
+    by_status: dict[str, list[int]] = defaultdict(list)
+    for deal_id in deal_ids:
+        by_status[_latest_status(by_deal.get(deal_id, []))].append(deal_id)
+    for status, ids in by_status.items():
+        Deal.objects.filter(pk__in=ids).exclude(freee_latest_status=status).update(freee_latest_status=status)
+
+
+def _latest_status(invoices: list[Invoice]) -> str:
+    """The newest invoice that is not canceled or failed; 取消 only when every invoice is canceled."""
     live = [i for i in invoices if i.cancel_status != "canceled" and i.state != Invoice.State.FAILED]
     chosen = live[0] if live else (invoices[0] if invoices else None)
-    status = latest_status_of(chosen) if chosen else FreeeLatestStatus.NONE
-    Deal.objects.filter(pk=deal_id).exclude(freee_latest_status=status).update(freee_latest_status=status)
+    return latest_status_of(chosen) if chosen else FreeeLatestStatus.NONE
 
 
 def _set_state(invoice: Invoice, state: str, error: str) -> None:
