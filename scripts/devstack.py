@@ -261,6 +261,13 @@ def _raise_keyboard_interrupt(signum, frame):  # noqa: ARG001 - signal handler s
     raise KeyboardInterrupt
 
 
+def _stop_on_signals() -> None:
+    """Ctrl-C and SIGTERM stop everything. SIGINT is set explicitly: a shell that starts us in the background
+    passes it on as ignored, and Python would keep ignoring it."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+
+
 def service_env(profile: Profile) -> tuple[dict[str, str], Supervisor, bool]:
     """Environment for child processes, with embedded servers started where no URL is configured."""
     ensure_dotenv()
@@ -280,7 +287,7 @@ def manage(env: dict[str, str], *args: str) -> None:
 
 
 def command_run() -> int:
-    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    _stop_on_signals()
     env, supervisor, embedded_pg = service_env(RUN)
     code = 0
     try:
@@ -305,7 +312,7 @@ def command_run() -> int:
 
 
 def command_test(pytest_args: list[str]) -> int:
-    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    _stop_on_signals()
     profile = test_profile()
     env, supervisor, embedded_pg = service_env(profile)
     try:
