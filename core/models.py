@@ -55,3 +55,30 @@ class Job(TenantOwnedModel):
         if not self.total:
             return 0
         return min(100, self.done * 100 // self.total)
+
+
+class Event(TenantOwnedModel):
+    """A domain event ("invoice settled", "payment request needs your approval", ...) announced by an app.
+
+    Written in the emitter's own transaction (core.events.emit), so an event exists exactly when the change
+    that caused it was committed; the notifications app fans it out and stamps `dispatched_at`. Apps never
+    import notifications: this row and the `event_emitted` signal are the whole contract.
+    """
+
+    kind = models.CharField(_("種類"), max_length=64)
+    # User ids the emitter says should hear about it (the deal's owner, the step's approvers, the admins...).
+    recipient_ids = models.JSONField(_("宛先"), default=list, blank=True)
+    payload = models.JSONField(_("内容"), default=dict, blank=True)
+    # Idempotency: one event per (tenant, key); emitting the same key again is a no-op.
+    key = models.CharField(_("キー"), max_length=200)
+    dispatched_at = models.DateTimeField(_("配信処理日時"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("イベント")
+        verbose_name_plural = _("イベント")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "key"], name="event_unique_key_per_tenant")]
+        indexes = [models.Index(fields=["dispatched_at", "created_at"], name="event_undispatched")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} ({self.key})"

@@ -4,6 +4,8 @@ A new object-bearing route fails `test_every_object_route_has_an_isolation_fixtu
 OBJECT_FACTORIES below, so isolation is proven for every URL as the project grows.
 """
 
+import importlib
+
 import pytest
 
 from tests.factories import DealFactory, DealLineFactory, InvoiceFactory, JobFactory, PermissionProfileFactory
@@ -65,9 +67,21 @@ OBJECT_FACTORIES = {
 # Admin screens answer 403 to members before any lookup; admins of A get the 404.
 ADMIN_ONLY = {"tenancy:membership_update", "tenancy:permission_profile_update", "tenancy:permission_profile_delete"}
 
-# The fake freee API (sandbox:freee-*) authenticates with freee's bearer tokens and answers freee's bodies, not
-# our login page; its auth and per-company isolation are tested in tests/sandbox.
-ROUTES = [r for r in project_routes() if not r.name.startswith("sandbox:freee-")]
+# Later apps keep their entries next to their tests: tests/<app>/isolation.py with OBJECT_FACTORIES and
+# ADMIN_ONLY of the same shapes.
+for _app in ("journals", "payment_requests", "notifications"):
+    try:
+        _module = importlib.import_module(f"tests.{_app}.isolation")
+    except ModuleNotFoundError as error:
+        if error.name != f"tests.{_app}.isolation":
+            raise
+        continue
+    OBJECT_FACTORIES.update(_module.OBJECT_FACTORIES)
+    ADMIN_ONLY |= set(getattr(_module, "ADMIN_ONLY", ()))
+
+# The fake vendor APIs (sandbox:freee-*, sandbox:lineworks-*) authenticate with the vendors' own credentials and
+# answer the vendors' bodies, not our login page; their auth and per-company isolation are tested in tests/sandbox.
+ROUTES = [r for r in project_routes() if not r.name.startswith(("sandbox:freee-", "sandbox:lineworks-"))]
 OBJECT_ROUTES = [r for r in ROUTES if r.is_object_route]
 PLAIN_ROUTES = [r for r in ROUTES if not r.is_object_route]
 
