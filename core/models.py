@@ -82,3 +82,30 @@ class Event(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.kind} ({self.key})"
+
+
+class AuditEntry(TenantOwnedModel):
+    """Who did what to which object, and what changed (secrets masked). Append-only: a database trigger
+    refuses UPDATE and DELETE, and the tenant cannot be deleted while it has entries."""
+
+    tenant = models.ForeignKey("tenancy.Tenant", on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("事業所"))
+    # No database constraint: deleting a user must not rewrite the trail; actor_label keeps who it was.
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, null=True,
+                              blank=True, related_name="+", verbose_name=_("実行者"))
+    actor_label = models.CharField(_("実行者名"), max_length=150, blank=True)
+    action = models.CharField(_("操作"), max_length=64)
+    target_type = models.CharField(_("対象の種類"), max_length=64, blank=True)
+    target_id = models.CharField(_("対象ID"), max_length=64, blank=True)
+    target_label = models.CharField(_("対象"), max_length=255, blank=True)
+    # {"field": [before, after]}; secrets appear as "********".
+    changes = models.JSONField(_("変更内容"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("監査ログ")
+        verbose_name_plural = _("監査ログ")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["tenant", "-created_at"], name="audit_tenant_created")]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.target_label} by {self.actor_label}"

@@ -1,5 +1,8 @@
 """Home, health check, job progress and the error pages (Japanese pages; the error body under /api/)."""
 
+from datetime import date
+
+from django.core.paginator import Paginator
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
@@ -8,8 +11,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from core.api.errors import json_error
-from core.models import Job
-from tenancy.access import get_tenant_object_or_404, member_required
+from core.audit import ACTIONS
+from core.models import AuditEntry, Job
+from tenancy.access import admin_required, get_tenant_object_or_404, member_required
 
 API_PREFIX = "/api/"
 
@@ -43,6 +47,37 @@ def job_progress(request, public_id):
     """The progress-bar partial; htmx polls it until the job has finished."""
     job = get_tenant_object_or_404(Job, request, public_id=public_id)
     return render(request, "core/_job_progress.html", {"job": job})
+
+
+def _parse_date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+@admin_required
+def audit_list(request):
+    """監査ログ (admins): append-only entries, newest first, filtered by action, actor, period and target."""
+    entries = AuditEntry.objects.for_tenant(request.tenant).order_by("-created_at", "-id")
+    action, actor, target = (request.GET.get(k, "").strip() for k in ("action", "actor", "target"))
+    since, until = _parse_date(request.GET.get("since", "")), _parse_date(request.GET.get("until", ""))
+    if action:
+        entries = entries.filter(action=action)
+    if actor:
+        entries = entries.filter(actor_label__icontains=actor)
+    if target:
+        entries = entries.filter(target_label__icontains=target)
+    if since:
+        entries = entries.filter(created_at__date__gte=since)
+    if until:
+        entries = entries.filter(created_at__date__lte=until)
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"page_obj": page, "entries": page.object_list, "query": query.urlencode(), "actions": ACTIONS,
+               "filters": {"action": action, "actor": actor, "target": target, "since": since, "until": until}}
+    return render(request, "core/audit_list.html", context)
 
 
 def _is_api(request) -> bool:

@@ -44,7 +44,8 @@ class DealCsvView(TenantMemberRequiredMixin, View):
 
     def get(self, request):
         filterset, _sort = _filtered_deals(request)
-        return csv_export.deal_csv_response(filterset.qs, bom=request.GET.get("bom") == "1")
+        return csv_export.deal_csv_export(filterset.qs, tenant=request.tenant, actor=request.user,
+                                          bom=request.GET.get("bom") == "1", filters=request.GET.urlencode())
 
 
 class DealDetailView(TenantMemberRequiredMixin, View):

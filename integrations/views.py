@@ -103,7 +103,8 @@ class FreeeCallbackView(TenantAdminRequiredMixin, View):
 def _complete(request, *, code: str, redirect_uri: str, state: str | None = None):
     connection = services.connection_get_or_create(tenant=request.tenant)
     try:
-        services.connection_complete(connection=connection, code=code, redirect_uri=redirect_uri, state=state)
+        services.connection_complete(connection=connection, code=code, redirect_uri=redirect_uri, state=state,
+                                     actor=request.user)
     except ApplicationError as error:
         messages.error(request, error.message)
     else:

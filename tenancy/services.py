@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core import audit
 from tenancy.models import Membership, PermissionProfile, Tenant
 from tenancy.permissions import MEMBER_PERMISSIONS
 from tenancy.signals import tenant_created
@@ -35,9 +36,14 @@ def user_create(*, username: str, password: str, email: str = "", **extra):
 
 def tenant_settings_update(*, tenant: Tenant, actor, name: str, uses_permission_profiles: bool) -> Tenant:
     """Admins rename the tenant and switch "権限設定機能を利用する"."""
+    fields = ["name", "uses_permission_profiles"]
+    before = audit.snapshot(Tenant.objects.get(pk=tenant.pk), fields)  # a ModelForm may have changed `tenant`
     tenant.name = name
     tenant.uses_permission_profiles = uses_permission_profiles
-    tenant.save(update_fields=["name", "uses_permission_profiles", "updated_at"])
+    with transaction.atomic():
+        tenant.save(update_fields=[*fields, "updated_at"])
+        audit.audit_record(tenant=tenant, actor=actor, action="tenant.settings_update", target=tenant,
+                           changes=audit.changes_between(before, audit.snapshot(tenant, fields)))
     return tenant
 
 
@@ -50,16 +56,24 @@ def permission_profile_save(
         raise ValidationError(_("不明な権限です: %(codes)s") % {"codes": ", ".join(unknown)})
     if PermissionProfile.objects.for_tenant(tenant).filter(name=name).exclude(pk=getattr(profile, "pk", None)).exists():
         raise ValidationError({"name": _("同じ名前の権限プロファイルがすでにあります。")})
+    action = "permission_profile.update" if profile else "permission_profile.create"
     profile = profile or PermissionProfile(tenant=tenant)
+    before = audit.snapshot(profile, ["name", "permissions"]) if profile.pk else {}
     profile.name = name
     profile.permissions = sorted(set(permissions))
-    profile.save()
+    with transaction.atomic():
+        profile.save()
+        audit.audit_record(tenant=tenant, actor=actor, action=action, target=profile,
+                           changes=audit.changes_between(before, audit.snapshot(profile, ["name", "permissions"])))
     return profile
 
 
 def permission_profile_delete(*, profile: PermissionProfile, actor) -> None:
     """Delete a profile; its members keep their membership without a profile."""
-    profile.delete()
+    with transaction.atomic():
+        audit.audit_record(tenant=profile.tenant, actor=actor, action="permission_profile.delete", target=profile,
+                           changes={"name": [profile.name, None]})
+        profile.delete()
 
 
 def membership_update(
@@ -69,9 +83,14 @@ def membership_update(
     _check_profile_tenant(membership.tenant, permission_profile)
     if membership.is_admin and role != Membership.Role.ADMIN and _admin_count(membership.tenant) <= 1:
         raise ValidationError({"role": _("最後の管理者のロールは変更できません。先に別の管理者を設定してください。")})
+    before = audit.snapshot(membership, ["role", "permission_profile"])
     membership.role = role
     membership.permission_profile = permission_profile
-    membership.save(update_fields=["role", "permission_profile", "updated_at"])
+    with transaction.atomic():
+        membership.save(update_fields=["role", "permission_profile", "updated_at"])
+        audit.audit_record(tenant=membership.tenant, actor=actor, action="membership.update", target=membership,
+                           changes=audit.changes_between(before, audit.snapshot(membership,
+                                                                                ["role", "permission_profile"])))
     return membership
 
 

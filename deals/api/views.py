@@ -50,8 +50,9 @@ class DealViewSet(TenantScopedModelViewSet):
     @action(detail=False, methods=["get"], url_path="export")
     def export(self, request):
         """CSV of the deals matching the list filters (q, deal_type, stage, freee_latest_status, ordering)."""
-        return csv_export.deal_csv_response(self.filter_queryset(self.get_queryset()),
-                                            bom=request.query_params.get("bom") in {"1", "true"})
+        return csv_export.deal_csv_export(self.filter_queryset(self.get_queryset()), tenant=request.tenant,
+                                          actor=request.user, bom=request.query_params.get("bom") in {"1", "true"},
+                                          filters=request.query_params.urlencode())
 
     def create(self, request, *args, **kwargs):
         return self._save(request, Deal(owner=request.user), status.HTTP_201_CREATED)

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import audit
 from core.errors import ApplicationError
 from integrations.freee import messages, oauth, tokens
 from integrations.freee.errors import FreeeError
@@ -16,6 +17,7 @@ from integrations.models import FreeeConnection
 from tenancy.models import Tenant
 
 STATE_LIFETIME = timedelta(minutes=10)
+SETTINGS_AUDITED = ["client_id", "client_secret", "invoice_numbering", "daily_cap"]
 
 
 def connection_get_or_create(*, tenant: Tenant) -> FreeeConnection:
@@ -26,6 +28,7 @@ def connection_get_or_create(*, tenant: Tenant) -> FreeeConnection:
 def connection_save_settings(*, connection: FreeeConnection, actor, client_id: str, client_secret: str | None,
                              invoice_numbering: str, daily_cap: int) -> FreeeConnection:
     """Save the app credentials and options. A different app (client ID) invalidates the tokens."""
+    before = audit.snapshot(connection, SETTINGS_AUDITED)
     if connection.client_id and client_id != connection.client_id and connection.access_token:
         _clear_tokens(connection)
     connection.client_id = client_id
@@ -33,7 +36,10 @@ def connection_save_settings(*, connection: FreeeConnection, actor, client_id: s
         connection.client_secret = client_secret
     connection.invoice_numbering = invoice_numbering
     connection.daily_cap = daily_cap
-    connection.save()
+    with transaction.atomic():
+        connection.save()
+        audit.audit_record(tenant=connection.tenant, actor=actor, action="freee.client_update", target=connection,
+                           changes=audit.changes_between(before, audit.snapshot(connection, SETTINGS_AUDITED)))
     return connection
 
 
@@ -55,7 +61,7 @@ def oob_authorize_url(*, connection: FreeeConnection) -> str:
 
 
 def connection_complete(*, connection: FreeeConnection, code: str, redirect_uri: str,
-                        state: str | None = None) -> FreeeConnection:
+                        state: str | None = None, actor=None) -> FreeeConnection:
     """Exchange the code for tokens. The redirect flow must present the `state` we issued, unexpired."""
     if redirect_uri != oauth.OOB_REDIRECT_URI:
         _check_state(connection, state)
@@ -70,6 +76,8 @@ def connection_complete(*, connection: FreeeConnection, code: str, redirect_uri:
         tokens.connection_store_tokens(connection=connection, tokens=token_set)
         connection.oauth_state, connection.last_error = "", ""
         connection.save(update_fields=["oauth_state", "last_error", "updated_at"])
+        audit.audit_record(tenant=connection.tenant, actor=actor, action="freee.connect", target=connection,
+                           changes={"company_id": [None, connection.company_id]})
     connection_refresh_company(connection=connection)
     return connection
 
@@ -107,7 +115,11 @@ def connection_check(*, connection: FreeeConnection) -> list[str]:
 
 def connection_disconnect(*, connection: FreeeConnection, actor) -> None:
     """Delete the tokens; the app credentials stay so the admin can connect again."""
-    _clear_tokens(connection)
+    company_id = connection.company_id
+    with transaction.atomic():
+        _clear_tokens(connection)
+        audit.audit_record(tenant=connection.tenant, actor=actor, action="freee.disconnect", target=connection,
+                           changes={"company_id": [company_id, None]})
 
 
 def _clear_tokens(connection: FreeeConnection) -> None:
