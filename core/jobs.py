@@ -6,6 +6,7 @@ redelivered message cannot run it twice at the same time), reports progress, and
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from django.db import transaction
@@ -14,10 +15,35 @@ from django.utils import timezone
 
 from core.models import Job
 
+logger = logging.getLogger(__name__)
+
+# Job kind -> the Celery task that runs it (called with the job id). Lets the sweeper re-send queued jobs whose
+# message never reached the broker (Redis down) or was lost.
+JOB_TASKS: dict[str, object] = {}
+
+
+def register_job_task(kind: str, task) -> None:
+    """Declare which task runs jobs of `kind`; call it at import time of the app's tasks module."""
+    JOB_TASKS[kind] = task
+
 
 def enqueue_on_commit(task, *args, **kwargs) -> None:
-    """Send a Celery task only once the current transaction commits (immediately outside one)."""
-    transaction.on_commit(lambda: task.apply_async(args=args, kwargs=kwargs))
+    """Send a Celery task only once the current transaction commits (immediately outside one).
+
+    The work is already stored in PostgreSQL when this runs; if the broker is unreachable the send is logged
+    and skipped, and the periodic sweepers send it again when the broker is back. The user's request never fails
+    because Redis is down."""
+    transaction.on_commit(lambda: send_task(task, *args, **kwargs))
+
+
+def send_task(task, *args, **kwargs) -> bool:
+    """apply_async that reports a broker outage instead of raising it."""
+    try:
+        task.apply_async(args=args, kwargs=kwargs)
+    except Exception as error:  # noqa: BLE001 - kombu/redis raise several classes for "broker unreachable"
+        logger.warning("could not enqueue %s (%s); it will be re-sent by a sweeper", task.name, error)
+        return False
+    return True
 
 
 def job_create(*, tenant, actor, kind: str, total: int = 0) -> Job:
@@ -57,6 +83,19 @@ def _finish(job: Job, status: str, **fields) -> None:
     now = timezone.now()
     Job.objects.filter(pk=job.pk).update(status=status, finished_at=now, updated_at=now, **fields)
     job.refresh_from_db()
+
+
+def jobs_requeue_stale(*, older_than: timedelta) -> int:
+    """Send again the task of every job still queued after `older_than` (its message was never delivered).
+
+    Safe to repeat: the task claims the job with a conditional UPDATE, so a duplicate message does nothing."""
+    cutoff = timezone.now() - older_than
+    sent = 0
+    for job in Job.objects.filter(status=Job.Status.QUEUED, updated_at__lt=cutoff, kind__in=list(JOB_TASKS)):
+        if send_task(JOB_TASKS[job.kind], job.pk):
+            Job.objects.filter(pk=job.pk, status=Job.Status.QUEUED).update(updated_at=timezone.now())
+            sent += 1
+    return sent
 
 
 def jobs_fail_abandoned(*, older_than: timedelta) -> int:

@@ -6,7 +6,7 @@ from celery import shared_task
 from django.conf import settings
 from django.core.management import call_command
 
-from core.jobs import jobs_fail_abandoned
+from core.jobs import jobs_fail_abandoned, jobs_requeue_stale
 
 
 @shared_task(name="core.jobs_fail_abandoned")
@@ -19,3 +19,9 @@ def jobs_fail_abandoned_task() -> int:
 def sessions_clear_expired() -> None:
     """Delete expired sessions (Django's clearsessions)."""
     call_command("clearsessions")
+
+
+@shared_task(name="core.jobs_requeue_stale")
+def jobs_requeue_stale_task() -> int:
+    """Re-send queued jobs whose message never reached a worker (e.g. Redis was down when they were created)."""
+    return jobs_requeue_stale(older_than=timedelta(minutes=2))

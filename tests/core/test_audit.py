@@ -22,7 +22,8 @@ def _actions(tenant):
     return list(AuditEntry.objects.for_tenant(tenant).order_by("id").values_list("action", flat=True))
 
 
-def test_freee_credentials_are_audited_with_the_secret_masked(world_a, freee_settings):
+@pytest.mark.usefixtures("freee_settings")
+def test_freee_credentials_are_audited_with_the_secret_masked(world_a):
     world_a.client("admin").post(reverse("integrations:freee_settings"), {
         "client_id": "cid", "client_secret": "very-secret-value", "invoice_numbering": "auto", "daily_cap": "3000"})
     entry = AuditEntry.objects.get(tenant=world_a.tenant, action="freee.client_update")

@@ -1,5 +1,6 @@
 """Jobs: saved first, claimed once, progress the UI polls, abandoned ones failed by the sweeper."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -81,3 +82,52 @@ def test_other_tenants_job_progress_is_404(world_a, world_b):
     foreign = JobFactory(tenant=world_b.tenant, error="Bのエラー")
     assert_cross_tenant_404(world_a.client(), reverse("core:job_progress", args=[foreign.public_id]),
                             foreign_texts=("Bのエラー",), methods=("get",))
+
+
+def _unreachable_broker_task():
+    """A real Celery task bound to a broker nobody listens on (port 9 on loopback)."""
+    from celery import Celery
+
+    app = Celery("unreachable", broker="redis://127.0.0.1:9/0", set_as_current=False)
+    app.conf.update(broker_transport_options={"socket_connect_timeout": 0.5},
+                    task_publish_retry_policy={"max_retries": 0})
+
+    @app.task(name="tests.unreachable")
+    def unreachable(job_id):
+        return job_id
+
+    return unreachable
+
+
+def test_a_broker_outage_does_not_fail_the_request_and_the_job_stays_queued(world_a, caplog):
+    job = jobs.job_create(tenant=world_a.tenant, actor=world_a.member, kind="tests.unreachable")
+    assert jobs.send_task(_unreachable_broker_task(), job.pk) is False
+    assert "re-sent by a sweeper" in caplog.text
+    job.refresh_from_db()
+    assert job.status == Job.Status.QUEUED
+
+
+def test_the_sweeper_resends_stale_queued_jobs_of_registered_kinds(world_a):
+    from config.celery import app
+    from core.tasks import jobs_requeue_stale_task
+
+    @app.task(name="tests.requeue_target")
+    def requeue_target(job_id):
+        return job_id
+
+    jobs.register_job_task("tests.requeue", requeue_target)
+    try:
+        stale = jobs.job_create(tenant=world_a.tenant, actor=None, kind="tests.requeue")
+        fresh = jobs.job_create(tenant=world_a.tenant, actor=None, kind="tests.requeue")
+        unknown = jobs.job_create(tenant=world_a.tenant, actor=None, kind="tests.unregistered")
+        Job.objects.filter(pk__in=[stale.pk, unknown.pk]).update(updated_at=timezone.now() - timedelta(minutes=10))
+        redis = app.connection_for_write().default_channel.client
+        redis.delete("default")
+        assert jobs_requeue_stale_task() == 1
+        assert redis.llen("default") == 1
+        headers = json.loads(redis.lindex("default", 0))["headers"]
+        assert headers["task"] == "tests.requeue_target" and headers["argsrepr"] == f"({stale.pk},)"
+        stale.refresh_from_db()
+        assert stale.updated_at > timezone.now() - timedelta(minutes=1) and fresh.status == Job.Status.QUEUED
+    finally:
+        jobs.JOB_TASKS.pop("tests.requeue", None)
