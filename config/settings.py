@@ -258,7 +258,13 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"invoices.*": {"queue": "freee"}, "integrations.*": {"queue": "freee"}}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # With acks_late, an unacked task is redelivered after this; it must exceed the longest task.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2, "socket_timeout": 5}
+# A request that enqueues while Redis is down must answer quickly: the work is in PostgreSQL and a sweeper
+# re-sends it (core.jobs.send_task), so publishing gives up after about a second.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.3, "interval_max": 0.5}
+# A running job whose heartbeat is older than this lost its worker: no live task runs longer than the hard
+# time limit, and retries wait at most that long, so twice the limit cannot misjudge a live one.
+JOB_ABANDONED_AFTER_SECONDS = env.int("JOB_ABANDONED_AFTER_SECONDS", default=2 * CELERY_TASK_TIME_LIMIT)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_ALWAYS_EAGER = False
@@ -269,6 +275,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.jobs_fail_abandoned",
         "schedule": timedelta(minutes=5),
         "options": {"expires": 4 * 60},
+    },
+    "core.jobs_requeue_stale": {
+        "task": "core.jobs_requeue_stale",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 50},
     },
     "integrations.freee_refresh_idle_connections": {
         "task": "integrations.freee_refresh_idle_connections",

@@ -98,11 +98,25 @@ def jobs_requeue_stale(*, older_than: timedelta) -> int:
     return sent
 
 
-def jobs_fail_abandoned(*, older_than: timedelta) -> int:
-    """Fail running jobs with no heartbeat for `older_than` (their worker died past every retry)."""
+MAX_RECOVERIES = 3
+ABANDONED_MESSAGE = "処理が中断されました。もう一度実行してください。"
+
+
+def jobs_recover_abandoned(*, older_than: timedelta, max_recoveries: int = MAX_RECOVERIES) -> dict[str, int]:
+    """Running jobs with no heartbeat for `older_than` lost their worker (SIGKILL, OOM, a lost ETA message).
+
+    Jobs of a registered kind are re-sent (the task resumes a running job where it stopped) up to
+    `max_recoveries` times; others, and jobs that keep dying, are failed with a message the user can act on.
+    """
     cutoff = timezone.now() - older_than
-    return Job.objects.filter(status=Job.Status.RUNNING, updated_at__lt=cutoff).update(
-        status=Job.Status.FAILED,
-        finished_at=timezone.now(),
-        error="処理が中断されました。もう一度実行してください。",
-    )
+    tally = {"recovered": 0, "failed": 0}
+    for job in Job.objects.filter(status=Job.Status.RUNNING, updated_at__lt=cutoff):
+        if job.kind in JOB_TASKS and job.recoveries < max_recoveries:
+            taken = Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING, updated_at__lt=cutoff).update(
+                recoveries=F("recoveries") + 1, updated_at=timezone.now())
+            if taken and send_task(JOB_TASKS[job.kind], job.pk):
+                tally["recovered"] += 1
+            continue
+        tally["failed"] += Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING, updated_at__lt=cutoff).update(
+            status=Job.Status.FAILED, finished_at=timezone.now(), updated_at=timezone.now(), error=ABANDONED_MESSAGE)
+    return tally

@@ -28,6 +28,8 @@ class Job(TenantOwnedModel):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("実行者"),
     )
+    # How often the sweeper re-sent this job after its worker died (core.jobs.jobs_recover_abandoned).
+    recoveries = models.PositiveSmallIntegerField(_("再開回数"), default=0)
     started_at = models.DateTimeField(_("開始日時"), null=True, blank=True)
     finished_at = models.DateTimeField(_("終了日時"), null=True, blank=True)
 

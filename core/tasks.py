@@ -6,13 +6,15 @@ from celery import shared_task
 from django.conf import settings
 from django.core.management import call_command
 
-from core.jobs import jobs_fail_abandoned, jobs_requeue_stale
+from core.jobs import jobs_recover_abandoned, jobs_requeue_stale
 
 
 @shared_task(name="core.jobs_fail_abandoned")
-def jobs_fail_abandoned_task() -> int:
-    """Fail jobs whose worker stopped reporting for twice the hard task time limit."""
-    return jobs_fail_abandoned(older_than=timedelta(seconds=2 * settings.CELERY_TASK_TIME_LIMIT))
+def jobs_fail_abandoned_task() -> dict[str, int]:
+    """Re-send (or fail) running jobs whose worker stopped reporting for JOB_ABANDONED_AFTER_SECONDS.
+
+    (The task keeps its historical name so schedules of running deployments stay valid.)"""
+    return jobs_recover_abandoned(older_than=timedelta(seconds=settings.JOB_ABANDONED_AFTER_SECONDS))
 
 
 @shared_task(name="core.sessions_clear_expired")

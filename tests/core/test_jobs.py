@@ -55,14 +55,38 @@ def test_enqueue_waits_for_commit(db, django_capture_on_commit_callbacks):
     assert sent == [(42,)]
 
 
-def test_the_sweeper_fails_running_jobs_without_heartbeat(world_a):
+def test_the_sweeper_fails_running_jobs_without_heartbeat_of_kinds_it_cannot_resume(world_a):
     stale = JobFactory(tenant=world_a.tenant, status=Job.Status.RUNNING)
     fresh = JobFactory(tenant=world_a.tenant, status=Job.Status.RUNNING)
     Job.objects.filter(pk=stale.pk).update(updated_at=timezone.now() - timedelta(hours=1))
-    assert jobs_fail_abandoned_task() == 1
+    assert jobs_fail_abandoned_task() == {"recovered": 0, "failed": 1}
     stale.refresh_from_db(), fresh.refresh_from_db()
     assert stale.status == Job.Status.FAILED and "中断" in stale.error
     assert fresh.status == Job.Status.RUNNING
+
+
+def test_the_sweeper_resends_abandoned_jobs_it_can_resume_a_few_times_then_fails_them(world_a):
+    from config.celery import app
+
+    @app.task(name="tests.resumable")
+    def resumable(job_id):
+        return job_id
+
+    jobs.register_job_task("tests.resumable", resumable)
+    redis = app.connection_for_write().default_channel.client
+    redis.delete("default")
+    try:
+        job = JobFactory(tenant=world_a.tenant, status=Job.Status.RUNNING, kind="tests.resumable")
+        for attempt in range(1, jobs.MAX_RECOVERIES + 1):
+            Job.objects.filter(pk=job.pk).update(updated_at=timezone.now() - timedelta(hours=1))
+            assert jobs_fail_abandoned_task() == {"recovered": 1, "failed": 0}
+            job.refresh_from_db()
+            assert job.status == Job.Status.RUNNING and job.recoveries == attempt
+        assert redis.llen("default") == jobs.MAX_RECOVERIES
+        Job.objects.filter(pk=job.pk).update(updated_at=timezone.now() - timedelta(hours=1))
+        assert jobs_fail_abandoned_task() == {"recovered": 0, "failed": 1}
+    finally:
+        jobs.JOB_TASKS.pop("tests.resumable", None)
 
 
 def test_the_progress_partial_polls_until_finished(job, world_a):
