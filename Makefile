@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?= -n 2 --dist loadfile
 
-.PHONY: run test lint bench browsers reset messages
+.PHONY: run test lint bench faults browsers reset messages
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python >= 3.11 is required"; exit 1; }
@@ -27,6 +27,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python scripts/devstack.py test benchmarks -p no:cacheprovider -o python_files='bench_*.py' -s
+
+# Fault drills (issue 8): real worker processes killed, servers stopped; each prints what it survived.
+faults: $(STAMP)
+	$(BIN)/python scripts/devstack.py test benchmarks/faults -p no:cacheprovider -o python_files='fault_*.py' -s
 
 # Browser tests drive the system's Chromium (no tool downloads its own browser).
 browsers:

@@ -44,3 +44,7 @@ def bulk_refresh_task(self, job_id: int, max_calls: int | None = None) -> None:
 def bulk_refresh_schedule_task() -> int:
     """Periodic: start a budgeted bulk refresh for every connected tenant with freee-linked invoices."""
     return bulk.bulk_refresh_schedule()
+
+
+# A bulk refresh whose worker died is resumed by core's abandoned-job sweeper.
+jobs.register_job_task(bulk.BULK_KIND, bulk_refresh_task)

@@ -1,0 +1,78 @@
+"""Real processes for the fault drills: a Celery worker we can SIGKILL, pointed at the test database and broker.
+
+The drills run under `make faults` (scripts/devstack.py test ...), so PostgreSQL and Redis are the throwaway
+embedded servers; pytest-django's test database is shared with the worker subprocess through DATABASE_URL.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_database_url() -> str:
+    """The URL of the database this pytest process uses (pytest-django's test_… database)."""
+    s = connection.settings_dict
+    password = f":{s['PASSWORD']}" if s.get("PASSWORD") else ""
+    return f"postgres://{s['USER']}{password}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
+
+
+def start_worker(*, broker_url: str, extra_env: dict[str, str], queues: str = "default,freee,notifications",
+                 log_name: str = "worker") -> subprocess.Popen:
+    """A real `celery worker` (solo pool) in its own process group, logging to benchmarks/faults/.logs/."""
+    logs = ROOT / "benchmarks" / "faults" / ".logs"
+    logs.mkdir(exist_ok=True)
+    env = {**os.environ, "DATABASE_URL": test_database_url(), "REDIS_URL": broker_url, **extra_env}
+    log = open(logs / f"{log_name}.log", "ab")  # noqa: SIM115 - closed with the process
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "-Q", queues, "-l", "INFO",
+         "--without-heartbeat", "--without-mingle", "--without-gossip"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+
+
+def kill(process: subprocess.Popen) -> None:
+    """SIGKILL the worker's whole process group: no cleanup, no ack, no graceful shutdown."""
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            kill(process)
+
+
+@contextmanager
+def worker(**kwargs):
+    process = start_worker(**kwargs)
+    try:
+        yield process
+    finally:
+        stop(process)
+
+
+def wait_until(predicate, *, timeout: float, interval: float = 0.2, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(interval)
+
+
+def report(title: str, lines: list[str]) -> None:
+    print(f"\n[fault] {title}")
+    for line in lines:
+        print(f"    {line}")
