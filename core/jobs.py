@@ -17,14 +17,25 @@ from core.models import Job
 
 logger = logging.getLogger(__name__)
 
-# Job kind -> the Celery task that runs it (called with the job id). Lets the sweeper re-send queued jobs whose
-# message never reached the broker (Redis down) or was lost.
-JOB_TASKS: dict[str, object] = {}
+# Job kind -> (the Celery task that runs it, job -> its arguments). Lets the sweepers re-send jobs whose
+# message never reached the broker (Redis down) or died with its worker.
+JOB_TASKS: dict[str, tuple[object, object]] = {}
 
 
-def register_job_task(kind: str, task) -> None:
-    """Declare which task runs jobs of `kind`; call it at import time of the app's tasks module."""
-    JOB_TASKS[kind] = task
+def _job_id(job: Job) -> tuple:
+    return (job.pk,)
+
+
+def register_job_task(kind: str, task, *, args=_job_id) -> None:
+    """Declare which task runs jobs of `kind` and with which arguments (default: the job id); call it at import
+    time of the app's tasks module. `args(job)` may return () when there is nothing left to run."""
+    JOB_TASKS[kind] = (task, args)
+
+
+def _resend(job: Job) -> bool:
+    task, args = JOB_TASKS[job.kind]
+    arguments = args(job)
+    return bool(arguments) and send_task(task, *arguments)
 
 
 def enqueue_on_commit(task, *args, **kwargs) -> None:
@@ -92,7 +103,7 @@ def jobs_requeue_stale(*, older_than: timedelta) -> int:
     cutoff = timezone.now() - older_than
     sent = 0
     for job in Job.objects.filter(status=Job.Status.QUEUED, updated_at__lt=cutoff, kind__in=list(JOB_TASKS)):
-        if send_task(JOB_TASKS[job.kind], job.pk):
+        if _resend(job):
             Job.objects.filter(pk=job.pk, status=Job.Status.QUEUED).update(updated_at=timezone.now())
             sent += 1
     return sent
@@ -114,7 +125,7 @@ def jobs_recover_abandoned(*, older_than: timedelta, max_recoveries: int = MAX_R
         if job.kind in JOB_TASKS and job.recoveries < max_recoveries:
             taken = Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING, updated_at__lt=cutoff).update(
                 recoveries=F("recoveries") + 1, updated_at=timezone.now())
-            if taken and send_task(JOB_TASKS[job.kind], job.pk):
+            if taken and _resend(job):
                 tally["recovered"] += 1
             continue
         tally["failed"] += Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING, updated_at__lt=cutoff).update(

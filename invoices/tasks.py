@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from core import jobs
 from core.models import Job
 from invoices import bulk, services
+from invoices.models import Invoice
 
 
 @shared_task(name="invoices.invoice_push", bind=True, max_retries=10)
@@ -48,3 +49,11 @@ def bulk_refresh_schedule_task() -> int:
 
 # A bulk refresh whose worker died is resumed by core's abandoned-job sweeper.
 jobs.register_job_task(bulk.BULK_KIND, bulk_refresh_task)
+
+
+def _invoice_of(job: Job) -> tuple:
+    return tuple(Invoice.objects.filter(job_id=job.pk).values_list("pk", flat=True)[:1])
+
+
+# An issue queued while Redis was down is sent again by core's stale-job sweeper once Redis is back.
+jobs.register_job_task("invoices.issue", invoice_push_task, args=_invoice_of)

