@@ -1,0 +1,201 @@
+"""Serializers of the ledger API: masters, trades with nested details and payments, entries, 振替伝票."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from deals.api.serializers import TenantSlugRelatedField
+from deals.models import Deal
+from journals.models import (
+    MAX_TRADE_DETAILS,
+    AccountItem,
+    JournalEntry,
+    JournalLine,
+    ManualJournal,
+    ManualJournalLine,
+    Side,
+    TaxCode,
+    Trade,
+    TradeDetail,
+    TradePayment,
+    Wallet,
+)
+
+
+class TaxCodeSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+
+    class Meta:
+        model = TaxCode
+        fields = ["id", "code", "name", "name_ja", "rate", "reduced", "usable_for_income", "usable_for_expense",
+                  "freee_available"]
+
+
+class AccountItemSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    counterpart = TenantSlugRelatedField(queryset=AccountItem.objects.all(), required=False, allow_null=True,
+                                         help_text="相手勘定科目のID")
+    default_tax_code = serializers.SlugRelatedField(slug_field="code", required=False, allow_null=True,
+                                                    queryset=TaxCode.objects.none(), help_text="税区分コード")
+
+    class Meta:
+        model = AccountItem
+        fields = ["id", "name", "shortcut", "code", "category", "account_category", "counterpart",
+                  "default_tax_code", "role", "freee_id", "is_active"]
+        read_only_fields = ["freee_id"]
+        validators = []  # (tenant, name) uniqueness is checked in validate_name: tenant is not a field here
+
+    def get_fields(self):
+        fields = super().get_fields()
+        request = self.context.get("request")
+        if request is not None and getattr(request, "tenant", None) is not None:
+            fields["default_tax_code"].queryset = TaxCode.objects.for_tenant(request.tenant)
+        return fields
+
+    def validate_name(self, value: str) -> str:
+        others = AccountItem.objects.for_tenant(self.context["request"].tenant).filter(name=value)
+        if self.instance is not None:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            raise serializers.ValidationError("同じ名前の勘定科目がすでにあります。")
+        return value
+
+    def validate_role(self, value: str) -> str:
+        if not value:
+            return ""
+        others = AccountItem.objects.for_tenant(self.context["request"].tenant).filter(role=value)
+        if self.instance is not None:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            raise serializers.ValidationError("この役割はすでに別の勘定科目に設定されています。")
+        return value
+
+
+class WalletSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    account_item = TenantSlugRelatedField(queryset=AccountItem.objects.all(), help_text="勘定科目のID")
+
+    class Meta:
+        model = Wallet
+        fields = ["id", "kind", "name", "account_item", "freee_id", "is_active"]
+        read_only_fields = ["freee_id"]
+        validators = []
+
+    def validate_name(self, value: str) -> str:
+        others = Wallet.objects.for_tenant(self.context["request"].tenant).filter(name=value)
+        if self.instance is not None:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            raise serializers.ValidationError("同じ名前の口座がすでにあります。")
+        return value
+
+
+class TradeDetailSerializer(serializers.ModelSerializer):
+    account_item = TenantSlugRelatedField(queryset=AccountItem.objects.all(), help_text="勘定科目のID")
+    tax_code = serializers.SlugRelatedField(slug_field="code", queryset=TaxCode.objects.none(),
+                                            help_text="税区分コード（freeeの番号）")
+    account_item_name = serializers.CharField(source="account_item.name", read_only=True)
+    amount = serializers.IntegerField(min_value=1, help_text="税込金額（円）")
+
+    class Meta:
+        model = TradeDetail
+        fields = ["account_item", "account_item_name", "tax_code", "amount", "tax_amount", "description"]
+        read_only_fields = ["tax_amount"]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        request = self.context.get("request")
+        if request is not None and getattr(request, "tenant", None) is not None:
+            fields["tax_code"].queryset = TaxCode.objects.for_tenant(request.tenant)
+        return fields
+
+
+class TradePaymentSerializer(serializers.ModelSerializer):
+    wallet = TenantSlugRelatedField(queryset=Wallet.objects.all(), help_text="口座のID")
+    amount = serializers.IntegerField(min_value=1)
+
+    class Meta:
+        model = TradePayment
+        fields = ["date", "wallet", "amount", "source_key"]
+        read_only_fields = ["source_key"]
+
+
+class PaymentAddSerializer(TradePaymentSerializer):
+    source_key = serializers.CharField(required=False, max_length=200,
+                                       help_text="同じ値で再送しても決済は1件（冪等キー）")
+
+    class Meta(TradePaymentSerializer.Meta):
+        read_only_fields = []
+
+
+class TradeSerializer(serializers.ModelSerializer):
+    """A trade with its details and payments. On write, details and payments replace the old ones."""
+
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    deal = TenantSlugRelatedField(queryset=Deal.objects.all(), required=False, allow_null=True, help_text="案件ID")
+    details = TradeDetailSerializer(many=True)
+    payments = TradePaymentSerializer(many=True, required=False)
+    counterpart = serializers.CharField(source="counterpart.name", read_only=True)
+    unsettled_amount = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Trade
+        fields = ["id", "kind", "issue_date", "due_date", "partner_name", "partner_freee_id", "description", "deal",
+                  "source_key", "amount", "settled_amount", "unsettled_amount", "counterpart", "details", "payments",
+                  "created_at", "updated_at"]
+        read_only_fields = ["source_key", "amount", "settled_amount", "created_at", "updated_at"]
+
+    def validate_details(self, value):
+        if not 1 <= len(value) <= MAX_TRADE_DETAILS:
+            raise serializers.ValidationError(f"取引の明細は1行以上{MAX_TRADE_DETAILS}行以内で入力してください。")
+        return value
+
+
+class JournalLineSerializer(serializers.ModelSerializer):
+    account_item = serializers.UUIDField(source="account_item.public_id", read_only=True)
+    account_item_name = serializers.CharField(source="account_item.name", read_only=True)
+    tax_code = serializers.IntegerField(source="tax_code.code", read_only=True, default=None)
+
+    class Meta:
+        model = JournalLine
+        fields = ["side", "account_item", "account_item_name", "tax_code", "amount", "partner_name", "description"]
+
+
+class JournalEntrySerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    trade = serializers.UUIDField(source="trade.public_id", read_only=True, default=None)
+    manual_journal = serializers.UUIDField(source="manual_journal.public_id", read_only=True, default=None)
+    lines = JournalLineSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = JournalEntry
+        fields = ["id", "date", "kind", "description", "trade", "manual_journal", "lines"]
+
+
+class ManualJournalLineSerializer(serializers.ModelSerializer):
+    side = serializers.ChoiceField(choices=Side.choices)
+    account_item = TenantSlugRelatedField(queryset=AccountItem.objects.all(), help_text="勘定科目のID")
+    tax_code = serializers.SlugRelatedField(slug_field="code", queryset=TaxCode.objects.none(), required=False,
+                                            allow_null=True, help_text="税区分コード")
+    amount = serializers.IntegerField(min_value=1)
+
+    class Meta:
+        model = ManualJournalLine
+        fields = ["side", "account_item", "tax_code", "amount", "description"]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        request = self.context.get("request")
+        if request is not None and getattr(request, "tenant", None) is not None:
+            fields["tax_code"].queryset = TaxCode.objects.for_tenant(request.tenant)
+        return fields
+
+
+class ManualJournalSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    lines = ManualJournalLineSerializer(many=True)
+
+    class Meta:
+        model = ManualJournal
+        fields = ["id", "issue_date", "description", "lines", "created_at"]
+        read_only_fields = ["created_at"]
