@@ -31,6 +31,7 @@ from integrations.freee import messages as freee_messages
 from integrations.freee.client import FreeeClient
 from integrations.freee.errors import FreeeError, Permanent, RateLimited, Transient
 from integrations.models import FreeeConnection
+from invoices import ledger
 from invoices.models import Invoice
 from invoices.services import RetryLater, connected_connection, deals_latest_status_update
 from tenancy.models import Tenant
@@ -47,7 +48,8 @@ SCHEDULE_DAILY_SHARE = 0.5  # scheduled refreshes may use at most this share of 
 SCHEDULE_FRESH_FOR = timedelta(hours=2)  # a scheduled refresh skips invoices synced more recently than this
 SYNCED_FIELDS = ["sending_status", "payment_status", "cancel_status", "deal_status", "billing_date",
                  "total_amount", "amount_tax", "invoice_number"]
-LOAD_FIELDS = ["id", "deal_id", "freee_invoice_id", "last_synced_at", "state", *SYNCED_FIELDS]
+LOAD_FIELDS = ["id", "public_id", "deal_id", "freee_invoice_id", "last_synced_at", "state", "payment_date", "settled_on",
+               "reference", *SYNCED_FIELDS]
 
 
 class _OutOfBudget(Exception):
@@ -213,11 +215,10 @@ def bulk_refresh(*, job: Job, max_calls: int | None = None) -> None:
     except ApplicationError as error:
         jobs.job_fail(job=job, error=error.message)
     except RateLimited as error:
-        if error.retry_after > settings.CELERY_TASK_TIME_LIMIT:  # longer than the abandoned-job sweep allows
-            jobs.job_fail(job=job, error=freee_messages.call_error(error, invoice=True))
-            return
-        jobs.job_advance(job=job, by=0)  # heartbeat: the job is waiting, not abandoned
-        raise RetryLater(error.retry_after) from error
+        # Long waits (freee's ~10-minute lock-out) are taken in hops no longer than the task time limit, with a
+        # heartbeat at each hop, so the abandoned-job sweeper never mistakes a waiting job for a dead one.
+        jobs.job_advance(job=job, by=0)
+        raise RetryLater(min(error.retry_after, settings.CELERY_TASK_TIME_LIMIT)) from error
     except Transient as error:
         jobs.job_advance(job=job, by=0)
         raise RetryLater(30) from error
@@ -292,14 +293,24 @@ def _apply(run: _Run, pairs: list[tuple[Invoice, object]]) -> None:
     if not pairs:
         return
     now = timezone.now()
-    changed, unchanged = [], []
+    changed, unchanged, befores = [], [], []
     for invoice, remote in pairs:
-        (changed if _copy_remote(invoice, remote) else unchanged).append(invoice)
-    for invoice in changed:
+        before = ledger.snapshot(invoice)
+        if _copy_remote(invoice, remote):
+            changed.append(invoice)
+            befores.append(before)
+        else:
+            unchanged.append(invoice)
+    for invoice, before in zip(changed, befores, strict=True):
         invoice.last_synced_at = invoice.updated_at = now
-    Invoice.objects.bulk_update(changed, [*SYNCED_FIELDS, "last_synced_at", "updated_at"], batch_size=500)
-    Invoice.objects.filter(pk__in=[i.pk for i in unchanged]).update(last_synced_at=now)
-    deals_latest_status_update(deal_ids={i.deal_id for i in changed})
+        if invoice.payment_status == "settled" and before["payment_status"] != "settled":
+            invoice.settled_on = timezone.localdate()
+    with transaction.atomic():
+        Invoice.objects.bulk_update(changed, [*SYNCED_FIELDS, "settled_on", "last_synced_at", "updated_at"],
+                                    batch_size=500)
+        Invoice.objects.filter(pk__in=[i.pk for i in unchanged]).update(last_synced_at=now)
+        deals_latest_status_update(deal_ids={i.deal_id for i in changed})
+        ledger.invoices_changed(tenant=run.job.tenant, changes=list(zip(befores, changed, strict=True)))
     run.tally["updated"] += len(changed)
     run.tally["unchanged"] += len(unchanged)
     _progress(run, len(pairs))

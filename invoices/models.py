@@ -59,6 +59,8 @@ class Invoice(TenantOwnedModel):
     cancel_status = models.CharField(_("取消"), max_length=20, choices=CancelStatus.choices, blank=True)
     deal_status = models.CharField(_("取引登録"), max_length=20, choices=DealStatus.choices, blank=True)
     issued_at = models.DateTimeField(_("発行日時"), null=True, blank=True)
+    settled_on = models.DateField(_("入金日"), null=True, blank=True,
+                                  help_text=_("freeeで決済済みになったことを確認した日（日本時間）。"))
     last_synced_at = models.DateTimeField(_("最終同期日時"), null=True, blank=True)
     last_error = models.TextField(_("エラー内容"), blank=True)
     post_attempts = models.PositiveSmallIntegerField(_("発行の試行回数"), default=0)

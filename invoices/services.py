@@ -220,8 +220,11 @@ def _reconcile(client: FreeeClient, invoice: Invoice):
         offset += 100
 
 
-def invoice_apply_remote(invoice: Invoice, remote) -> None:
-    """Copy freee's id, number, URL, amounts and statuses onto the row."""
+def invoice_apply_remote(invoice: Invoice, remote, *, actor=None) -> None:
+    """Copy freee's id, number, URL, amounts and statuses onto the row; announce what changed (events, ledger)."""
+    from invoices import ledger
+
+    before = ledger.snapshot(invoice)
     fields = {
         "freee_invoice_id": remote.id, "invoice_number": remote.invoice_number or "", "report_url": remote.report_url,
         "total_amount": remote.total_amount, "amount_tax": getattr(remote, "amount_tax", None),
@@ -231,9 +234,13 @@ def invoice_apply_remote(invoice: Invoice, remote) -> None:
     }
     if invoice.issued_at is None:
         fields["issued_at"] = timezone.now()
-    Invoice.objects.filter(pk=invoice.pk).update(**fields, updated_at=timezone.now())
-    invoice.refresh_from_db()
-    deal_latest_status_update(deal_id=invoice.deal_id)
+    if fields["payment_status"] == "settled" and before["payment_status"] != "settled":
+        fields["settled_on"] = timezone.localdate()
+    with transaction.atomic():
+        Invoice.objects.filter(pk=invoice.pk).update(**fields, updated_at=timezone.now())
+        invoice.refresh_from_db()
+        deal_latest_status_update(deal_id=invoice.deal_id)
+        ledger.invoices_changed(tenant=invoice.tenant, changes=[(before, invoice)], actor=actor)
 
 
 def latest_status_of(invoice: Invoice) -> str:
@@ -343,5 +350,16 @@ def invoice_resync(*, invoice: Invoice, membership: Membership) -> Invoice:
                                                                      invoice_body(invoice, connection))
     except FreeeError as error:
         raise ApplicationError(invoice_error_message(error), code="freee_error") from error
-    invoice_apply_remote(invoice, remote)
+    from invoices import ledger
+    from journals.sync import services as ledger_sync
+
+    with transaction.atomic():
+        before = ledger.snapshot(invoice)
+        invoice_apply_remote(invoice, remote, actor=membership.user)
+        after = ledger.snapshot(invoice)
+        already_queued = before["state"] != after["state"] or any(before[f] != after[f] for f in ledger.EDIT_FIELDS)
+        if not already_queued and invoice.state == Invoice.State.ISSUED:
+            # 再連携 is an edit of the document even when the amounts stayed the same.
+            ledger_sync.document_changed(tenant=invoice.tenant, document_type=ledger.INVOICE, document_id=invoice.pk,
+                                         operation="edit", actor=membership.user)
     return invoice

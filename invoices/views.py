@@ -200,3 +200,49 @@ def invoice_list(request):
     context = {"page_obj": page, "invoices": page.object_list, "query": query.urlencode(), "state": state,
                "payment": payment, "states": Invoice.State.choices, "payments": PaymentStatus.choices}
     return render(request, "invoices/invoice_list.html", context)
+
+
+# --------------------------------------------------------------------------- API連携履歴 (会計連携) of an invoice
+
+
+def _ledger_history(request, invoice, *, message: str = "", error: str = "", status: int = 200):
+    from invoices import ledger
+    from journals.sync import selectors as sync_selectors
+    from tenancy.permissions import LEDGER_SYNC
+
+    records = sync_selectors.document_history(tenant=request.tenant, document_types=[ledger.INVOICE, ledger.RECEIPT],
+                                              document_id=invoice.pk)[:50]
+    context = {"invoice": invoice, "records": records, "message": message, "error": error,
+               "can_sync": request.membership.has_perm(LEDGER_SYNC) and invoice.state == Invoice.State.ISSUED,
+               "polling": any(r.status in ("waiting", "in_progress") for r in records)}
+    return render(request, "journals/sync/_history.html", context, status=status)
+
+
+@member_required
+@require_GET
+@never_cache
+def ledger_history(request, public_id):
+    """API連携履歴 of one invoice (its 請求書 and 入金 syncs), loaded into the row by htmx."""
+    return _ledger_history(request, _invoice(request, public_id))
+
+
+@member_required
+@require_POST
+def ledger_sync(request, public_id):
+    """連携する: sync this invoice (and its 入金 when settled) to the ledger now."""
+    from invoices import ledger
+    from journals.sync import services as sync
+    from tenancy.access import check_member_perm
+    from tenancy.permissions import LEDGER_SYNC
+
+    invoice = _invoice(request, public_id)
+    check_member_perm(request, LEDGER_SYNC)
+    try:
+        sync.document_sync(tenant=request.tenant, document_type=ledger.INVOICE, document_id=invoice.pk,
+                           actor=request.user)
+        if invoice.payment_status == PaymentStatus.SETTLED:
+            sync.document_sync(tenant=request.tenant, document_type=ledger.RECEIPT, document_id=invoice.pk,
+                               actor=request.user)
+    except ApplicationError as exc:
+        return _ledger_history(request, invoice, error=exc.message, status=exc.http_status)
+    return _ledger_history(request, invoice, message=_("連携処理を実行しました。"))

@@ -11,7 +11,7 @@ class InvoiceSerializer(serializers.ModelSerializer):
 
     id = serializers.UUIDField(source="public_id", read_only=True)
     deal = serializers.UUIDField(source="deal.public_id", read_only=True)
-    job = serializers.UUIDField(source="job.public_id", default=None, read_only=True)
+    job = serializers.UUIDField(source="job.public_id", default=None, read_only=True, allow_null=True)
     state_label = serializers.CharField(source="get_state_display", read_only=True)
     sending_status_label = serializers.CharField(source="get_sending_status_display", read_only=True)
     payment_status_label = serializers.CharField(source="get_payment_status_display", read_only=True)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 
+from django.db import transaction
 from django.http import HttpResponse
 
 from integrations.sandbox.api.base import (
@@ -15,7 +17,8 @@ from integrations.sandbox.api.base import (
     page,
 )
 from integrations.sandbox.invoicing import _is_date, round_amount
-from integrations.sandbox.services import next_ids, resource_delete, resource_save
+from integrations.sandbox.models import SandboxResource
+from integrations.sandbox.services import next_ids, resource_delete, resource_save, sandbox_fault_consume
 
 WALLETABLE_TYPES = {"bank_account", "credit_card", "wallet", "private_account_item"}
 
@@ -107,27 +110,56 @@ def _deal_object(ctx: ApiContext, body: dict, deal_id: int, payments: list[dict]
 
 @freee_endpoint(ACCOUNTING)
 def deal_create(ctx: ApiContext) -> HttpResponse:
-    """POST /api/1/deals (no idempotency key, like freee)."""
+    """POST /api/1/deals (no idempotency key, like freee). The timeout_after_create fault stores the deal,
+    then keeps the caller waiting past its timeout: the outcome is unknown to the caller."""
     _validate(ctx, ctx.body)
     deal_id = next_ids(ctx.company, "deal")[0]
     deal = _deal_object(ctx, ctx.body, deal_id, _payments(ctx, ctx.body.get("payments") or []))
     resource_save(company=ctx.company, kind="deal", data=deal)
+    fault = sandbox_fault_consume(ctx.company, "timeout_after_create")
+    if fault:
+        time.sleep(float(fault.get("timeout_seconds", 30)))
     return json_response({"deal": deal}, status=201)
 
 
+def _in_range(value: str | None, start: str | None, end: str | None) -> bool:
+    if not start and not end:
+        return True
+    return value is not None and (not start or value >= start) and (not end or value <= end)
+
+
 def _deal_matches(deal: dict, params) -> bool:
+    """GET /api/1/deals filters (freee's list: no ref_number filter)."""
     for name in ("status", "type"):
         if params.get(name) and deal[name] != params[name]:
             return False
     if params.get("partner_id") and deal["partner_id"] != _int(params["partner_id"]):
         return False
-    start, end = params.get("start_issue_date"), params.get("end_issue_date")
-    return (not start or deal["issue_date"] >= start) and (not end or deal["issue_date"] <= end)
+    if params.get("partner_code") and deal.get("partner_code") != params["partner_code"]:
+        return False
+    if params.get("account_item_id") and all(
+            d["account_item_id"] != _int(params["account_item_id"]) for d in deal["details"]):
+        return False
+    return (_in_range(deal["issue_date"], params.get("start_issue_date"), params.get("end_issue_date"))
+            and _in_range(deal.get("due_date"), params.get("start_due_date"), params.get("end_due_date")))
+
+
+def _check_list_params(ctx: ApiContext) -> None:
+    if ctx.params.get("partner_id") and ctx.params.get("partner_code"):
+        raise bad_request(ACCOUNTING, "partner_id と partner_code は同時に指定できません。")
+    for name in ("start_issue_date", "end_issue_date", "start_due_date", "end_due_date"):
+        if ctx.params.get(name) and not _is_date(ctx.params[name]):
+            raise bad_request(ACCOUNTING, f"{name} は不正な日付フォーマットです。入力例：2019-12-17")
+    if ctx.params.get("status") and ctx.params["status"] not in ("settled", "unsettled"):
+        raise bad_request(ACCOUNTING, "status の値が不正です。")
+    if ctx.params.get("type") and ctx.params["type"] not in ("income", "expense"):
+        raise bad_request(ACCOUNTING, "type の値が不正です。")
 
 
 @freee_endpoint(ACCOUNTING)
 def deal_list(ctx: ApiContext) -> HttpResponse:
     """GET /api/1/deals: filters, offset/limit (default 20, max 100) and meta.total_count."""
+    _check_list_params(ctx)
     rows = [d for d in ctx.resources("deal") if _deal_matches(d, ctx.params)]
     return json_response({"deals": page(rows, ctx, default_limit=20, max_limit=100),
                           "meta": {"total_count": len(rows)}})
@@ -157,3 +189,24 @@ def deal_delete(ctx: ApiContext, deal_id: int) -> HttpResponse:
     ctx.resource("deal", deal_id)
     resource_delete(company=ctx.company, kind="deal", resource_id=deal_id)
     return HttpResponse(status=204)
+
+
+@freee_endpoint(ACCOUNTING)
+def deal_payment_create(ctx: ApiContext, deal_id: int) -> HttpResponse:
+    """POST /api/1/deals/{id}/payments: register a later 入金/支払; 201 with the whole deal."""
+    with transaction.atomic():
+        ctx.resource("deal", deal_id)  # 404 in freee's shape
+        resource = SandboxResource.objects.select_for_update().get(company=ctx.company, kind="deal",
+                                                                    resource_id=deal_id)
+        body, deal = ctx.body, resource.data
+        amount = _int(body.get("amount"))
+        if (body.get("from_walletable_type") not in WALLETABLE_TYPES or not _int(body.get("from_walletable_id"))
+                or not body.get("date") or not _is_date(body["date"]) or not amount or amount < 1):
+            raise bad_request(ACCOUNTING, "payments の値が不正です。")
+        if amount > deal["due_amount"]:
+            raise bad_request(ACCOUNTING, "支払金額が未決済金額を超えています。")
+        deal["payments"] = deal["payments"] + _payments(ctx, [body])
+        deal["due_amount"] -= amount
+        deal["status"] = "settled" if deal["due_amount"] <= 0 else "unsettled"
+        resource.save(update_fields=["data", "updated_at"])
+    return json_response({"deal": deal}, status=201)

@@ -1,0 +1,160 @@
+"""Races and unknown outcomes: two workers on one document, and a freee create that timed out after freee
+stored the deal. Real PostgreSQL transactions (transaction=True) and the sandbox over real HTTP."""
+
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from integrations.models import FreeeConnection
+from integrations.sandbox.models import SandboxResource
+from integrations.sandbox.services import (
+    sandbox_app_create,
+    sandbox_company_create,
+    sandbox_faults_set,
+    sandbox_tokens_issue,
+)
+from journals.models import AccountItem, Trade, Wallet
+from journals.sync import services
+from journals.sync.models import SyncRecord, SyncSettings
+from tests.factories import InvoiceFactory
+from tests.journals.factories import ledger_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _in_thread(function, barrier):
+    errors = []
+
+    def run():
+        try:
+            barrier.wait(timeout=10)
+            function()
+        except Exception as error:  # noqa: BLE001 - reported by the test
+            errors.append(error)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, errors
+
+
+def test_the_same_document_synced_by_two_workers_at_once_yields_one_trade(world_a):
+    ledger_for(world_a.tenant)
+    invoice = InvoiceFactory(deal__tenant=world_a.tenant)
+    records = [services.document_sync(tenant=world_a.tenant, document_type="invoice", document_id=invoice.pk,
+                                      actor=world_a.member) for _ in range(2)]
+    barrier = threading.Barrier(2)
+    runs = [_in_thread(lambda r=r: services.sync_records_push(record_ids=[r.pk]), barrier) for r in records]
+    for thread, errors in runs:
+        thread.join(timeout=30)
+        assert not errors
+    assert Trade.objects.filter(source_key=f"invoice:{invoice.pk}").count() == 1
+    assert set(SyncRecord.objects.values_list("status", flat=True)) == {SyncRecord.Status.DONE}
+
+
+def test_a_record_is_claimed_by_one_worker_only(world_a):
+    ledger_for(world_a.tenant)
+    invoice = InvoiceFactory(deal__tenant=world_a.tenant)
+    record = services.document_sync(tenant=world_a.tenant, document_type="invoice", document_id=invoice.pk,
+                                    actor=world_a.member)
+    barrier = threading.Barrier(3)
+    runs = [_in_thread(lambda: services.sync_records_push(record_ids=[record.pk]), barrier) for _ in range(3)]
+    for thread, errors in runs:
+        thread.join(timeout=30)
+        assert not errors
+    record.refresh_from_db()
+    assert record.attempts == 1 and record.status == SyncRecord.Status.DONE
+
+
+# --------------------------------------------------------------------------- freee会計 as the target
+
+
+@pytest.fixture
+def freee_target(live_server, settings, world_a):
+    """world_a connected to a sandbox company, ledger masters mapped to the company's freee ids."""
+    settings.SITE_URL = live_server.url
+    settings.FREEE_ACCOUNTS_URL = settings.FREEE_API_URL = live_server.url + "/sandbox/freee"
+    app = sandbox_app_create(tenant=world_a.tenant, name="会計連携テスト")
+    company = sandbox_company_create(app=app, name="会計連携テスト株式会社")
+    access, refresh = sandbox_tokens_issue(app=app, company=company)
+    FreeeConnection.objects.create(
+        tenant=world_a.tenant, client_id=app.client_id, client_secret=app.client_secret,
+        company_id=company.company_id, company_name=company.display_name, access_token=access.token,
+        refresh_token=refresh.token, access_expires_at=timezone.now() + timedelta(hours=5),
+        status=FreeeConnection.Status.CONNECTED)
+    ledger_for(world_a.tenant)
+    remote_items = {r.data["name"]: r.data["id"] for r in SandboxResource.objects.filter(company=company,
+                                                                                          kind="account_item")}
+    for item in AccountItem.objects.for_tenant(world_a.tenant).filter(name__in=remote_items):
+        AccountItem.objects.filter(pk=item.pk).update(freee_id=remote_items[item.name])
+    bank = SandboxResource.objects.filter(company=company, kind="walletable", data__type="bank_account").first()
+    Wallet.objects.for_tenant(world_a.tenant).filter(kind="bank_account").update(freee_id=bank.resource_id)
+    SyncSettings.objects.create(tenant=world_a.tenant, target="freee")
+    partner = SandboxResource.objects.filter(company=company, kind="partner").order_by("resource_id").first()
+    return company, partner.resource_id
+
+
+def _wait_for_deals(company, seconds: float = 10) -> int:
+    """The sandbox finishes the timed-out request in its own thread; wait until its deal is there."""
+    deadline = time.monotonic() + seconds
+    while not _freee_deals(company) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return len(_freee_deals(company))
+
+
+def _freee_deals(company):
+    return [r.data for r in SandboxResource.objects.filter(company=company, kind="deal")]
+
+
+def test_a_freee_create_that_times_out_after_freee_stored_it_yields_one_deal(freee_target, world_a, settings):
+    company, partner_id = freee_target
+    settings.FREEE_TIMEOUT_SECONDS = 1
+    invoice = InvoiceFactory(deal__tenant=world_a.tenant, partner_id=partner_id, total_amount=110000)
+    sandbox_faults_set(company, timeout_after_create=3)
+    record = services.document_sync(tenant=world_a.tenant, document_type="invoice", document_id=invoice.pk,
+                                    actor=world_a.member)
+    assert services.sync_records_push(record_ids=[record.pk]) is not None  # unknown outcome: try again later
+    record.refresh_from_db()
+    assert record.status == SyncRecord.Status.WAITING and "要確認" in record.error_message
+    assert _wait_for_deals(company) == 1  # freee stored it although we never saw the answer
+
+    for _ in range(2):  # the retry, and a second 連携する click
+        services.sync_records_push(record_ids=[record.pk])
+        again = services.document_sync(tenant=world_a.tenant, document_type="invoice", document_id=invoice.pk,
+                                       actor=world_a.member)
+        services.sync_records_push(record_ids=[again.pk])
+    deals = _freee_deals(company)
+    record.refresh_from_db()
+    assert len(deals) == 1 and record.status == SyncRecord.Status.DONE
+    assert record.freee_deal_id == deals[0]["id"] and deals[0]["ref_number"].startswith("HUB-")
+    assert deals[0]["amount"] == 110000 and deals[0]["type"] == "income"
+
+
+def test_a_settled_invoice_registers_the_payment_on_the_freee_deal(freee_target, world_a):
+    company, partner_id = freee_target
+    invoice = InvoiceFactory(deal__tenant=world_a.tenant, partner_id=partner_id, total_amount=33000,
+                             payment_status="settled")
+    for document_type in ("invoice", "receipt"):
+        record = services.document_sync(tenant=world_a.tenant, document_type=document_type, document_id=invoice.pk,
+                                        actor=world_a.member)
+        services.sync_records_push(record_ids=[record.pk])
+        record.refresh_from_db()
+        assert record.status == SyncRecord.Status.DONE, record.error_message
+    (deal,) = _freee_deals(company)
+    assert deal["status"] == "settled" and deal["payments"][0]["amount"] == 33000
+
+
+def test_a_freee_rejection_is_an_error_with_freees_message(freee_target, world_a):
+    company, _partner_id = freee_target
+    invoice = InvoiceFactory(deal__tenant=world_a.tenant, partner_id=999, total_amount=1000)
+    record = services.document_sync(tenant=world_a.tenant, document_type="invoice", document_id=invoice.pk,
+                                    actor=world_a.member)
+    services.sync_records_push(record_ids=[record.pk])
+    record.refresh_from_db()
+    assert record.status == SyncRecord.Status.ERROR and "取引先" in record.error_message
+    assert _freee_deals(company) == []

@@ -1,0 +1,106 @@
+"""取引明細の書出 (seed 001 ②③): the one-year period, plan-gated kinds, 会計連携 (未連携のみ), the Job, the CSV."""
+
+import csv
+import io
+from datetime import date
+
+import pytest
+
+from core.models import Job
+from journals.models import Trade
+from journals.sync import services
+from journals.sync.models import SyncRecord
+from tests.factories import InvoiceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(("start", "end", "ok"), [
+    (date(2026, 4, 1), date(2027, 3, 31), True),
+    (date(2026, 1, 1), date(2026, 12, 31), True),
+    (date(2026, 4, 1), date(2027, 4, 1), False),
+    (date(2026, 4, 2), date(2026, 4, 1), False),
+])
+def test_the_output_period_is_at_most_one_year(world_a, start, end, ok):
+    if ok:
+        assert services.export_validate(tenant=world_a.tenant, start=start, end=end, groups=["sales"]) == ["sales"]
+        return
+    with pytest.raises(services.ApplicationError) as error:
+        services.export_validate(tenant=world_a.tenant, start=start, end=end, groups=["sales"])
+    assert "1年以内" in error.value.message or "開始日" in error.value.message
+
+
+@pytest.mark.parametrize(("plan", "allowed"), [("standard", False), ("professional", True), ("trial", True)])
+def test_purchases_and_payments_only_on_the_professional_and_trial_plans(world_a, plan, allowed):
+    world_a.tenant.plan = plan
+    for groups in (["sales", "purchases"], ["sales", "payments"]):
+        if allowed:
+            assert services.export_validate(tenant=world_a.tenant, start=date(2026, 4, 1), end=date(2026, 4, 30),
+                                            groups=groups) == groups
+        else:
+            with pytest.raises(services.ApplicationError, match="プロフェッショナルプラン"):
+                services.export_validate(tenant=world_a.tenant, start=date(2026, 4, 1), end=date(2026, 4, 30),
+                                         groups=groups)
+
+
+def _export(world, **options):
+    job = services.export_start(tenant=world.tenant, actor=world.member, start=date(2026, 11, 1),
+                                end=date(2026, 11, 30), groups=["sales"], closed_only=False, **options)
+    services.export_run(job=job)
+    records = list(SyncRecord.objects.filter(job=job))
+    services.sync_records_push(record_ids=[r.pk for r in records])
+    job.refresh_from_db()
+    return job, records
+
+
+def test_the_export_syncs_every_document_of_the_period_as_a_job(world_a, ledger):
+    inside = [InvoiceFactory(deal__tenant=world_a.tenant, billing_date=date(2026, 11, d)) for d in (1, 30)]
+    InvoiceFactory(deal__tenant=world_a.tenant, billing_date=date(2026, 12, 1))  # outside the period
+    InvoiceFactory(deal__tenant=world_a.tenant, billing_date=date(2026, 11, 5), total_amount=0)  # 0円
+    job, records = _export(world_a, unsynced_only=False)
+    assert sorted(r.document_id for r in records) == sorted(i.pk for i in inside)
+    assert job.status == Job.Status.SUCCEEDED and (job.done, job.total) == (2, 2)
+    assert Trade.objects.count() == 2
+
+
+def test_with_unsynced_only_the_synced_documents_are_left_alone(world_a, ledger):
+    synced = InvoiceFactory(deal__tenant=world_a.tenant)
+    _export(world_a, unsynced_only=False)
+    fresh = InvoiceFactory(deal__tenant=world_a.tenant)
+    _job, records = _export(world_a, unsynced_only=True)
+    assert [r.document_id for r in records] == [fresh.pk] and records[0].operation == "add"
+    _job, records = _export(world_a, unsynced_only=False)  # a second run overwrites (edit) the synced ones
+    assert {(r.document_id, r.operation) for r in records} == {(synced.pk, "edit"), (fresh.pk, "edit")}
+    assert Trade.objects.count() == 2
+
+
+def test_documents_deleted_before_the_export_are_not_sent(world_a, ledger):
+    kept, gone = (InvoiceFactory(deal__tenant=world_a.tenant) for _ in range(2))
+    gone.delete()
+    _job, records = _export(world_a, unsynced_only=False)
+    assert [r.document_id for r in records] == [kept.pk]
+
+
+def test_an_empty_period_finishes_with_no_new_trades(world_a, ledger):
+    job, records = _export(world_a, unsynced_only=False)
+    assert records == [] and job.status == Job.Status.SUCCEEDED and job.result["message"] == "新しい取引はありません。"
+
+
+def test_the_trade_lines_csv_is_utf8_with_bom_or_shift_jis(world_a, ledger):
+    InvoiceFactory(deal__tenant=world_a.tenant, partner_name="株式会社髙橋", total_amount=110000, subject="=SUM(A1)")
+    url = "/journals/sync/export/?format=csv&start=2026-11-01&end=2026-11-30&groups=sales&encoding="
+    client = world_a.client("member")
+    utf8 = b"".join(client.get(url + "utf-8-sig").streaming_content)
+    assert utf8.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(utf8.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["取引日", "収支区分", "帳票"]
+    assert rows[1][1] == "収入" and rows[1][4] == "株式会社髙橋" and rows[1][5] == "売上高" and rows[1][7] == "110000"
+    assert rows[1][9] == "'=SUM(A1)"  # a formula is never handed to a spreadsheet
+    sjis = b"".join(client.get(url + "cp932").streaming_content)
+    assert "株式会社髙橋" in sjis.decode("cp932")
+
+
+def test_a_csv_of_more_than_a_year_is_refused_with_the_seeds_message(world_a):
+    response = world_a.client("member").get(
+        "/journals/sync/export/?format=csv&start=2025-01-01&end=2026-11-30&groups=sales")
+    assert response.status_code == 400 and "1年以内の期間を選択してください" in response.content.decode()
