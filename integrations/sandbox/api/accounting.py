@@ -132,6 +132,10 @@ def walletables(ctx: ApiContext) -> HttpResponse:
 @freee_endpoint(ACCOUNTING)
 def approval_flow_routes(ctx: ApiContext) -> HttpResponse:
     """GET /api/1/approval_flow_routes (usage filter; no steps in the list)."""
+    from integrations.sandbox.api.payment_requests import check_available
+
+    if ctx.params.get("usage") == "PaymentRequest":
+        check_available(ctx)
     usage = ctx.params.get("usage")
     routes = [r for r in ctx.resources("approval_flow_route") if not usage or usage in r["usages"]]
     return json_response({"approval_flow_routes": [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from django.http import HttpResponse
 from django.utils import timezone
 
@@ -12,10 +14,12 @@ from integrations.sandbox.api.base import (
     freee_endpoint,
     json_response,
     page,
+    status_error,
 )
 from integrations.sandbox.invoicing import _is_date
+from integrations.sandbox.models import SandboxCompany, SandboxResource
 from integrations.sandbox.ratelimit import JST
-from integrations.sandbox.services import next_ids, resource_delete, resource_save
+from integrations.sandbox.services import next_ids, resource_delete, resource_save, sandbox_fault_consume
 
 LIST_OMITS = {"description", "payment_request_lines", "comments", "approval_flow_logs", "approval_flow_route_id",
               "receipt_ids", "bank_name", "bank_name_kana", "bank_code", "branch_name", "branch_kana", "branch_code",
@@ -25,6 +29,28 @@ LINE_TYPES = {"deal_line", "negative_line", "withholding_tax"}
 PAYMENT_METHODS = {"none", "domestic_bank_transfer", "abroad_bank_transfer", "account_transfer", "credit_card"}
 BANK_FIELDS = ("bank_name", "bank_name_kana", "bank_code", "branch_name", "branch_kana", "branch_code",
                "account_number", "account_name")
+
+
+# A company that signed up for freee from July 2024 has no payment-request API (developer.freee.co.jp/news/7034).
+# The sandbox marks such a company with a "feature" resource row (id 1) whose data says so.
+FEATURE_KIND, FEATURE_ID = "feature", 1
+UNAVAILABLE_MESSAGE = "この事業所では支払依頼APIを利用する権限がありません。"
+
+
+def sandbox_payment_requests_set_available(company: SandboxCompany, available: bool) -> None:
+    """Simulate a company signed up from July 2024 (available=False) or an older one (True, the default)."""
+    resource_save(company=company, kind=FEATURE_KIND, data={"id": FEATURE_ID, "payment_requests_api": available})
+
+
+def payment_requests_available(company: SandboxCompany) -> bool:
+    row = SandboxResource.objects.filter(company=company, kind=FEATURE_KIND, resource_id=FEATURE_ID).first()
+    return row is None or row.data.get("payment_requests_api", True)
+
+
+def check_available(ctx: ApiContext) -> None:
+    """403, as freee answers for a company without the payment-request feature."""
+    if not payment_requests_available(ctx.company):
+        raise status_error(ACCOUNTING, 403, [UNAVAILABLE_MESSAGE], kind="status")
 
 
 def _now() -> str:
@@ -143,6 +169,7 @@ def _apply(request: dict, route: dict, user_id: int) -> None:
 @freee_endpoint(ACCOUNTING)
 def payment_request_create(ctx: ApiContext) -> HttpResponse:
     """POST /api/1/payment_requests: draft=true → draft, else in_progress at the route's first step."""
+    check_available(ctx)
     route = _validate(ctx, ctx.body)
     request_id = next_ids(ctx.company, "payment_request")[0]
     request = {"id": request_id, "company_id": ctx.company.company_id, **_fields(ctx, ctx.body, route, {}),
@@ -153,6 +180,9 @@ def payment_request_create(ctx: ApiContext) -> HttpResponse:
     if not _truthy(ctx.body.get("draft")):
         _apply(request, route, _user_id(ctx))
     resource_save(company=ctx.company, kind="payment_request", data=request)
+    fault = sandbox_fault_consume(ctx.company, "timeout_after_create")
+    if fault:  # stored, but the caller waits past its timeout: the outcome is unknown to it
+        time.sleep(float(fault.get("timeout_seconds", 30)))
     return json_response({"payment_request": request}, status=201)
 
 
@@ -163,12 +193,17 @@ def _list_matches(item: dict, params) -> bool:
         return False
     if params.get("partner_id") and str(item["partner_id"]) != params["partner_id"]:
         return False
+    if params.get("start_application_date") and item["application_date"] < params["start_application_date"]:
+        return False
+    if params.get("end_application_date") and item["application_date"] > params["end_application_date"]:
+        return False
     return not params.get("document_code") or item["document_code"] == params["document_code"]
 
 
 @freee_endpoint(ACCOUNTING)
 def payment_request_list(ctx: ApiContext) -> HttpResponse:
     """GET /api/1/payment_requests: list items omit lines, comments, logs and bank details."""
+    check_available(ctx)
     rows = [r for r in ctx.resources("payment_request") if _list_matches(r, ctx.params)]
     rows = [{k: v for k, v in r.items() if k not in LIST_OMITS} for r in rows]
     return json_response({"payment_requests": page(rows, ctx, default_limit=50, max_limit=500)})
@@ -177,12 +212,14 @@ def payment_request_list(ctx: ApiContext) -> HttpResponse:
 @freee_endpoint(ACCOUNTING)
 def payment_request_show(ctx: ApiContext, request_id: int) -> HttpResponse:
     """GET /api/1/payment_requests/{id}."""
+    check_available(ctx)
     return json_response({"payment_request": ctx.resource("payment_request", request_id).data})
 
 
 @freee_endpoint(ACCOUNTING)
 def payment_request_update(ctx: ApiContext, request_id: int) -> HttpResponse:
     """PUT /api/1/payment_requests/{id}: only draft/in_progress/feedback; lines not listed are deleted."""
+    check_available(ctx)
     request = ctx.resource("payment_request", request_id).data
     if request["status"] not in EDITABLE:
         raise bad_request(ACCOUNTING, "この支払依頼は更新できません。")
@@ -197,6 +234,7 @@ def payment_request_update(ctx: ApiContext, request_id: int) -> HttpResponse:
 @freee_endpoint(ACCOUNTING)
 def payment_request_delete(ctx: ApiContext, request_id: int) -> HttpResponse:
     """DELETE /api/1/payment_requests/{id}: only draft or feedback."""
+    check_available(ctx)
     request = ctx.resource("payment_request", request_id).data
     if request["status"] not in ("draft", "feedback"):
         raise bad_request(ACCOUNTING, "下書きまたは差戻しの支払依頼のみ削除できます。")
@@ -232,14 +270,15 @@ def _set_current_approver(request: dict, status: str, force: bool = False) -> No
 
 
 def _approve(request: dict, route: dict, force: bool) -> None:
+    """Approve the current step (force_approve = 代理承認 of that step); the last step's approval ends the flow,
+    keeping current_step_id so that force_feedback can quote it."""
     steps = {step["id"]: step for step in route["steps"]}
-    while request["current_step_id"] is not None:
-        _set_current_approver(request, "approved", force)
-        request["current_step_id"] = steps[request["current_step_id"]]["next_step_id"]
-        if not force:
-            break
-    if request["current_step_id"] is None:
+    _set_current_approver(request, "approved", force)
+    following = steps[request["current_step_id"]]["next_step_id"]
+    if following is None:
         request["status"] = "approved"
+    else:
+        request["current_step_id"] = following
 
 
 def _act(request: dict, route: dict, action: str) -> None:
@@ -247,7 +286,7 @@ def _act(request: dict, route: dict, action: str) -> None:
         _approve(request, route, action == "force_approve")
     elif action == "reject":
         _set_current_approver(request, "rejected")
-        request.update({"status": "rejected", "current_step_id": None})
+        request["status"] = "rejected"
     elif action in ("feedback", "force_feedback"):
         if action == "feedback":
             _set_current_approver(request, "feedback")
@@ -263,6 +302,7 @@ LOG_ACTION = {"force_feedback": "feedback"}
 @freee_endpoint(ACCOUNTING)
 def payment_request_action(ctx: ApiContext, request_id: int) -> HttpResponse:
     """POST /api/1/payment_requests/{id}/actions: target_step_id/target_round must match the current ones."""
+    check_available(ctx)
     action = ctx.body.get("approval_action")
     if action not in ACTIONS:
         raise bad_request(ACCOUNTING, "approval_action の値が不正です。")

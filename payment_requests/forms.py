@@ -1,0 +1,126 @@
+"""The request form (honouring 申請フォームの設定), its line formset, the route editor and the form setting."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from journals.models import AccountItem, TaxCode, Wallet
+from journals.selectors import wallet_list
+from payment_requests import services
+from payment_requests.models import ApprovalFlowRoute, ApprovalFlowStep, PaymentRequest, RequestFormSetting
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class PaymentRequestForm(forms.Form):
+    title = forms.CharField(label=_("申請タイトル"), max_length=250)
+    application_date = forms.DateField(label=_("申請日"), required=False, widget=DATE)
+    issue_date = forms.DateField(label=_("発生日"), widget=DATE)
+    route = forms.ModelChoiceField(label=_("申請経路"), queryset=ApprovalFlowRoute.objects.none(), required=False,
+                                   empty_label=_("基本経路"))
+    approver = forms.ModelChoiceField(label=_("承認者（申請時に指定する経路）"), queryset=None, required=False)
+    payment_method = forms.ChoiceField(label=_("支払方法"), choices=PaymentRequest.PaymentMethod.choices)
+    payment_date = forms.DateField(label=_("支払期限"), required=False, widget=DATE)
+    partner_name = forms.CharField(label=_("支払先（取引先名）"), max_length=255, required=False)
+    partner_id = forms.IntegerField(label=_("freee取引先ID"), required=False, min_value=1)
+    document_code = forms.CharField(label=_("請求書番号"), max_length=255, required=False)
+    qualified_invoice_status = forms.ChoiceField(label=_("適格請求書"),
+                                                 choices=PaymentRequest.QualifiedInvoiceStatus.choices)
+    bank_name = forms.CharField(label=_("銀行名"), max_length=255, required=False)
+    branch_name = forms.CharField(label=_("支店名"), max_length=255, required=False)
+    account_type = forms.ChoiceField(label=_("口座種別"), choices=PaymentRequest.AccountType.choices)
+    account_number = forms.CharField(label=_("口座番号"), max_length=7, required=False)
+    account_name = forms.CharField(label=_("受取人名（カナ）"), max_length=48, required=False)
+    description = forms.CharField(label=_("備考"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    parent = forms.ModelChoiceField(label=_("親申請"), queryset=PaymentRequest.objects.none(), required=False)
+
+    def __init__(self, *args, tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["route"].queryset = ApprovalFlowRoute.objects.for_tenant(tenant).filter(
+            pk__in=[r.pk for r in services.usable_routes(tenant=tenant)])
+        self.fields["approver"].queryset = services.member_users(tenant)
+        self.fields["parent"].queryset = PaymentRequest.objects.for_tenant(tenant).filter(
+            status=PaymentRequest.Status.APPROVED)
+        required = services.form_setting_for(tenant=tenant).required_fields
+        names = {"partner": "partner_name"}
+        for name in required:  # shown as required; enforced by the service only when applying (seed 004)
+            field = self.fields.get(names.get(name, name))
+            if field is not None:
+                field.widget.attrs["data-required"] = "1"
+                field.label = f"{field.label} ※"
+                field.help_text = _("申請時は必須です。")
+
+
+class LineForm(forms.Form):
+    id = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    line_type = forms.ChoiceField(label=_("種類"), choices=services.LineType.choices)
+    description = forms.CharField(label=_("内容"), max_length=255, required=False)
+    amount = forms.IntegerField(label=_("金額（税込）"), required=False)
+    account_item = forms.ModelChoiceField(label=_("勘定科目"), queryset=AccountItem.objects.none(), required=False)
+    tax_code = forms.ModelChoiceField(label=_("税区分"), queryset=TaxCode.objects.none(), required=False)
+
+    def __init__(self, *args, tenant=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account_item"].queryset = AccountItem.objects.for_tenant(tenant).filter(is_active=True)
+        self.fields["tax_code"].queryset = TaxCode.objects.for_tenant(tenant).filter(freee_available=True)
+
+    @property
+    def is_blank(self) -> bool:
+        data = getattr(self, "cleaned_data", {}) or {}
+        return data.get("amount") in (None, "") and not data.get("description")
+
+
+LineFormSet = forms.formset_factory(LineForm, extra=0, min_num=1, max_num=services.MAX_LINES, validate_max=True)
+
+
+class StepForm(forms.Form):
+    resource_type = forms.ChoiceField(label=_("承認方法"), choices=ApprovalFlowStep.ResourceType.choices)
+    users = forms.ModelMultipleChoiceField(label=_("承認者"), queryset=None, required=False,
+                                           widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, tenant=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["users"].queryset = services.member_users(tenant)
+
+
+StepFormSet = forms.formset_factory(StepForm, extra=0, min_num=1, max_num=10, validate_max=True, can_delete=True)
+
+
+class RouteForm(forms.Form):
+    name = forms.CharField(label=_("申請経路名"), max_length=255)
+    description = forms.CharField(label=_("説明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    use_for_payment_requests = forms.BooleanField(label=_("支払依頼で利用する"), required=False, initial=True)
+
+
+class FormSettingForm(forms.Form):
+    required_fields = forms.MultipleChoiceField(
+        label=_("入力を必須にする項目"), required=False, widget=forms.CheckboxSelectMultiple,
+        choices=list(RequestFormSetting.REQUIRABLE_FIELDS.items()))
+    usable_routes = forms.ModelMultipleChoiceField(label=_("支払依頼で利用する申請経路"), required=False,
+                                                   queryset=None, widget=forms.CheckboxSelectMultiple,
+                                                   help_text=_("選ばない場合は、支払依頼用のすべての経路を利用できます。"))
+    default_route = forms.ModelChoiceField(label=_("基本経路"), required=False, queryset=None)
+
+    def __init__(self, *args, tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        routes = ApprovalFlowRoute.objects.for_tenant(tenant).filter(usages__contains=["PaymentRequest"])
+        self.fields["usable_routes"].queryset = routes
+        self.fields["default_route"].queryset = routes
+
+
+class PayForm(forms.Form):
+    """支払登録: the payment date (Asia/Tokyo today by default) and the tenant's active wallet it was paid from."""
+
+    paid_on = forms.DateField(label=_("支払日"), widget=DATE,
+                              error_messages={"required": _("支払日を入力してください。"),
+                                              "invalid": _("支払日を正しい日付で入力してください。")})
+    wallet = forms.ModelChoiceField(label=_("支払口座"), queryset=Wallet.objects.none(), empty_label=None,
+                                    error_messages={"required": _("支払口座を選択してください。"),
+                                                    "invalid_choice": _("支払口座が見つかりません。")})
+
+    def __init__(self, *args, tenant, **kwargs):
+        kwargs.setdefault("initial", {"paid_on": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+        self.fields["wallet"].queryset = wallet_list(tenant=tenant).filter(is_active=True)

@@ -1,0 +1,396 @@
+"""The freee mirror (per tenant): routes imported from freee, and every create / update / delete / action
+replayed on freee's payment-request API by a Celery task after commit.
+
+Operations queue up on the request (`mirror_pending`) in the transaction that makes the local change and are
+sent in order by `mirror_push`. The create writes our reference into freee's 備考 before the POST; after an
+unknown outcome (timeout, 5xx, dead worker) the next attempt searches freee for it first, so a retry never
+makes a second request. Actions read freee's current_step_id / current_round first and quote them back.
+freee's availability: companies that signed up from July 2024 have no payment-request API (checked when an
+admin turns the mirror on), and routes with conditional branches cannot carry payment requests.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core import jobs
+from core.errors import ApplicationError
+from integrations.freee import messages as freee_messages
+from integrations.freee import schemas
+from integrations.freee.client import FreeeClient
+from integrations.freee.errors import FreeeError, Permanent, RateLimited, Transient
+from integrations.models import FreeeConnection
+from payment_requests.models import ApprovalFlowRoute, ApprovalFlowStep, PaymentRequest, RouteUsage
+from tenancy.models import Membership, Tenant
+
+MirrorState = PaymentRequest.MirrorState
+Status = PaymentRequest.Status
+UNAVAILABLE = _("接続中のfreee事業所では支払依頼APIを利用できません。2024年7月以降にfreee会計・freee経理・freee支出管理を"
+                "契約した事業所は、会計freeeの支払依頼APIではなく「freee受取請求書」の支払依頼を使います。また支払依頼は"
+                "法人エンタープライズ・プロフェッショナル（アドバンス）プランでのみ利用できます。")
+FREEE_STEP_TYPES = {"unspecified", "predefined_user", "selected_user"}
+
+
+class RetryLater(Exception):
+    """Run the push again after `retry_after` seconds (rate limit, or an outcome to reconcile)."""
+
+    def __init__(self, retry_after: float):
+        super().__init__(f"retry after {retry_after:.0f}s")
+        self.retry_after = retry_after
+
+
+# --------------------------------------------------------------------------- hooks from services
+
+
+def on_change(request: PaymentRequest, operation: str, *, action: str | None = None) -> None:
+    """Queue the freee side of a local change (inside its transaction; the task runs after commit)."""
+    if not request.mirror_state:
+        return
+    ops = list(request.mirror_pending)
+    if operation == "create":
+        ops.append({"op": "create"})
+        if request.status == Status.IN_PROGRESS:
+            ops.append({"op": "update", "draft": False})
+    elif operation == "update":
+        ops.append({"op": "update", "draft": request.status not in (Status.IN_PROGRESS,)})
+    elif operation == "action":
+        ops.append({"op": "action", "action": action})
+    PaymentRequest.objects.filter(pk=request.pk).update(mirror_pending=ops, mirror_state=MirrorState.PENDING,
+                                                        mirror_error="", updated_at=timezone.now())
+    request.mirror_pending, request.mirror_state = ops, MirrorState.PENDING
+    from payment_requests.tasks import mirror_push_task
+
+    jobs.enqueue_on_commit(mirror_push_task, request.pk)
+
+
+def on_delete(request: PaymentRequest) -> None:
+    """A deleted request is deleted in freee too (after commit), once it exists there."""
+    if request.mirror_state and request.freee_id:
+        from payment_requests.tasks import mirror_delete_task
+
+        jobs.enqueue_on_commit(mirror_delete_task, request.tenant_id, request.freee_id)
+
+
+# --------------------------------------------------------------------------- enabling, routes
+
+
+def connected_client(tenant: Tenant, **kwargs) -> FreeeClient:
+    connection = FreeeConnection.objects.filter(tenant=tenant).first()
+    if connection is None or not connection.is_connected:
+        raise ApplicationError(_("freeeと接続されていません。管理者設定 > 外部サービス連携 > 会計freee から接続してください。"),
+                               code="freee_not_connected")
+    return FreeeClient(connection, **kwargs)
+
+
+def _explain(error: FreeeError) -> ApplicationError:
+    """A refusal of the payment-request endpoints explained (freee's 403 may also be its ~10-minute lock-out)."""
+    if isinstance(error, RateLimited) and error.status == 403:
+        return ApplicationError(str(UNAVAILABLE) + _("（freeeが403を返しました。短時間のアクセス過多による一時的な制限の場合は、"
+                                                     "10分ほど待ってからもう一度お試しください。）"),
+                                code="payment_requests_unavailable")
+    if isinstance(error, Permanent) and error.status in (400, 403, 404):
+        return ApplicationError(str(UNAVAILABLE) + " (" + ("、".join(error.messages) or error.message) + ")",
+                                code="payment_requests_unavailable")
+    return ApplicationError(freee_messages.call_error(error), code="freee_error")
+
+
+def mirror_enable(*, tenant: Tenant, membership: Membership, enabled: bool) -> None:
+    """Turn the mirror on (after checking the company has the payment-request API) or off (admins only)."""
+    if not membership.is_admin or membership.tenant_id != tenant.pk:
+        raise ApplicationError(_("この操作は管理者のみ行えます。"), code="permission_denied", http_status=403)
+    from payment_requests.services import form_setting_for
+
+    setting = form_setting_for(tenant=tenant)
+    if enabled:
+        client = connected_client(tenant, max_wait=5)
+        try:
+            client.payment_requests_list(limit=1)
+            client.approval_flow_routes_list(usage="PaymentRequest")
+        except FreeeError as error:
+            raise _explain(error) from error
+    setting.mirror_to_freee, setting.mirror_checked_at = enabled, timezone.now()
+    setting.save(update_fields=["mirror_to_freee", "mirror_checked_at", "updated_at"])
+
+
+def routes_import(*, tenant: Tenant, membership: Membership) -> list[str]:
+    """Import freee's payment-request routes; routes with conditional branches are refused. Returns messages."""
+    if not membership.is_admin or membership.tenant_id != tenant.pk:
+        raise ApplicationError(_("この操作は管理者のみ行えます。"), code="permission_denied", http_status=403)
+    client = connected_client(tenant, max_wait=5)
+    try:
+        details = [client.approval_flow_route_show(r.id) for r in client.approval_flow_routes_list(usage="PaymentRequest")]
+    except FreeeError as error:
+        raise _explain(error) from error
+    messages = []
+    for detail in details:
+        refused = route_refusal(detail)
+        if refused:
+            messages.append(_("「%(name)s」は取り込めません: %(reason)s") % {"name": detail.name, "reason": refused})
+            continue
+        _route_upsert(tenant, detail)
+        messages.append(_("「%(name)s」を取り込みました。") % {"name": detail.name})
+    return messages or [_("freeeに支払依頼で利用できる申請経路がありません。")]
+
+
+def route_refusal(detail: schemas.ApprovalFlowRouteDetail) -> str:
+    if any(step.resource_type == "switchable" for step in detail.steps):
+        return _("条件分岐を含む申請経路は支払依頼APIで利用できません。freeeで条件分岐のない経路を作成してください。")
+    if any(step.resource_type not in FREEE_STEP_TYPES for step in detail.steps):
+        return _("部門・役職で承認者を決めるステップを含む申請経路には対応していません。")
+    return ""
+
+
+@transaction.atomic
+def _route_upsert(tenant: Tenant, detail: schemas.ApprovalFlowRouteDetail) -> ApprovalFlowRoute:
+    route, _created = ApprovalFlowRoute.objects.get_or_create(tenant=tenant, freee_route_id=detail.id,
+                                                              defaults={"name": detail.name[:255]})
+    route.name, route.description = detail.name[:255], detail.description
+    route.usages = sorted(set(detail.usages) & set(RouteUsage.values))
+    by_freee = {step.freee_step_id: step for step in route.steps.all()}
+    steps = {}
+    for position, freee_step in enumerate(_chain(detail), start=1):
+        step = by_freee.get(freee_step.id) or ApprovalFlowStep(tenant=tenant, route=route, freee_step_id=freee_step.id)
+        step.position, step.resource_type, step.next_step = position, freee_step.resource_type, None
+        step.save()
+        steps[freee_step.id] = step
+    for freee_step in detail.steps:
+        if freee_step.next_step_id in steps and freee_step.id in steps:
+            steps[freee_step.id].next_step = steps[freee_step.next_step_id]
+            steps[freee_step.id].save(update_fields=["next_step", "updated_at"])
+    route.steps.exclude(pk__in=[s.pk for s in steps.values()]).delete()
+    route.first_step = steps.get(detail.first_step_id)
+    route.save()
+    return route
+
+
+def _chain(detail: schemas.ApprovalFlowRouteDetail) -> list:
+    by_id = {step.id: step for step in detail.steps}
+    ordered, current, seen = [], by_id.get(detail.first_step_id), set()
+    while current is not None and current.id not in seen:
+        seen.add(current.id)
+        ordered.append(current)
+        current = by_id.get(current.next_step_id)
+    return ordered + [s for s in detail.steps if s.id not in seen]
+
+
+# --------------------------------------------------------------------------- push
+
+
+def mirror_push(*, request_id: int) -> None:
+    """The task's work: claim the request, send its queued operations in order, record the outcome."""
+    claimable = [MirrorState.PENDING, MirrorState.NEEDS_CHECK]
+    if PaymentRequest.objects.filter(pk=request_id, mirror_state__in=claimable).update(
+            mirror_state=MirrorState.RUNNING, updated_at=timezone.now()) != 1:
+        return
+    request = PaymentRequest.objects.select_related("tenant", "route").get(pk=request_id)
+    try:
+        client = connected_client(request.tenant)
+        while request.mirror_pending:
+            _send(client, request, request.mirror_pending[0])
+            request.mirror_pending = request.mirror_pending[1:]
+            PaymentRequest.objects.filter(pk=request.pk).update(mirror_pending=request.mirror_pending)
+    except RateLimited as error:
+        _set_state(request, MirrorState.PENDING, freee_messages.call_error(error))
+        raise RetryLater(error.retry_after) from error
+    except Transient as error:
+        _set_state(request, MirrorState.NEEDS_CHECK, _("freeeの応答を確認できませんでした（要確認）。freeeの支払依頼を"
+                                                       "確認してから再試行します。"))
+        raise RetryLater(30) from error
+    except (FreeeError, ApplicationError) as error:
+        message = error.message if isinstance(error, ApplicationError) else freee_messages.call_error(error)
+        _set_state(request, MirrorState.ERROR, _("freeeへの連携に失敗しました: %(message)s") % {"message": message})
+        return
+    _set_state(request, MirrorState.DONE, "")
+
+
+def _set_state(request: PaymentRequest, state: str, error: str) -> None:
+    PaymentRequest.objects.filter(pk=request.pk).update(mirror_state=state, mirror_error=error,
+                                                        updated_at=timezone.now())
+
+
+def _send(client: FreeeClient, request: PaymentRequest, op: dict) -> None:
+    if op["op"] == "create":
+        _create(client, request)
+    elif op["op"] == "update":
+        remote = client.payment_request_update(_freee_id(request), _body(request, schemas.PaymentRequestUpdate,
+                                                                          draft=op["draft"]))
+        _store_remote(request, remote)
+    elif op["op"] == "action":
+        _action(client, request, op["action"])
+
+
+def _freee_id(request: PaymentRequest) -> int:
+    if not request.freee_id:
+        raise ApplicationError(_("freeeにまだ支払依頼が作成されていません。"), code="mirror_not_created")
+    return request.freee_id
+
+
+def _create(client: FreeeClient, request: PaymentRequest) -> None:
+    if request.freee_id:
+        return
+    remote = _reconcile(client, request) if request.mirror_attempts else None
+    if remote is None:
+        PaymentRequest.objects.filter(pk=request.pk).update(mirror_attempts=F("mirror_attempts") + 1)
+        request.mirror_attempts += 1
+        remote = client.payment_request_create(_body(request, schemas.PaymentRequestCreate, draft=True))
+    _store_remote(request, remote)
+
+
+def _reconcile(client: FreeeClient, request: PaymentRequest):
+    """freee's request carrying our reference in 備考 (same title and application date), or None."""
+    candidates = client.payment_requests_list(title=request.title, start_application_date=request.application_date,
+                                              end_application_date=request.application_date, limit=500)
+    for candidate in candidates:
+        remote = client.payment_request_show(candidate.id)
+        if request.mirror_reference and request.mirror_reference in (remote.description or ""):
+            return remote
+    return None
+
+
+def _store_remote(request: PaymentRequest, remote) -> None:
+    """Keep freee's ids (request and rows, in order) on our rows."""
+    request.freee_id = remote.id
+    PaymentRequest.objects.filter(pk=request.pk).update(freee_id=remote.id)
+    for line, remote_line in zip(request.lines.order_by("position", "id"), remote.payment_request_lines, strict=False):
+        if line.freee_line_id != remote_line.id:
+            line.freee_line_id = remote_line.id
+            line.save(update_fields=["freee_line_id", "updated_at"])
+
+
+def _body(request: PaymentRequest, model, *, draft: bool):
+    route_id = request.route.freee_route_id
+    if not route_id:
+        raise ApplicationError(_("申請経路「%(name)s」はfreeeから取り込んだ経路ではないため、freeeに連携できません。"
+                                 "freeeの申請経路を取り込んで選び直してください。") % {"name": request.route.name},
+                               code="mirror_route")
+    lines = [_line(line, update=model is schemas.PaymentRequestUpdate) for line in request.lines.order_by("position", "id")]
+    description = f"{request.description}\n{request.mirror_reference}".strip() if request.mirror_reference else \
+        request.description
+    fields = {
+        "title": request.title, "issue_date": request.issue_date, "approval_flow_route_id": route_id, "draft": draft,
+        "application_date": request.application_date, "description": description,
+        "document_code": request.document_code or None, "payment_date": request.payment_date,
+        "payment_method": request.payment_method, "partner_id": request.partner_id,
+        "qualified_invoice_status": request.qualified_invoice_status, "payment_request_lines": lines,
+    }
+    if not request.partner_id:
+        fields.update({name: getattr(request, name) or None for name in (
+            "bank_code", "bank_name", "bank_name_kana", "branch_code", "branch_name", "branch_kana",
+            "account_number", "account_name")})
+        fields["account_type"] = request.account_type
+    return model(**fields)
+
+
+def _line(line, *, update: bool):
+    account_id = None
+    if line.account_item is not None:
+        account_id = line.account_item.freee_id
+        if not account_id:
+            raise ApplicationError(_("勘定科目「%(name)s」がfreeeの勘定科目と紐づいていません。勘定科目をfreeeから取り込んで"
+                                     "ください。") % {"name": line.account_item.name}, code="mirror_master")
+    fields = {"line_type": line.line_type, "description": line.description or None, "amount": line.amount,
+              "account_item_id": account_id, "tax_code": line.tax_code.code if line.tax_code else None}
+    if update:
+        return schemas.PaymentRequestLineUpdate(**fields, id=line.freee_line_id)
+    return schemas.PaymentRequestLineInput(**fields)
+
+
+def _action(client: FreeeClient, request: PaymentRequest, action: str) -> None:
+    """Read freee's current step and round (the optimistic-concurrency token), then quote them back."""
+    remote = client.payment_request_show(_freee_id(request))
+    if remote.current_step_id is None:
+        raise ApplicationError(_("freeeの支払依頼は現在この操作を受け付けない状態です（%(status)s）。freeeで状態を確認して"
+                                 "ください。") % {"status": remote.status}, code="mirror_state")
+    body = schemas.PaymentRequestAction(approval_action=action, target_step_id=remote.current_step_id,
+                                        target_round=remote.current_round)
+    _store_status(request, client.payment_request_action(remote.id, body))
+
+
+# --------------------------------------------------------------------------- pull
+
+
+def mirror_retry(*, request: PaymentRequest, membership: Membership) -> None:
+    """再試行 of a failed or 要確認 mirror call (reconciling first when a create's outcome was unknown)."""
+    if membership.tenant_id != request.tenant_id:
+        raise ApplicationError(_("この事業所のメンバーではありません。"), code="permission_denied", http_status=403)
+    from payment_requests.tasks import mirror_push_task
+
+    updated = PaymentRequest.objects.filter(pk=request.pk, mirror_state__in=[MirrorState.ERROR, MirrorState.NEEDS_CHECK]
+                                            ).update(mirror_state=MirrorState.NEEDS_CHECK, updated_at=timezone.now())
+    if updated:
+        jobs.enqueue_on_commit(mirror_push_task, request.pk)
+
+
+def mirror_pull(*, tenant: Tenant, max_pages: int = 20) -> int:
+    """Copy freee's statuses and deal ids onto the tenant's mirrored requests. Returns how many changed."""
+    mirrored = {r.freee_id: r for r in PaymentRequest.objects.for_tenant(tenant).filter(freee_id__isnull=False)
+                .exclude(mirror_state__in=[MirrorState.PENDING, MirrorState.RUNNING])}
+    if not mirrored:
+        return 0
+    client = connected_client(tenant)
+    changed, offset = 0, 0
+    for _page in range(max_pages):
+        rows = client.payment_requests_list(offset=offset, limit=500)
+        for remote in rows:
+            if remote.id in mirrored:
+                changed += _store_status(mirrored[remote.id], remote)
+        if len(rows) < 500:
+            break
+        offset += 500
+    return changed
+
+
+def mirror_pull_one(*, request: PaymentRequest) -> PaymentRequest:
+    """ステータス更新 of one request (on demand)."""
+    try:
+        remote = connected_client(request.tenant, max_wait=5).payment_request_show(_freee_id(request))
+    except FreeeError as error:
+        raise ApplicationError(freee_messages.call_error(error), code="freee_error") from error
+    _store_status(request, remote)
+    request.refresh_from_db()
+    return request
+
+
+def _store_status(request: PaymentRequest, remote) -> int:
+    """freee's status, step and deal onto our row; an approval that happened in freee books the trade."""
+    from payment_requests import ledger
+
+    step = ApprovalFlowStep.objects.filter(route=request.route, freee_step_id=remote.current_step_id).first() \
+        if remote.current_step_id else None
+    fields = {"freee_deal_id": remote.deal_id, "freee_deal_status": remote.deal_status or "",
+              "last_pulled_at": timezone.now()}
+    became_approved = remote.status == Status.APPROVED and request.status != Status.APPROVED
+    if remote.status != request.status:
+        fields.update(status=remote.status, current_step=step if remote.status != Status.FEEDBACK else None)
+    if remote.deal_id:
+        fields["booked_as"] = PaymentRequest.BookedAs.TRADE
+    with transaction.atomic():
+        PaymentRequest.objects.filter(pk=request.pk).update(**fields, updated_at=timezone.now())
+        if became_approved:
+            request.status = Status.APPROVED
+            ledger.on_change(request, "action", action="approve")
+    return int(remote.status != request.status or became_approved)
+
+
+def mirror_delete(*, tenant_id: int, freee_id: int) -> None:
+    """DELETE the freee request of a request deleted here (a 404 means it is already gone)."""
+    tenant = Tenant.objects.get(pk=tenant_id)
+    try:
+        connected_client(tenant).payment_request_delete(freee_id)
+    except Permanent as error:
+        if error.status != 404:
+            raise
+
+
+def mirror_pull_schedule() -> int:
+    """Periodic: pull statuses for every tenant with the mirror on."""
+    from payment_requests.models import RequestFormSetting
+    from payment_requests.tasks import mirror_pull_task
+
+    tenant_ids = list(RequestFormSetting.objects.filter(mirror_to_freee=True).values_list("tenant_id", flat=True))
+    for tenant_id in tenant_ids:
+        mirror_pull_task.delay(tenant_id)
+    return len(tenant_ids)

@@ -1,0 +1,42 @@
+"""Thin Celery wrappers of the freee mirror: load by id, call the service, retry only what it says to."""
+
+import random
+
+from celery import shared_task
+
+from integrations.freee.errors import RateLimited, Transient
+from payment_requests import mirror
+from tenancy.models import Tenant
+
+
+@shared_task(name="payment_requests.mirror_push", bind=True, max_retries=10)
+def mirror_push_task(self, request_id: int) -> None:
+    """Send a request's queued operations to freee (reconciling a create whose outcome was unknown)."""
+    try:
+        mirror.mirror_push(request_id=request_id)
+    except mirror.RetryLater as later:
+        backoff = min(600, 15 * 2 ** self.request.retries) * random.uniform(0.8, 1.2)  # noqa: S311 - jitter
+        raise self.retry(countdown=max(later.retry_after, backoff)) from later
+
+
+@shared_task(name="payment_requests.mirror_delete", bind=True, max_retries=5)
+def mirror_delete_task(self, tenant_id: int, freee_id: int) -> None:
+    """Delete in freee a request deleted here."""
+    try:
+        mirror.mirror_delete(tenant_id=tenant_id, freee_id=freee_id)
+    except (RateLimited, Transient) as error:
+        wait = getattr(error, "retry_after", 30)
+        raise self.retry(countdown=max(wait, 30 * 2 ** self.request.retries)) from error
+
+
+@shared_task(name="payment_requests.mirror_pull")
+def mirror_pull_task(tenant_id: int) -> int:
+    """Pull freee's statuses for one tenant."""
+    tenant = Tenant.objects.filter(pk=tenant_id).first()
+    return mirror.mirror_pull(tenant=tenant) if tenant else 0
+
+
+@shared_task(name="payment_requests.mirror_pull_schedule")
+def mirror_pull_schedule_task() -> int:
+    """Periodic: one pull task per tenant with the mirror on."""
+    return mirror.mirror_pull_schedule()
