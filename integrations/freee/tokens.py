@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
+from core import events
 from integrations.freee import oauth
 from integrations.freee.errors import ReauthorizationRequired
 from integrations.models import FreeeConnection, IntegrationEvent
+from tenancy.models import Membership
 
 REAUTH_MESSAGE = (
     "freeeとの接続が切れました（リフレッシュトークンが無効です）。管理者設定 > 外部サービス連携 > 会計freee から"
@@ -71,18 +74,32 @@ def connection_store_tokens(*, connection: FreeeConnection, tokens: oauth.TokenS
 
 
 def connection_mark_needs_reauth(*, connection: FreeeConnection, reason: str) -> None:
-    """Stop using the connection and tell the admins (an event the notifications app delivers)."""
-    already = connection.status == FreeeConnection.Status.NEEDS_REAUTH
-    connection.status = FreeeConnection.Status.NEEDS_REAUTH
-    connection.reauth_required_at = timezone.now()
-    connection.last_error = REAUTH_MESSAGE
-    connection.access_token = ""
-    connection.save(update_fields=["status", "reauth_required_at", "last_error", "access_token", "updated_at"])
-    if not already:
-        IntegrationEvent.objects.create(
-            tenant_id=connection.tenant_id, kind=IntegrationEvent.Kind.FREEE_REAUTH_REQUIRED,
-            message=REAUTH_MESSAGE, payload={"reason": reason[:500], "company_id": connection.company_id},
-        )
+    """Stop using the connection and tell the admins (IntegrationEvent for the connection screen, and a
+    core event the notifications app delivers), all in one transaction."""
+    with transaction.atomic():
+        already = connection.status == FreeeConnection.Status.NEEDS_REAUTH
+        connection.status = FreeeConnection.Status.NEEDS_REAUTH
+        connection.reauth_required_at = timezone.now()
+        connection.last_error = REAUTH_MESSAGE
+        connection.access_token = ""
+        connection.save(update_fields=["status", "reauth_required_at", "last_error", "access_token", "updated_at"])
+        if not already:
+            IntegrationEvent.objects.create(
+                tenant_id=connection.tenant_id, kind=IntegrationEvent.Kind.FREEE_REAUTH_REQUIRED,
+                message=REAUTH_MESSAGE, payload={"reason": reason[:500], "company_id": connection.company_id},
+            )
+            _emit_reauth_required(connection)
+
+
+def _emit_reauth_required(connection: FreeeConnection) -> None:
+    admins = Membership.objects.for_tenant(connection.tenant).filter(role=Membership.Role.ADMIN)
+    events.emit(
+        tenant=connection.tenant, kind=events.FREEE_REAUTH_REQUIRED,
+        recipients=admins.values_list("user_id", flat=True),
+        key=f"freee.reauth_required:{connection.pk}:{connection.reauth_required_at.isoformat()}",
+        payload={"title": "freeeの再接続が必要です", "text": REAUTH_MESSAGE,
+                 "url": reverse("integrations:freee_settings")},
+    )
 
 
 def _copy_tokens(source: FreeeConnection, target: FreeeConnection) -> None:

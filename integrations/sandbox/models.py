@@ -149,3 +149,93 @@ class SandboxResource(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.resource_id}"
+
+
+# ---------------------------------------------------------------- the LINE WORKS sandbox
+
+class LineWorksUserQuerySet(OwnedByTenantQuerySet):
+    owner_path = "domain__owner_tenant"
+
+
+class SandboxLineWorksDomain(models.Model):
+    """A fake LINE WORKS domain with one app (client id/secret, service account, RSA key pair) and one bot."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    owner_tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+                                     verbose_name=_("作成した事業所"))
+    name = models.CharField(_("ドメイン名"), max_length=200)
+    domain_id = models.BigIntegerField(_("ドメインID"), unique=True)
+    client_id = models.CharField(_("Client ID"), max_length=100, unique=True)
+    client_secret = models.CharField(_("Client Secret"), max_length=200)
+    service_account = models.CharField(_("Service Account"), max_length=200)
+    public_key = models.TextField(_("公開鍵"))
+    private_key = models.TextField(_("Private Key"))
+    bot_id = models.CharField(_("Bot ID"), max_length=64, unique=True)
+    bot_secret = models.CharField(_("Bot Secret"), max_length=200)
+    rate_limit_per_minute = models.PositiveIntegerField(_("API利用上限（回/分）"), default=240)
+    callback_url = models.CharField(_("Callback URL"), max_length=500, blank=True)
+    faults = models.JSONField(_("障害スイッチ"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
+
+    objects = OwnedByTenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("サンドボックスLINE WORKS")
+        verbose_name_plural = _("サンドボックスLINE WORKS")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.domain_id})"
+
+
+class SandboxLineWorksUser(models.Model):
+    """A member of a fake LINE WORKS domain; its inbox holds what the bot sent it."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    domain = models.ForeignKey(SandboxLineWorksDomain, on_delete=models.CASCADE, related_name="users")
+    user_id = models.CharField(_("ユーザーID"), max_length=64, unique=True)
+    login_id = models.CharField(_("ログインID"), max_length=200)
+    name = models.CharField(_("氏名"), max_length=100)
+
+    objects = LineWorksUserQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("サンドボックスLINE WORKSユーザー")
+        verbose_name_plural = _("サンドボックスLINE WORKSユーザー")
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["domain", "login_id"], name="sandbox_lw_user_login_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.login_id}>"
+
+
+class SandboxLineWorksToken(models.Model):
+    """An access token (24 h) or a refresh token (90 days, rotated on use) of a domain's app."""
+
+    token = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=10, choices=SandboxToken.Kind.choices)
+    domain = models.ForeignKey(SandboxLineWorksDomain, on_delete=models.CASCADE, related_name="tokens")
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.kind} token of domain {self.domain_id}"
+
+
+class SandboxLineWorksMessage(models.Model):
+    """A message a bot sent (to a user or a channel), as received by LINE WORKS."""
+
+    domain = models.ForeignKey(SandboxLineWorksDomain, on_delete=models.CASCADE, related_name="messages")
+    bot_id = models.CharField(max_length=64)
+    user = models.ForeignKey(SandboxLineWorksUser, on_delete=models.CASCADE, null=True, blank=True,
+                             related_name="messages")
+    channel_id = models.CharField(max_length=100, blank=True)
+    content = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"message {self.pk} from bot {self.bot_id}"

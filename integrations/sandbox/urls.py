@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from integrations.sandbox import console_views, oauth_views, report_views
+from integrations.sandbox import console_views, lineworks, lineworks_console, oauth_views, report_views
 from integrations.sandbox.api import accounting, deals, invoices, payment_requests
 from integrations.sandbox.api.base import method_router
 
@@ -25,6 +25,8 @@ accounting_api = [
     path("freee/api/1/deals", method_router(get=deals.deal_list, post=deals.deal_create), name="freee-deals"),
     path("freee/api/1/deals/<int:deal_id>",
          method_router(get=deals.deal_show, put=deals.deal_update, delete=deals.deal_delete), name="freee-deal"),
+    path("freee/api/1/deals/<int:deal_id>/payments", method_router(post=deals.deal_payment_create),
+         name="freee-deal-payments"),
     path("freee/api/1/payment_requests",
          method_router(get=payment_requests.payment_request_list, post=payment_requests.payment_request_create),
          name="freee-payment-requests"),
@@ -57,4 +59,20 @@ console = [
     path("console/companies/<uuid:public_id>/", console_views.console_company, name="console-company"),
 ]
 
-urlpatterns = oauth + accounting_api + invoice_api + console
+lineworks_api = [
+    path("lineworks/auth/oauth2/v2.0/token", lineworks.token, name="lineworks-token"),
+    path("lineworks/v1.0/bots/<str:bot_id>/users/<str:user_id>/messages", lineworks.user_messages,
+         name="lineworks-user-messages"),
+    path("lineworks/v1.0/bots/<str:bot_id>/channels/<str:channel_id>/messages", lineworks.channel_messages,
+         name="lineworks-channel-messages"),
+]
+
+lineworks_console_pages = [
+    path("lineworks/console/", lineworks_console.console_lineworks, name="console-lineworks"),
+    path("lineworks/console/<uuid:public_id>/", lineworks_console.console_lineworks_domain,
+         name="console-lineworks-domain"),
+    path("lineworks/console/users/<uuid:public_id>/inbox/", lineworks_console.console_lineworks_inbox,
+         name="console-lineworks-inbox"),
+]
+
+urlpatterns = oauth + accounting_api + invoice_api + console + lineworks_api + lineworks_console_pages

@@ -11,6 +11,7 @@ from integrations.freee import messages
 from integrations.freee.errors import Permanent, RateLimited
 from integrations.models import FreeeConnection
 from integrations.tasks import freee_connection_refresh, freee_refresh_idle_connections
+from notifications.models import LineWorksLink
 from tests.integrations.conftest import TOKEN_URL, token_body
 
 
@@ -47,6 +48,8 @@ def test_the_demo_tenant_is_connected_to_the_sandbox_once(db, settings, tmp_path
     connection = FreeeConnection.objects.get(tenant__settings__demo=True)
     assert connection.is_connected and connection.company_id and connection.company_name
     assert FreeeConnection.objects.count() == 1
+    link = LineWorksLink.objects.get(tenant=connection.tenant)  # and LINE WORKS; employees link themselves
+    assert LineWorksLink.objects.count() == 1 and link.bot_id and not link.user_links.exists()
 
 
 @pytest.mark.parametrize(("error", "invoice", "expected"), [

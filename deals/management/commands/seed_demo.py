@@ -13,6 +13,9 @@ from django.db import transaction
 from deals.models import Deal, DealLine, DealType, Product, TaxRate
 from integrations.models import FreeeConnection
 from integrations.sandbox import services as sandbox_services
+from integrations.sandbox.lineworks import sandbox_lineworks_domain_create
+from notifications.models import LineWorksLink
+from notifications.services import lineworks_link_save
 from tenancy import services as tenancy_services
 from tenancy.models import Membership, Tenant
 
@@ -40,7 +43,21 @@ class Command(BaseCommand):
         if settings.SANDBOX_ENABLED and not FreeeConnection.objects.filter(tenant=tenant).exclude(
                 status=FreeeConnection.Status.NOT_CONNECTED).exists():
             self._connect_sandbox(tenant)
+        if settings.SANDBOX_ENABLED and not LineWorksLink.objects.filter(tenant=tenant).exists():
+            self._link_lineworks(tenant)
         self._print_logins()
+
+    @transaction.atomic
+    def _link_lineworks(self, tenant: Tenant) -> None:
+        """Link the demo tenant to a sandbox LINE WORKS domain. Employees link themselves (ID連携) in the demo,
+        from their profile page or from the bot in the sandbox console, as seed 003 describes."""
+        domain = sandbox_lineworks_domain_create(tenant=tenant, name="デモ株式会社（LINE WORKSサンドボックス）")
+        lineworks_link_save(
+            tenant=tenant, domain_id=str(domain.domain_id), name=domain.name, client_id=domain.client_id,
+            client_secret=domain.client_secret, service_account=domain.service_account,
+            private_key=domain.private_key, bot_id=domain.bot_id, bot_secret=domain.bot_secret,
+            rate_limit_per_minute=domain.rate_limit_per_minute)
+        self.stdout.write(self.style.SUCCESS(f"linked the demo tenant to the LINE WORKS sandbox ({domain.domain_id})"))
 
     @transaction.atomic
     def _connect_sandbox(self, tenant: Tenant) -> None:

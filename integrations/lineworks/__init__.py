@@ -1,0 +1,1 @@
+"""LINE WORKS API 2.0: service-account JWT auth, the bot message client, and the callback signature."""

@@ -1,0 +1,122 @@
+"""LineWorksClient: the one way the product talks to the LINE WORKS bot API.
+
+Every call waits for the link's shared rate-limit budget (or raises RateLimited when it may not wait), sends
+with a timeout and a fresh access token, logs the attempt in ApiCallLog (never a token or message body), and
+maps the answer to None or an error class of integrations.lineworks.errors. A 401 re-issues the token once
+(401 means LINE WORKS did nothing). Sends are never re-sent after a timeout or 5xx: LINE WORKS has no
+idempotency key, so the caller (the outbox) decides.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from urllib.parse import quote
+
+import requests
+from django.conf import settings
+
+from integrations.lineworks import auth
+from integrations.lineworks.errors import AuthExpired, LineWorksError, Permanent, RateLimited, Transient
+from integrations.lineworks.ratelimit import LineWorksRateLimiter, reset_seconds
+from integrations.lineworks.schemas import Content, message_body
+from integrations.models import ApiCallLog
+
+BUDGET_MESSAGE = "LINE WORKSのAPI利用上限に達しました。しばらく待ってから再送します。"
+
+
+class LineWorksClient:
+    """A client bound to one LineWorksLink. `max_wait` is how long a call may wait for budget."""
+
+    def __init__(self, link, *, max_wait: float = 0.0, sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.time, session: requests.Session | None = None):
+        self.link = link
+        self.max_wait = max_wait
+        self.sleep = sleep
+        self.clock = clock
+        self.session = session or requests.Session()
+        self.limiter = LineWorksRateLimiter(link_id=link.pk, per_minute=link.rate_limit_per_minute, clock=clock)
+
+    # ------------------------------------------------------------------ endpoints
+
+    def send_to_user(self, user_id: str, content: Content) -> None:
+        """POST /bots/{botId}/users/{userId}/messages (201): a message from the bot to one user."""
+        path = f"/bots/{quote(self.link.bot_id, safe='')}/users/{quote(user_id, safe='')}/messages"
+        self._request("POST", path, json=message_body(content))
+
+    def send_to_channel(self, channel_id: str, content: Content) -> None:
+        """POST /bots/{botId}/channels/{channelId}/messages (201): a message to a talk room the bot is in."""
+        path = f"/bots/{quote(self.link.bot_id, safe='')}/channels/{quote(channel_id, safe='')}/messages"
+        self._request("POST", path, json=message_body(content))
+
+    # ------------------------------------------------------------------ transport
+
+    def _request(self, method: str, path: str, *, json: dict | None = None) -> None:
+        self._wait_for_budget()
+        try:
+            self._attempt(method, path, json)
+        except AuthExpired:
+            auth.access_token_for(self.link, force_refresh=True)
+            self._attempt(method, path, json)
+
+    def _attempt(self, method: str, path: str, json: dict | None) -> None:
+        token = auth.access_token_for(self.link)
+        started = time.monotonic()
+        response, error = None, None
+        try:
+            response = self.session.request(
+                method, settings.LINEWORKS_API_URL + path, json=json, timeout=settings.LINEWORKS_TIMEOUT_SECONDS,
+                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json; charset=UTF-8"},
+            )
+            self._result(response)
+        except requests.Timeout as exc:
+            error = Transient("LINE WORKSの応答がタイムアウトしました。", code="timeout")
+            raise error from exc
+        except requests.RequestException as exc:
+            error = Transient("LINE WORKSに接続できませんでした。", code="connection")
+            raise error from exc
+        except LineWorksError as exc:
+            error = exc
+            raise
+        finally:
+            ApiCallLog.objects.create(
+                tenant_id=self.link.tenant_id, vendor="lineworks", family="bot", method=method, path=path[:500],
+                status_code=response.status_code if response is not None else None,
+                duration_ms=int((time.monotonic() - started) * 1000), error_message=error.detail if error else "",
+            )
+
+    def _result(self, response: requests.Response) -> None:
+        self.limiter.observe(response.headers)
+        if 200 <= response.status_code < 300:
+            return
+        error = classify(response)
+        if isinstance(error, RateLimited):
+            self.limiter.block_until(self.clock() + error.retry_after)
+        raise error
+
+    def _wait_for_budget(self) -> None:
+        waited = 0.0
+        while (wait := self.limiter.reserve()) > 0:
+            if waited + wait > self.max_wait:
+                raise RateLimited(BUDGET_MESSAGE, retry_after=wait, code="budget")
+            self.sleep(wait)
+            waited += wait
+
+
+def classify(response: requests.Response) -> LineWorksError:
+    """Map a non-2xx answer of the bot API to an error class, keeping LINE WORKS's code and description."""
+    body = auth.error_body(response)
+    status = response.status_code
+    common = {"status": status, "code": body.code, "description": body.description}
+    if status == 429:
+        return RateLimited("LINE WORKSのAPI利用上限に達しました。", retry_after=reset_seconds(response.headers, default=60),
+                           **common)
+    if status == 401:
+        return AuthExpired("LINE WORKSのアクセストークンが無効です。", **common)
+    if status >= 500:
+        return Transient("LINE WORKSでエラーが発生しました。", **common)
+    if status == 404:
+        return Permanent("LINE WORKSのユーザーまたはBotが見つかりません。", **common)
+    if status == 403:
+        return Permanent("LINE WORKSでこの操作が許可されていません（BotのスコープやBotの公開範囲を確認してください）。", **common)
+    return Permanent("LINE WORKSがリクエストを受け付けませんでした。", **common)

@@ -1,0 +1,119 @@
+"""LINE WORKS request and response shapes: token answers, message contents, callback events (pydantic)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+SCOPE = "bot"
+
+
+class TokenResponse(BaseModel):
+    """POST /oauth2/v2.0/token answer. expires_in arrives as a string of seconds ("86400")."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    access_token: str = Field(min_length=1)
+    refresh_token: str = ""
+    token_type: str = "Bearer"  # noqa: S105 - the token type name
+    scope: str = ""
+    expires_in: int
+
+    @field_validator("expires_in", mode="before")
+    @classmethod
+    def _seconds(cls, value):
+        return int(value)
+
+
+class ErrorBody(BaseModel):
+    """`{"code": "TOO_MANY_REQUESTS", "description": "API rate limit exceeded"}` and friends."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    code: str = ""
+    description: str = ""
+
+
+# ---------------------------------------------------------------- message contents (request bodies)
+
+class UriAction(BaseModel):
+    type: Literal["uri"] = "uri"
+    label: str = Field(max_length=20)
+    uri: str = Field(max_length=1000)
+
+
+class MessageAction(BaseModel):
+    """A button that makes the user say `label`; we receive `postback` in the message event."""
+
+    type: Literal["message"] = "message"
+    label: str = Field(max_length=20)
+    postback: str = Field(max_length=300)
+
+
+class TextContent(BaseModel):
+    type: Literal["text"] = "text"
+    text: str = Field(min_length=1, max_length=2000)
+
+
+class LinkContent(BaseModel):
+    type: Literal["link"] = "link"
+    contentText: str = Field(min_length=1, max_length=1000)  # noqa: N815 - LINE WORKS's field names
+    linkText: str = Field(min_length=1, max_length=1000)  # noqa: N815
+    link: str = Field(min_length=1, max_length=1000)
+
+
+class ButtonTemplateContent(BaseModel):
+    """Up to 10 buttons; postback actions are not allowed here (LINE WORKS rule), uri and message are."""
+
+    type: Literal["button_template"] = "button_template"
+    contentText: str = Field(min_length=1, max_length=1000)  # noqa: N815
+    actions: list[UriAction | MessageAction] = Field(min_length=1, max_length=10)
+
+
+Content = TextContent | LinkContent | ButtonTemplateContent
+
+
+def message_body(content: Content) -> dict:
+    """The request body of the send endpoints: `{"content": {...}}`."""
+    return {"content": content.model_dump()}
+
+
+# ---------------------------------------------------------------- callbacks (what the bot receives)
+
+class CallbackSource(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    userId: str = ""  # noqa: N815
+    channelId: str = ""  # noqa: N815
+    domainId: int | str | None = None  # noqa: N815
+
+
+class CallbackContent(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    type: str = ""
+    text: str = ""
+    postback: str = ""
+
+
+class CallbackEvent(BaseModel):
+    """message / postback / join / leave / joined / left / begin / end events."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    type: str
+    source: CallbackSource = CallbackSource()
+    issuedTime: str = ""  # noqa: N815
+    content: CallbackContent | None = None
+    data: str = ""
+
+    @property
+    def command(self) -> str:
+        """What the user asked for: postback data, a message button's postback, or the typed text."""
+        if self.type == "postback":
+            return self.data.strip()
+        if self.content is not None:
+            return (self.content.postback or self.content.text).strip()
+        return ""

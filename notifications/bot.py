@@ -1,0 +1,178 @@
+"""The bot callback: verify, store raw, answer 200 at once; handle the stored event in a task.
+
+LINE WORKS never re-sends a callback, so the row is written before we answer and is only marked handled
+once the handling finished; the sweeper re-enqueues rows left received (task lost) or handling for too long
+(worker died). Handling answers the ID連携 / ID連携解除 commands with a signed, single-use link.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from pydantic import ValidationError
+
+from core.jobs import enqueue_on_commit
+from integrations.lineworks import auth
+from integrations.lineworks.client import LineWorksClient
+from integrations.lineworks.errors import AuthExpired, LineWorksError, RateLimited, Transient
+from integrations.lineworks.schemas import (
+    ButtonTemplateContent,
+    Content,
+    MessageAction,
+    TextContent,
+    UriAction,
+)
+from integrations.lineworks.schemas import (
+    CallbackEvent as CallbackBody,
+)
+from notifications import services
+from notifications.models import CallbackEvent, LineWorksLink, LineWorksUserLink, LinkRequest
+
+logger = logging.getLogger(__name__)
+
+CALLBACK_GRACE = timedelta(seconds=30)
+HANDLING_STALE = timedelta(minutes=2)
+MAX_HANDLE_ATTEMPTS = 5
+LINK_COMMANDS = {"link", "id連携", "action=link"}
+UNLINK_COMMANDS = {"unlink", "id連携解除", "action=unlink"}
+
+
+# ---------------------------------------------------------------- receive
+
+def callback_verify(*, bot_id: str, signature: str, body: bytes) -> LineWorksLink | None:
+    """The link whose bot and Bot Secret produced this signature over the raw body, or None."""
+    if not bot_id or not signature:
+        return None
+    for link in LineWorksLink.objects.filter(bot_id=bot_id):
+        if auth.signature_valid(body, signature, link.bot_secret):
+            return link
+    return None
+
+
+def callback_store(*, link: LineWorksLink, body: bytes) -> CallbackEvent:
+    """Keep the raw body first; the handling task is enqueued after commit (the sweeper backs it up)."""
+    from notifications.tasks import callback_handle_task
+
+    event = CallbackEvent.objects.create(tenant_id=link.tenant_id, link=link,
+                                         body=body.decode("utf-8", errors="replace"))
+    try:
+        enqueue_on_commit(callback_handle_task, event.pk)
+    except Exception:  # broker down: the row is stored, the sweeper will enqueue it
+        logger.exception("notifications: could not enqueue callback %s", event.pk)
+    return event
+
+
+# ---------------------------------------------------------------- handle
+
+def callback_claim(*, callback_id: int) -> CallbackEvent | None:
+    """received (or handling by a worker that died) -> handling, in one conditional UPDATE."""
+    now = timezone.now()
+    claimable = (Q(status=CallbackEvent.Status.RECEIVED)
+                 | Q(status=CallbackEvent.Status.HANDLING, claimed_at__lt=now - HANDLING_STALE))
+    claimed = CallbackEvent.objects.filter(claimable, pk=callback_id).update(
+        status=CallbackEvent.Status.HANDLING, claimed_at=now, attempts=F("attempts") + 1, updated_at=now)
+    if claimed != 1:
+        return None
+    return CallbackEvent.objects.select_related("link", "link__tenant").get(pk=callback_id)
+
+
+def callback_handle(*, callback_id: int) -> float | None:
+    """Handle one stored callback; returns seconds to wait before trying again, or None when done."""
+    event = callback_claim(callback_id=callback_id)
+    if event is None:
+        return None
+    try:
+        body = CallbackBody.model_validate(json.loads(event.body))
+        reply = reply_for(event.link, body)
+        if reply is not None and body.source.userId:
+            LineWorksClient(event.link).send_to_user(body.source.userId, reply)
+    except (ValueError, ValidationError) as error:
+        _close(event, CallbackEvent.Status.FAILED, error=f"unreadable callback: {type(error).__name__}")
+    except (RateLimited, Transient, AuthExpired) as error:
+        if event.attempts >= MAX_HANDLE_ATTEMPTS:
+            _close(event, CallbackEvent.Status.FAILED, error=error.detail)
+            return None
+        _close(event, CallbackEvent.Status.RECEIVED, error=error.detail)
+        return max(getattr(error, "retry_after", 0.0), 15.0 * event.attempts)
+    except LineWorksError as error:
+        _close(event, CallbackEvent.Status.FAILED, error=error.detail)
+    else:
+        _close(event, CallbackEvent.Status.HANDLED, handled_at=timezone.now(), error="")
+    return None
+
+
+def _close(event: CallbackEvent, status: str, **fields) -> None:
+    CallbackEvent.objects.filter(pk=event.pk, status=CallbackEvent.Status.HANDLING,
+                                 claimed_at=event.claimed_at).update(status=status, updated_at=timezone.now(),
+                                                                     **fields)
+
+
+def reply_for(link: LineWorksLink, body: CallbackBody) -> Content | None:
+    """What the bot answers: an ID連携 / ID連携解除 link, or the menu for any other message."""
+    user_id = body.source.userId
+    if not user_id or body.type not in ("message", "postback"):
+        return None
+    command = body.command.lower()
+    linked = LineWorksUserLink.objects.filter(link=link, lineworks_user_id=user_id).select_related("user").first()
+    if command in LINK_COMMANDS:
+        return _link_reply(link, user_id, linked)
+    if command in UNLINK_COMMANDS:
+        return _unlink_reply(link, user_id, linked)
+    return menu()
+
+
+def _link_reply(link: LineWorksLink, user_id: str, linked: LineWorksUserLink | None) -> Content:
+    if linked is not None:
+        return TextContent(text=f"既にID連携済みです（{linked.user.get_username()}）。解除するには「ID連携解除」を送信してください。")
+    token = services.link_request_create(link=link, lineworks_user_id=user_id)
+    minutes = int(services.LINK_REQUEST_LIFETIME.total_seconds() // 60)
+    return ButtonTemplateContent(
+        contentText=(f"{link.tenant.name} の通知を受け取るためのID連携を開始します。下のボタンからログインし、"
+                     f"[許可する]を押してください（{minutes}分以内・1回限り有効）。"),
+        actions=[UriAction(label="ID連携する", uri=_absolute("notifications:link_confirm", token))])
+
+
+def _unlink_reply(link: LineWorksLink, user_id: str, linked: LineWorksUserLink | None) -> Content:
+    if linked is None:
+        return TextContent(text="ID連携されていません。連携するには「ID連携」を送信してください。")
+    token = services.link_request_create(link=link, lineworks_user_id=user_id, action=LinkRequest.Action.UNLINK)
+    return ButtonTemplateContent(
+        contentText=f"{link.tenant.name} とのID連携を解除します。下のボタンから[許可する]を押してください。",
+        actions=[UriAction(label="ID連携を解除する", uri=_absolute("notifications:unlink_confirm", token))])
+
+
+def menu() -> Content:
+    return ButtonTemplateContent(
+        contentText="CRM-会計連携ハブの通知Botです。ボタンからID連携・ID連携解除ができます。",
+        actions=[MessageAction(label="ID連携", postback="link"), MessageAction(label="ID連携解除", postback="unlink")])
+
+
+def _absolute(route: str, token: str) -> str:
+    return settings.SITE_URL + reverse(route) + "?token=" + token
+
+
+def profile_link_start(*, tenant, user, link: LineWorksLink, lineworks_user_id: str) -> None:
+    """ID連携 from the profile page: the bot sends the confirmation link to that LINE WORKS account, which
+    proves the member owns it. Only this member may confirm it."""
+    from core.errors import ApplicationError
+    from notifications.errors import LinkError
+
+    if LineWorksUserLink.objects.for_tenant(tenant).filter(user=user).exists():
+        raise LinkError("already_linked")
+    token = services.link_request_create(link=link, lineworks_user_id=lineworks_user_id, user=user)
+    content = ButtonTemplateContent(
+        contentText=f"{user.get_username()} さんが {tenant.name} の通知を受け取るためのID連携を開始しました。"
+                    "心当たりがある場合は下のボタンから[許可する]を押してください。",
+        actions=[UriAction(label="ID連携する", uri=_absolute("notifications:link_confirm", token))])
+    try:
+        LineWorksClient(link, max_wait=5).send_to_user(lineworks_user_id, content)
+    except LineWorksError as error:
+        message = ("LINE WORKSのユーザーが見つかりません。LINE WORKS IDを確認してください。" if error.status == 404
+                   else f"LINE WORKSにメッセージを送信できませんでした。{error.detail}")
+        raise ApplicationError(message, code="lineworks_send_failed") from error

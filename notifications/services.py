@@ -1,0 +1,160 @@
+"""Writes: tenant links (【管理者】事業所の連携設定), employee ID連携 and preferences."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from core.errors import ApplicationError
+from integrations.lineworks import auth
+from integrations.lineworks.errors import LineWorksError
+from notifications.errors import DOMAIN_ALREADY_HERE, DOMAIN_TAKEN, LinkError
+from notifications.models import LineWorksLink, LineWorksUserLink, LinkRequest, NotificationPreference
+
+LINK_REQUEST_SALT = "notifications.link_request"
+LINK_REQUEST_LIFETIME = timedelta(minutes=30)
+CREDENTIAL_FIELDS = ("client_id", "client_secret", "service_account", "private_key")
+SETTING_FIELDS = ("name", "domain_id", "bot_id", "bot_secret", "rate_limit_per_minute", *CREDENTIAL_FIELDS)
+
+
+# ---------------------------------------------------------------- tenant links
+
+def lineworks_link_save(*, tenant, link: LineWorksLink | None = None, **fields) -> LineWorksLink:
+    """Create or update a domain link. A domain links to one tenant only; new credentials drop cached tokens."""
+    link = link or LineWorksLink(tenant=tenant)
+    domain = str(fields.get("domain_id", link.domain_id)).strip()
+    _check_domain_free(tenant=tenant, domain_id=domain, exclude=link.pk)
+    for name, value in fields.items():
+        if name in SETTING_FIELDS and value not in (None, ""):
+            setattr(link, name, value.strip() if isinstance(value, str) and name != "private_key" else value)
+    link.domain_id = domain
+    if any(name in fields and fields[name] for name in CREDENTIAL_FIELDS):
+        link.access_token, link.refresh_token, link.access_expires_at = "", "", None
+    try:
+        with transaction.atomic():
+            link.save()
+    except IntegrityError as error:  # a concurrent save of the same domain
+        raise ApplicationError(str(DOMAIN_TAKEN % {"domain": domain}), code="domain_taken") from error
+    return link
+
+
+def _check_domain_free(*, tenant, domain_id: str, exclude: int | None) -> None:
+    other = LineWorksLink.objects.filter(domain_id=domain_id).exclude(pk=exclude).first()
+    if other is None:
+        return
+    message = DOMAIN_ALREADY_HERE if other.tenant_id == tenant.pk else DOMAIN_TAKEN
+    raise ApplicationError(str(message % {"domain": domain_id}), code="domain_taken")
+
+
+def lineworks_link_test(*, link: LineWorksLink) -> None:
+    """接続テスト: a new token from the LINE WORKS token endpoint with the stored credentials."""
+    try:
+        tokens = auth.request_token(link)
+    except LineWorksError as error:
+        LineWorksLink.objects.filter(pk=link.pk).update(last_error=error.detail, updated_at=timezone.now())
+        raise ApplicationError(error.detail, code="lineworks_test_failed") from error
+    link.access_token, link.refresh_token = tokens.access_token, tokens.refresh_token
+    link.access_expires_at = timezone.now() + timedelta(seconds=tokens.expires_in)
+    link.last_checked_at, link.last_error = timezone.now(), ""
+    link.save(update_fields=["access_token", "refresh_token", "access_expires_at", "last_checked_at", "last_error",
+                             "updated_at"])
+
+
+def lineworks_link_delete(*, link: LineWorksLink) -> int:
+    """Unlink a domain: every employee ID連携 of that domain goes with it. Returns how many were removed."""
+    with transaction.atomic():
+        removed = LineWorksUserLink.objects.filter(link=link).count()
+        link.delete()
+    return removed
+
+
+# ---------------------------------------------------------------- ID連携 requests (signed, single use)
+
+def link_request_create(*, link: LineWorksLink, lineworks_user_id: str, action: str = LinkRequest.Action.LINK,
+                        user=None) -> str:
+    """Record a single-use request and return its signed token (for the URL the bot sends)."""
+    request = LinkRequest.objects.create(
+        tenant_id=link.tenant_id, link=link, lineworks_user_id=lineworks_user_id, action=action, user=user,
+        expires_at=timezone.now() + LINK_REQUEST_LIFETIME)
+    return signing.dumps({"r": str(request.public_id), "n": secrets.token_hex(4)}, salt=LINK_REQUEST_SALT)
+
+
+def link_request_load(*, token: str, action: str) -> LinkRequest:
+    """The pending request of a token; a bad, expired or used token is seed 003's "token invalid" case."""
+    try:
+        data = signing.loads(token or "", salt=LINK_REQUEST_SALT, max_age=LINK_REQUEST_LIFETIME.total_seconds())
+    except signing.BadSignature as error:
+        raise LinkError("token_invalid") from error
+    request = (LinkRequest.objects.select_related("link", "tenant")
+               .filter(public_id=data.get("r"), action=action).first())
+    if request is None or request.used_at is not None or request.expires_at <= timezone.now():
+        raise LinkError("token_invalid")
+    return request
+
+
+def _check_requester(request: LinkRequest, *, tenant, user) -> None:
+    if tenant is None or request.tenant_id != tenant.pk:
+        raise LinkError("other_tenant")
+    if request.user_id is not None and request.user_id != user.pk:
+        raise LinkError("other")
+
+
+def _spend(request: LinkRequest) -> None:
+    """Single use: the conditional UPDATE lets exactly one confirmation through."""
+    spent = LinkRequest.objects.filter(pk=request.pk, used_at__isnull=True).update(used_at=timezone.now())
+    if spent != 1:
+        raise LinkError("token_invalid")
+
+
+def user_link_confirm(*, token: str, tenant, user) -> LineWorksUserLink:
+    """[許可する] on the ID連携 page: link the logged-in member to the LINE WORKS user of the token."""
+    request = link_request_load(token=token, action=LinkRequest.Action.LINK)
+    _check_requester(request, tenant=tenant, user=user)
+    with transaction.atomic():
+        _spend(request)
+        existing = LineWorksUserLink.objects.for_tenant(tenant).filter(user=user).first()
+        if existing is not None:
+            if existing.link_id == request.link_id and existing.lineworks_user_id == request.lineworks_user_id:
+                return existing
+            raise LinkError("already_linked")
+        try:
+            with transaction.atomic():
+                return LineWorksUserLink.objects.create(tenant=tenant, link=request.link, user=user,
+                                                        lineworks_user_id=request.lineworks_user_id)
+        except IntegrityError as error:  # that LINE WORKS account is linked to another member
+            raise LinkError("other") from error
+
+
+def user_unlink_confirm(*, token: str, tenant, user) -> int:
+    """[許可する] on the ID連携解除 page the bot sent; returns how many links were removed (0 or 1)."""
+    request = link_request_load(token=token, action=LinkRequest.Action.UNLINK)
+    _check_requester(request, tenant=tenant, user=user)
+    with transaction.atomic():
+        _spend(request)
+        removed, _ = LineWorksUserLink.objects.filter(link=request.link, lineworks_user_id=request.lineworks_user_id,
+                                                      user=user).delete()
+    if not removed:
+        raise LinkError("other")
+    return removed
+
+
+def user_link_delete(*, tenant, user) -> int:
+    """ID連携解除 from the profile page."""
+    removed, _ = LineWorksUserLink.objects.for_tenant(tenant).filter(user=user).delete()
+    return removed
+
+
+# ---------------------------------------------------------------- preferences
+
+def preferences_save(*, tenant, user, enabled_kinds: list[str]) -> NotificationPreference:
+    """Store which kinds the member turned off (the complement of what is enabled)."""
+    from core.events import KINDS
+
+    disabled = sorted(set(KINDS) - set(enabled_kinds))
+    preference, _ = NotificationPreference.objects.update_or_create(
+        tenant=tenant, user=user, defaults={"disabled_kinds": disabled})
+    return preference
