@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "deals",
     "invoices",
     "journals",
+    "journals.sync",
     "payment_requests",
     "notifications",
 ]
@@ -223,7 +224,7 @@ REST_FRAMEWORK = {
         "core.api.filters.StableOrderingFilter",
     ],
     "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.AutoSchema",  # + the error answers of every operation
     "DEFAULT_THROTTLE_RATES": {"token": "10/min"},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -237,7 +238,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    # Several models have a `status`; name each choice set after its model so clients get stable enum names.
+    "ENUM_NAME_OVERRIDES": {
+        "JobStatusEnum": "core.models.Job.Status",
+        "SyncRecordStatusEnum": "journals.sync.models.SyncRecord.Status",
+        "PaymentRequestStatusEnum": "payment_requests.models.PaymentRequest.Status",
+    },
 }
 
 # --------------------------------------------------------------------------- Celery
@@ -255,7 +261,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Calls to freee wait on freee's rate limits: their own queue keeps them from delaying everything else.
-CELERY_TASK_ROUTES = {"invoices.*": {"queue": "freee"}, "integrations.*": {"queue": "freee"}}
+CELERY_TASK_ROUTES = {"invoices.*": {"queue": "freee"}, "integrations.*": {"queue": "freee"},
+                      "payment_requests.mirror_*": {"queue": "freee"},
+                      "notifications.*": {"queue": "notifications"}}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # With acks_late, an unacked task is redelivered after this; it must exceed the longest task.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2, "socket_timeout": 5}
@@ -292,10 +300,28 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 60 * 60},
     },
     # Each run is budgeted to a share of the tenant's daily freee cap (invoices.bulk.SCHEDULE_INTERVAL).
+    # Fans out events the signal missed, re-sends lost or abandoned deliveries, re-handles stored callbacks.
+    "notifications.sweep": {
+        "task": "notifications.sweep",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 50},
+    },
+    # 会計連携 records whose push was lost (broker down) or abandoned (worker died) are sent again.
+    "journals.sync_records_requeue_stale": {
+        "task": "journals.sync_records_requeue_stale",
+        "schedule": timedelta(minutes=5),
+        "options": {"expires": 4 * 60},
+    },
     "invoices.bulk_refresh_schedule": {
         "task": "invoices.bulk_refresh_schedule",
         "schedule": timedelta(minutes=30),
         "options": {"expires": 25 * 60},
+    },
+    # Pull freee's payment-request statuses for tenants with the mirror on (payment_requests.mirror).
+    "payment_requests.mirror_pull_schedule": {
+        "task": "payment_requests.mirror_pull_schedule",
+        "schedule": timedelta(minutes=15),
+        "options": {"expires": 12 * 60},
     },
 }
 
@@ -312,6 +338,15 @@ FREEE_TIMEOUT_SECONDS = env.float("FREEE_TIMEOUT_SECONDS", default=15.0)
 # Only benchmarks against the sandbox (with its limits off) turn the client's own limiter off.
 FREEE_CLIENT_RATE_LIMIT = env.bool("FREEE_CLIENT_RATE_LIMIT", default=True)
 FREEE_REFRESH_MARGIN_SECONDS = env.int("FREEE_REFRESH_MARGIN_SECONDS", default=600)
+# freee's "excessive access" 403 lock-out lasts about ten minutes; only the fault drills shorten it.
+FREEE_LOCKOUT_SECONDS = env.int("FREEE_LOCKOUT_SECONDS", default=600)
+# LINE WORKS API 2.0: the real hosts in production, the sandbox (/sandbox/lineworks/) in development and tests.
+_LW_DEFAULT = "{site}/sandbox/lineworks" if SANDBOX_ENABLED else None
+LINEWORKS_AUTH_URL = env.str("LINEWORKS_AUTH_URL", default=(
+    _LW_DEFAULT.format(site=SITE_URL) + "/auth" if _LW_DEFAULT else "https://auth.worksmobile.com")).rstrip("/")
+LINEWORKS_API_URL = env.str("LINEWORKS_API_URL", default=(
+    _LW_DEFAULT.format(site=SITE_URL) + "/v1.0" if _LW_DEFAULT else "https://www.worksapis.com/v1.0")).rstrip("/")
+LINEWORKS_TIMEOUT_SECONDS = env.float("LINEWORKS_TIMEOUT_SECONDS", default=10.0)
 DEMO_CREDENTIALS_FILE = BASE_DIR / ".devdata" / "demo-logins.txt"
 
 # --------------------------------------------------------------------------- logging

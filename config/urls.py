@@ -11,6 +11,9 @@ api_v1 = [
     path("", include("core.api.urls")),
     path("", include("deals.api.urls")),
     path("", include("invoices.api.urls")),
+    path("", include("journals.api.urls")),
+    path("", include("journals.sync.api.urls")),
+    path("", include("payment_requests.api.urls")),
 ]
 
 urlpatterns = [
@@ -25,6 +28,10 @@ urlpatterns = [
     path("", include("integrations.urls")),
     path("deals/", include("deals.urls")),
     path("", include("invoices.urls")),
+    path("journals/", include("journals.urls")),
+    path("", include("journals.sync.urls")),
+    path("", include("payment_requests.urls")),
+    path("", include("notifications.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

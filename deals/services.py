@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
+from core.errors import ApplicationError
 from deals.models import Deal, DealLine, DealType
 from tenancy.models import Tenant
 
@@ -60,4 +62,9 @@ def deal_save(*, tenant: Tenant, actor, deal: Deal, lines: list[DealLine] | None
 
 
 def deal_delete(*, deal: Deal, actor) -> None:
-    deal.delete()
+    """Delete a deal and its lines; a deal that other records point at (issued invoices) is kept."""
+    try:
+        with transaction.atomic():
+            deal.delete()
+    except ProtectedError as error:
+        raise ApplicationError(_("請求書が発行されている案件は削除できません。"), code="deal_in_use") from error

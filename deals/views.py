@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 
+from core.errors import ApplicationError
 from deals import csv_export, selectors, services
 from deals.filters import DEFAULT_SORT, SORTS, DealFilter
 from deals.forms import DealForm, DealLineFormSet, DealTypeForm
@@ -94,7 +95,11 @@ class DealDeleteView(TenantMemberRequiredMixin, View):
 
     def post(self, request, public_id):
         deal = get_tenant_object_or_404(Deal, request, public_id=public_id)
-        services.deal_delete(deal=deal, actor=request.user)
+        try:
+            services.deal_delete(deal=deal, actor=request.user)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+            return redirect("deals:detail", public_id=deal.public_id)
         messages.success(request, _("案件「%(name)s」を削除しました。") % {"name": deal.name})
         return redirect("deals:list")
 

@@ -69,6 +69,13 @@ _isolate_celery_broker()
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """The worlds create six users per test; PBKDF2 at production strength costs ~0.8 s each on this machine.
+    (Production keeps Django's default hashers; nothing here tests hash strength.)"""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _isolated_cache(settings):
     """The cache and other Redis state live in this worker's own Redis database, emptied before each test."""
     from django.core.cache import cache

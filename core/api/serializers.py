@@ -30,7 +30,7 @@ class MeSerializer(serializers.ModelSerializer):
 class JobSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     percent = serializers.IntegerField(read_only=True)
-    actor = serializers.CharField(source="actor.username", default=None, read_only=True)
+    actor = serializers.CharField(source="actor.username", default=None, allow_null=True, read_only=True)
 
     class Meta:
         model = Job

@@ -23,7 +23,7 @@ class DealTypeSerializer(serializers.ModelSerializer):
 
 class DealLineSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
-    product = serializers.CharField(source="product.name", default=None, read_only=True)
+    product = serializers.CharField(source="product.name", default=None, allow_null=True, read_only=True)
 
     class Meta:
         model = DealLine
@@ -35,7 +35,7 @@ class DealSerializer(serializers.ModelSerializer):
 
     id = serializers.UUIDField(source="public_id", read_only=True)
     deal_type = DealTypeSerializer(read_only=True)
-    owner = serializers.CharField(source="owner.username", default=None, read_only=True)
+    owner = serializers.CharField(source="owner.username", default=None, allow_null=True, read_only=True)
 
     class Meta:
         model = Deal

@@ -31,7 +31,7 @@ from integrations.freee.errors import (
     ReauthorizationRequired,
     Transient,
 )
-from integrations.freee.ratelimit import LOCKOUT_SECONDS, RateLimiter, parse_reset
+from integrations.freee.ratelimit import RateLimiter, parse_reset
 from integrations.models import ApiCallLog, FreeeConnection
 
 logger = logging.getLogger(__name__)
@@ -193,7 +193,7 @@ def classify(status: int, body: dict, headers, request_id: str, now: float) -> F
     if status == 401 and (code in EXPIRED_CODES or not code):
         return AuthExpired(message, **common)
     if status == 403 and not _is_permission_error(code, messages):
-        return RateLimited("freeeへのアクセスが一時的に制限されています（約10分）。", retry_after=LOCKOUT_SECONDS,
+        return RateLimited("freeeへのアクセスが一時的に制限されています（約10分）。", retry_after=settings.FREEE_LOCKOUT_SECONDS,
                            **common)
     if status >= 500:
         return Transient(message, **common)

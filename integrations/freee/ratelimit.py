@@ -20,8 +20,6 @@ from django.conf import settings
 
 from integrations.freee.base import Family
 
-LOCKOUT_SECONDS = 600  # freee's "excessive access" 403 lasts about ten minutes
-
 # Take one unit from every window atomically, or none: KEYS = window keys, ARGV = limit, ttl pairs.
 _RESERVE = """
 for i, key in ipairs(KEYS) do
