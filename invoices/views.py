@@ -97,14 +97,16 @@ def invoice_row(request, public_id):
 
 def _row_action(request, public_id, action):
     invoice = _invoice(request, public_id)
-    error = ""
+    error, status = "", 200
     try:
         action(invoice)
     except ApplicationError as exc:
         error = exc.message
+        if exc.http_status == 403:  # no 「freee請求書の作成」 permission: a 403, like the API
+            status = 403
     invoice.refresh_from_db()
     context = {"invoice": invoice, "row_error": error, "can_issue": services.can_issue(request.membership)}
-    return render(request, "invoices/_invoice_row.html", context)
+    return render(request, "invoices/_invoice_row.html", context, status=status)
 
 
 @member_required

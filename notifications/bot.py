@@ -159,19 +159,32 @@ def _absolute(route: str, token: str) -> str:
 
 def profile_link_start(*, tenant, user, link: LineWorksLink, lineworks_user_id: str) -> None:
     """ID連携 from the profile page: the bot sends the confirmation link to that LINE WORKS account, which
-    proves the member owns it. Only this member may confirm it."""
+    proves the member owns it. Only this member may confirm it.
+
+    The typed ID may be a login ID (email): it is resolved with GET /users/{userId} first, so the request
+    (and the link it becomes) holds the user id that bot callbacks carry in `source.userId`."""
     from core.errors import ApplicationError
-    from notifications.errors import LinkError
+    from notifications.errors import USER_NOT_FOUND, LinkError
 
     if LineWorksUserLink.objects.for_tenant(tenant).filter(user=user).exists():
         raise LinkError("already_linked")
-    token = services.link_request_create(link=link, lineworks_user_id=lineworks_user_id, user=user)
+    client = LineWorksClient(link, max_wait=5)
+    try:
+        lineworks_user = client.user_get(lineworks_user_id)
+    except LineWorksError as error:
+        if error.status == 404:
+            raise ApplicationError(str(USER_NOT_FOUND), code="lineworks_user_not_found",
+                                   details={"field": "lineworks_user_id"}) from error
+        logger.warning("LINE WORKS user lookup failed for link %s: %s", link.pk, error.detail)
+        raise LinkError("other") from error
+    user_id = lineworks_user.user_id
+    token = services.link_request_create(link=link, lineworks_user_id=user_id, user=user)
     content = ButtonTemplateContent(
         contentText=f"{user.get_username()} さんが {tenant.name} の通知を受け取るためのID連携を開始しました。"
                     "心当たりがある場合は下のボタンから[許可する]を押してください。",
         actions=[UriAction(label="ID連携する", uri=_absolute("notifications:link_confirm", token))])
     try:
-        LineWorksClient(link, max_wait=5).send_to_user(lineworks_user_id, content)
+        client.send_to_user(user_id, content)
     except LineWorksError as error:
         message = ("LINE WORKSのユーザーが見つかりません。LINE WORKS IDを確認してください。" if error.status == 404
                    else f"LINE WORKSにメッセージを送信できませんでした。{error.detail}")

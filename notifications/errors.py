@@ -8,6 +8,7 @@ OTHER_TENANT = _("連携に失敗しました。freeeから事業所の切り替
 ALREADY_LINKED = _("連携に失敗しました。既に他のLINE WORKSにID連携されています。ID連携を解除してから再度お試しください。")
 TOKEN_INVALID = _("連携に失敗しました。LINE WORKSの認証に失敗しました。LINE WORKSから一度ログアウトしてください。その後、LINE WORKSにログインし直し、再度連携をお試しください。")
 OTHER = _("連携に失敗しました。時間をおいて再度LINE WORKSから連携をお試しください。")
+USER_NOT_FOUND = _("LINE WORKSに該当するユーザーが見つかりません。ログインIDを確認してください。")
 
 DOMAIN_TAKEN = _("このLINE WORKS（ドメインID: %(domain)s）は既に他の事業所と連携されています。1つのLINE WORKSに連携できる事業所は1つだけです。")
 DOMAIN_ALREADY_HERE = _("このLINE WORKS（ドメインID: %(domain)s）は既にこの事業所と連携済みです。")

@@ -170,6 +170,10 @@ class ProfileLinkStartView(TenantMemberRequiredMixin, View):
             bot.profile_link_start(tenant=request.tenant, user=request.user, link=form.cleaned_data["link"],
                                    lineworks_user_id=form.cleaned_data["lineworks_user_id"])
         except ApplicationError as error:
+            if error.details.get("field") in form.fields:
+                form.add_error(error.details["field"], error.message)
+                return render(request, "notifications/profile.html", ProfileView.context(request, link_form=form),
+                              status=400)
             messages.error(request, error.message)
         else:
             messages.success(request, _("LINE WORKSのトークにID連携のリンクを送信しました。LINE WORKSでリンクを開き、[許可する]を押してください。"))

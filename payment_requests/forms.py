@@ -124,3 +124,27 @@ class PayForm(forms.Form):
         kwargs.setdefault("initial", {"paid_on": timezone.localdate()})
         super().__init__(*args, **kwargs)
         self.fields["wallet"].queryset = wallet_list(tenant=tenant).filter(is_active=True)
+
+
+class FreeeUserLinkForm(forms.Form):
+    """One select per member: which freee user they are (空欄 = 対応付けない)."""
+
+    def __init__(self, *args, members, freee_users, links: dict[int, int], **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", _("（対応付けない）"))] + [(str(u.id), f"{u.label} <{u.email}>") for u in freee_users]
+        self.members = list(members)
+        for user in self.members:
+            self.fields[self.field_name(user)] = forms.TypedChoiceField(
+                label=user.get_full_name() or user.username, choices=choices, required=False, coerce=int,
+                empty_value=None, initial=str(links.get(user.pk, "")))
+
+    @staticmethod
+    def field_name(user) -> str:
+        return f"member_{user.pk}"
+
+    def rows(self):
+        """(member, bound field) pairs for the table."""
+        return [(user, self[self.field_name(user)]) for user in self.members]
+
+    def choices_by_user(self) -> dict[int, int | None]:
+        return {user.pk: self.cleaned_data[self.field_name(user)] for user in self.members}

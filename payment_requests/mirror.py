@@ -23,7 +23,13 @@ from integrations.freee import schemas
 from integrations.freee.client import FreeeClient
 from integrations.freee.errors import FreeeError, Permanent, RateLimited, Transient
 from integrations.models import FreeeConnection
-from payment_requests.models import ApprovalFlowRoute, ApprovalFlowStep, PaymentRequest, RouteUsage
+from payment_requests.models import (
+    ApprovalFlowRoute,
+    ApprovalFlowStep,
+    FreeeUserLink,
+    PaymentRequest,
+    RouteUsage,
+)
 from tenancy.models import Membership, Tenant
 
 MirrorState = PaymentRequest.MirrorState
@@ -32,6 +38,8 @@ UNAVAILABLE = _("接続中のfreee事業所では支払依頼APIを利用でき�
                 "契約した事業所は、会計freeeの支払依頼APIではなく「freee受取請求書」の支払依頼を使います。また支払依頼は"
                 "法人エンタープライズ・プロフェッショナル（アドバンス）プランでのみ利用できます。")
 FREEE_STEP_TYPES = {"unspecified", "predefined_user", "selected_user"}
+UNMAPPED = _("freeeのユーザーと対応付けられていない承認者がいます。支払依頼の設定で対応付けてください。")
+SELECTED_USER = ApprovalFlowStep.ResourceType.SELECTED_USER
 
 
 class RetryLater(Exception):
@@ -281,7 +289,47 @@ def _body(request: PaymentRequest, model, *, draft: bool):
             "bank_code", "bank_name", "bank_name_kana", "branch_code", "branch_name", "branch_kana",
             "account_number", "account_name")})
         fields["account_type"] = request.account_type
+    fields["approver_id"] = _first_approver_id(request, required=not draft)
     return model(**fields)
+
+
+def _chosen_approver(request: PaymentRequest, step: ApprovalFlowStep | None):
+    """The member chosen for a 申請時に指定 step (None for other steps, or while nobody is chosen)."""
+    if step is None or step.resource_type != SELECTED_USER:
+        return None
+    slot = request.approvers.filter(step=step, user__isnull=False).select_related("user").first()
+    return slot.user if slot else None
+
+
+def _freee_user_id(request: PaymentRequest, user) -> int:
+    link = FreeeUserLink.objects.filter(tenant_id=request.tenant_id, user=user).first() if user else None
+    if link is None:
+        raise ApplicationError(UNMAPPED, code="mirror_user_unmapped")
+    return link.freee_user_id
+
+
+def _first_approver_id(request: PaymentRequest, *, required: bool) -> int | None:
+    """freee's approver_id: required when applying on a route whose first step is 申請時に指定."""
+    first = request.route.first_step
+    if first is None or first.resource_type != SELECTED_USER:
+        return None
+    user = _chosen_approver(request, first)
+    if not required and (user is None or not FreeeUserLink.objects.filter(tenant_id=request.tenant_id,
+                                                                          user=user).exists()):
+        return None  # a draft may be saved without an approver
+    return _freee_user_id(request, user)
+
+
+def _next_approver_id(request: PaymentRequest, action: str, freee_step_id: int) -> int | None:
+    """freee's next_approver_id: an approval moving to a 申請時に指定 step names that step's chosen member."""
+    if action not in ("approve", "force_approve"):
+        return None
+    step = ApprovalFlowStep.objects.filter(route=request.route, freee_step_id=freee_step_id).select_related(
+        "next_step").first()
+    following = step.next_step if step else None
+    if following is None or following.resource_type != SELECTED_USER:
+        return None
+    return _freee_user_id(request, _chosen_approver(request, following))
 
 
 def _line(line, *, update: bool):
@@ -305,7 +353,8 @@ def _action(client: FreeeClient, request: PaymentRequest, action: str) -> None:
         raise ApplicationError(_("freeeの支払依頼は現在この操作を受け付けない状態です（%(status)s）。freeeで状態を確認して"
                                  "ください。") % {"status": remote.status}, code="mirror_state")
     body = schemas.PaymentRequestAction(approval_action=action, target_step_id=remote.current_step_id,
-                                        target_round=remote.current_round)
+                                        target_round=remote.current_round,
+                                        next_approver_id=_next_approver_id(request, action, remote.current_step_id))
     _store_status(request, client.payment_request_action(remote.id, body))
 
 
@@ -394,3 +443,37 @@ def mirror_pull_schedule() -> int:
     for tenant_id in tenant_ids:
         mirror_pull_task.delay(tenant_id)
     return len(tenant_ids)
+
+
+# --------------------------------------------------------------------------- hub members ↔ freee users
+
+
+def freee_users_fetch(*, tenant: Tenant) -> list[schemas.CompanyUser]:
+    """The connected company's users, fetched live (GET /api/1/users)."""
+    try:
+        return connected_client(tenant, max_wait=5).company_users_list()
+    except FreeeError as error:
+        raise ApplicationError(freee_messages.call_error(error), code="freee_error") from error
+
+
+def freee_user_links_save(*, tenant: Tenant, membership: Membership, choices: dict[int, int | None],
+                          freee_users: list[schemas.CompanyUser]) -> None:
+    """Map members (user id → freee user id, None = unmapped), one freee user per member (admins only)."""
+    if not membership.is_admin or membership.tenant_id != tenant.pk:
+        raise ApplicationError(_("この操作は管理者のみ行えます。"), code="permission_denied", http_status=403)
+    labels = {user.id: user.label for user in freee_users}
+    members = set(Membership.objects.filter(tenant=tenant).values_list("user_id", flat=True))
+    chosen = [freee_id for freee_id in choices.values() if freee_id is not None]
+    if not set(choices) <= members or not set(chosen) <= set(labels):
+        raise ApplicationError(_("メンバーまたはfreeeのユーザーが見つかりません。画面を再読み込みしてください。"),
+                               code="freee_user_link_invalid")
+    taken = FreeeUserLink.objects.for_tenant(tenant).exclude(user_id__in=list(choices)).filter(freee_user_id__in=chosen)
+    if len(chosen) != len(set(chosen)) or taken.exists():
+        raise ApplicationError(_("同じfreeeのユーザーを複数のメンバーに対応付けることはできません。"),
+                               code="freee_user_link_duplicate")
+    with transaction.atomic():
+        FreeeUserLink.objects.for_tenant(tenant).filter(user_id__in=list(choices)).delete()
+        FreeeUserLink.objects.bulk_create(
+            FreeeUserLink(tenant=tenant, user_id=user_id, freee_user_id=freee_id,
+                          freee_display_name=labels[freee_id][:255])
+            for user_id, freee_id in choices.items() if freee_id is not None)

@@ -353,3 +353,24 @@ class ApprovalFlowLog(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.action} by {self.user_id}"
+
+
+class FreeeUserLink(TenantOwnedModel):
+    """Which freee user a hub member is, so the mirror can name approvers (approver_id / next_approver_id)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+                             verbose_name=_("メンバー"))
+    freee_user_id = models.BigIntegerField(_("freeeのユーザーID"))
+    freee_display_name = models.CharField(_("freeeのユーザー名"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("freeeユーザーとの対応付け")
+        verbose_name_plural = _("freeeユーザーとの対応付け")
+        ordering = ["user__username", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "user"], name="freee_user_link_one_per_member"),
+            models.UniqueConstraint(fields=["tenant", "freee_user_id"], name="freee_user_link_one_member_per_freee_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.freee_user_id}"

@@ -20,6 +20,7 @@ urlpatterns = [
     path("settings/payment-requests/", views.settings_page, name="settings"),
     path("settings/payment-requests/mirror/", views.settings_mirror, name="settings_mirror"),
     path("settings/payment-requests/import-routes/", views.settings_import_routes, name="settings_import_routes"),
+    path("settings/payment-requests/freee-users/", views.settings_freee_users, name="settings_freee_users"),
     path("settings/payment-requests/routes/new/", views.route_create, name="route_create"),
     path("settings/payment-requests/routes/<uuid:public_id>/", views.route_edit, name="route_edit"),
     path("settings/payment-requests/routes/<uuid:public_id>/delete/", views.route_delete, name="route_delete"),

@@ -17,13 +17,14 @@ from payment_requests import mirror, services
 from payment_requests.filters import DEFAULT_SORT, PAYMENT_STATES, SORTS, PaymentRequestFilter
 from payment_requests.forms import (
     FormSettingForm,
+    FreeeUserLinkForm,
     LineFormSet,
     PayForm,
     PaymentRequestForm,
     RouteForm,
     StepFormSet,
 )
-from payment_requests.models import ApprovalFlowRoute, ApprovalFlowStep, PaymentRequest
+from payment_requests.models import ApprovalFlowRoute, ApprovalFlowStep, FreeeUserLink, PaymentRequest
 from payment_requests.withholding import withholding_tax_amount
 from tenancy.access import admin_required, get_tenant_object_or_404, member_required
 
@@ -377,6 +378,32 @@ def settings_mirror(request):
         messages.success(request, _("freee会計の支払依頼との連携をONにしました。") if enabled else
                          _("freee会計の支払依頼との連携をOFFにしました。"))
     return redirect("payment_requests:settings")
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def settings_freee_users(request):
+    """freeeユーザーとの対応付け (loaded into the settings page by htmx): members ↔ the company's freee users."""
+    tenant = request.tenant
+    template = "payment_requests/_freee_users.html" if request.htmx else "payment_requests/freee_users.html"
+    context = {"members": services.member_users(tenant), "form": None, "error": ""}
+    try:
+        freee_users = mirror.freee_users_fetch(tenant=tenant)
+    except ApplicationError as error:
+        context["error"] = error.message
+        return render(request, template, context)
+    links = dict(FreeeUserLink.objects.for_tenant(tenant).values_list("user_id", "freee_user_id"))
+    form = FreeeUserLinkForm(request.POST or None, members=context["members"], freee_users=freee_users, links=links)
+    if request.method == "POST" and form.is_valid():
+        try:
+            mirror.freee_user_links_save(tenant=tenant, membership=request.membership,
+                                         choices=form.choices_by_user(), freee_users=freee_users)
+        except ApplicationError as error:
+            form.add_error(None, error.message)
+        else:
+            context["saved"] = _("freeeユーザーとの対応付けを保存しました。")
+    context["form"] = form
+    return render(request, template, context, status=400 if form.errors else 200)
 
 
 @admin_required

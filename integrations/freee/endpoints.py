@@ -21,6 +21,9 @@ INVOICES_MAX_LIMIT = 100
 INVOICES_MAX_OFFSET = 2147483647
 INVOICES_MAX_PARTNER_IDS = 3
 PAYMENT_REQUESTS_MAX_LIMIT = 500
+TAGS_MAX_LIMIT = 3000
+TAGS_MAX_OFFSET = 2147483647
+USERS_MAX_LIMIT = 3000
 
 QueryValue = str | int | bool | dt.date | None
 
@@ -86,6 +89,12 @@ class FreeeEndpoints(Transport):
         """GET /api/1/users/me: the user the token belongs to (the applicant/approver id)."""
         data = self._request("GET", Family.ACCOUNTING, "/users/me", params=_flags(companies=companies) or None)
         return s.parse(s.UserMeResponse, data).user
+
+    def company_users_list(self, *, limit: int = USERS_MAX_LIMIT) -> list[s.CompanyUser]:
+        """GET /api/1/users: the company's members (id, e-mail, names), e.g. to pick approver ids."""
+        _check_range("limit", limit, 1, USERS_MAX_LIMIT)
+        data = self._company_get(Family.ACCOUNTING, "/users", {"limit": limit})
+        return s.parse(s.CompanyUsersResponse, data).users
 
     # --- master data --------------------------------------------------------------------------------------
 
@@ -156,6 +165,35 @@ class FreeeEndpoints(Transport):
         """DELETE /api/1/deals/{id} (204)."""
         _check_id("deal_id", deal_id)
         self._request("DELETE", Family.ACCOUNTING, f"/deals/{deal_id}", params={"company_id": self.company_id})
+
+    def deal_payment_create(self, deal_id: int, body: s.DealPaymentCreate) -> s.FreeeDeal:
+        """POST /api/1/deals/{id}/payments: add a 決済 (入金/支払); 201 with the whole deal. Not idempotent."""
+        _check_id("deal_id", deal_id)
+        data = self._company_send("POST", Family.ACCOUNTING, f"/deals/{deal_id}/payments", body.to_body())
+        return s.parse(s.DealResponse, data).deal
+
+    def deal_payment_delete(self, deal_id: int, payment_id: int) -> None:
+        """DELETE /api/1/deals/{id}/payments/{payment_id} (204): the deal becomes unsettled again."""
+        _check_id("deal_id", deal_id)
+        _check_id("payment_id", payment_id)
+        self._request("DELETE", Family.ACCOUNTING, f"/deals/{deal_id}/payments/{payment_id}",
+                      params={"company_id": self.company_id})
+
+    # --- tags (メモタグ) -------------------------------------------------------------------------------------
+
+    def tags_list(self, *, start_update_date: dt.date | None = None, end_update_date: dt.date | None = None,
+                  offset: int = 0, limit: int = 50) -> list[s.Tag]:
+        """GET /api/1/tags: one page of メモタグ (no total count: page until a page is shorter than `limit`)."""
+        _check_range("limit", limit, 1, TAGS_MAX_LIMIT)
+        _check_range("offset", offset, 0, TAGS_MAX_OFFSET)
+        params = _query(start_update_date=start_update_date, end_update_date=end_update_date, offset=offset,
+                        limit=limit)
+        return s.parse(s.TagsResponse, self._company_get(Family.ACCOUNTING, "/tags", params)).tags
+
+    def tag_create(self, body: s.TagCreate) -> s.Tag:
+        """POST /api/1/tags (201). Not idempotent: look the name up with tags_list before sending it twice."""
+        data = self._company_send("POST", Family.ACCOUNTING, "/tags", body.to_body())
+        return s.parse(s.TagResponse, data).tag
 
     # --- freee請求書 invoices --------------------------------------------------------------------------------
 

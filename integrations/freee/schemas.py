@@ -238,6 +238,24 @@ class UserMe(FreeeModel):
     companies: list[UserCompany] | None = None
 
 
+class CompanyUser(FreeeModel):
+    """A member of the company (GET /api/1/users): the id to quote as approver_id / next_approver_id."""
+
+    id: int = Field(ge=1)
+    email: str
+    display_name: str | None
+    first_name: str | None
+    last_name: str | None
+    first_name_kana: str | None
+    last_name_kana: str | None
+
+    @property
+    def label(self) -> str:
+        """The name freee shows: 表示名, else 姓 名, else the e-mail address."""
+        full = " ".join(part for part in (self.last_name, self.first_name) if part)
+        return self.display_name or full or self.email
+
+
 # --- master data -----------------------------------------------------------------------------------------
 
 
@@ -355,6 +373,10 @@ class CompanyResponse(FreeeModel):
 
 class UserMeResponse(FreeeModel):
     user: UserMe
+
+
+class CompanyUsersResponse(FreeeModel):
+    users: list[CompanyUser]
 
 
 class PartnersResponse(FreeeModel):
@@ -558,6 +580,48 @@ class DealUpdate(FreeeInput):
     def _partner(self) -> Self:
         _one_partner(self.partner_id, self.partner_code, required=False)
         return self
+
+
+class DealPaymentCreate(FreeeInput):
+    """POST /api/1/deals/{id}/payments: a later 入金/支払 on an existing deal (201 with the whole deal)."""
+
+    date: dt.date
+    from_walletable_type: PaymentWalletableType
+    from_walletable_id: int = Field(ge=1)
+    amount: int = Field(ge=1)
+
+
+# --- tags (メモタグ) -------------------------------------------------------------------------------------
+
+
+TAG_NAME_MAX = 30
+
+
+class Tag(FreeeModel):
+    """A メモタグ from /api/1/tags."""
+
+    id: int
+    company_id: int
+    name: str
+    update_date: str
+    shortcut1: str | None = None
+    shortcut2: str | None = None
+
+
+class TagsResponse(FreeeModel):
+    tags: list[Tag]
+
+
+class TagResponse(FreeeModel):
+    tag: Tag
+
+
+class TagCreate(FreeeInput):
+    """POST /api/1/tags: name at most 30 characters, shortcuts at most 20."""
+
+    name: str = Field(min_length=1, max_length=TAG_NAME_MAX)
+    shortcut1: str | None = Field(default=None, max_length=20)
+    shortcut2: str | None = Field(default=None, max_length=20)
 
 
 # --- freee請求書 invoices ---------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 Every call waits for the link's shared rate-limit budget (or raises RateLimited when it may not wait), sends
 with a timeout and a fresh access token, logs the attempt in ApiCallLog (never a token or message body), and
-maps the answer to None or an error class of integrations.lineworks.errors. A 401 re-issues the token once
+maps the answer to a result or an error class of integrations.lineworks.errors. A 401 re-issues the token once
 (401 means LINE WORKS did nothing). Sends are never re-sent after a timeout or 5xx: LINE WORKS has no
 idempotency key, so the caller (the outbox) decides.
 """
@@ -15,11 +15,12 @@ from urllib.parse import quote
 
 import requests
 from django.conf import settings
+from pydantic import ValidationError
 
 from integrations.lineworks import auth
 from integrations.lineworks.errors import AuthExpired, LineWorksError, Permanent, RateLimited, Transient
 from integrations.lineworks.ratelimit import LineWorksRateLimiter, reset_seconds
-from integrations.lineworks.schemas import Content, message_body
+from integrations.lineworks.schemas import Content, LineWorksUser, message_body
 from integrations.models import ApiCallLog
 
 BUDGET_MESSAGE = "LINE WORKSのAPI利用上限に達しました。しばらく待ってから再送します。"
@@ -49,17 +50,30 @@ class LineWorksClient:
         path = f"/bots/{quote(self.link.bot_id, safe='')}/channels/{quote(channel_id, safe='')}/messages"
         self._request("POST", path, json=message_body(content))
 
+    def user_get(self, user_id_or_login: str) -> LineWorksUser:
+        """GET /users/{userId} (200): one member of the domain, by user id or login ID (email).
+
+        Callbacks carry the user id, so a typed login ID is resolved with this before it is stored.
+        Unknown users are a Permanent error with status 404."""
+        path = f"/users/{quote(user_id_or_login.strip(), safe='')}"
+        response = self._request("GET", path, family="users")
+        try:
+            return LineWorksUser.model_validate(response.json())
+        except (ValueError, ValidationError) as exc:
+            raise Transient("LINE WORKSの応答を読み取れませんでした。", status=response.status_code,
+                            code="malformed") from exc
+
     # ------------------------------------------------------------------ transport
 
-    def _request(self, method: str, path: str, *, json: dict | None = None) -> None:
+    def _request(self, method: str, path: str, *, json: dict | None = None, family: str = "bot") -> requests.Response:
         self._wait_for_budget()
         try:
-            self._attempt(method, path, json)
+            return self._attempt(method, path, json, family)
         except AuthExpired:
             auth.access_token_for(self.link, force_refresh=True)
-            self._attempt(method, path, json)
+            return self._attempt(method, path, json, family)
 
-    def _attempt(self, method: str, path: str, json: dict | None) -> None:
+    def _attempt(self, method: str, path: str, json: dict | None, family: str) -> requests.Response:
         token = auth.access_token_for(self.link)
         started = time.monotonic()
         response, error = None, None
@@ -69,6 +83,7 @@ class LineWorksClient:
                 headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json; charset=UTF-8"},
             )
             self._result(response)
+            return response
         except requests.Timeout as exc:
             error = Transient("LINE WORKSの応答がタイムアウトしました。", code="timeout")
             raise error from exc
@@ -80,7 +95,7 @@ class LineWorksClient:
             raise
         finally:
             ApiCallLog.objects.create(
-                tenant_id=self.link.tenant_id, vendor="lineworks", family="bot", method=method, path=path[:500],
+                tenant_id=self.link.tenant_id, vendor="lineworks", family=family, method=method, path=path[:500],
                 status_code=response.status_code if response is not None else None,
                 duration_ms=int((time.monotonic() - started) * 1000), error_message=error.detail if error else "",
             )

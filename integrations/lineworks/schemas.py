@@ -7,7 +7,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
-SCOPE = "bot"
+# bot: send messages; user.profile.read: GET /users/{userId} (resolve a typed login ID to the user id).
+SCOPE = "bot user.profile.read"
 
 
 class TokenResponse(BaseModel):
@@ -34,6 +35,28 @@ class ErrorBody(BaseModel):
 
     code: str = ""
     description: str = ""
+
+
+class UserName(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    lastName: str | None = ""  # noqa: N815 - LINE WORKS's field names
+    firstName: str | None = ""  # noqa: N815
+
+
+class LineWorksUser(BaseModel):
+    """GET /users/{userId} answer (only what we use): the user id (UUID-like), login ID and name."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    user_id: str = Field(alias="userId", min_length=1)
+    email: str | None = ""
+    userName: UserName | None = None  # noqa: N815
+
+    @property
+    def display_name(self) -> str:
+        name = self.userName or UserName()
+        return " ".join(part for part in (name.lastName, name.firstName) if part) or (self.email or "")
 
 
 # ---------------------------------------------------------------- message contents (request bodies)

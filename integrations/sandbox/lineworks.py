@@ -1,7 +1,7 @@
 """The LINE WORKS sandbox: the token endpoint (JWT bearer, checked against the domain's public key), the bot
 message endpoints (recording every message), LINE WORKS's rate limits and headers, fault switches, and a
-signed callback sender. Paths mirror the real hosts: /sandbox/lineworks/auth/oauth2/v2.0/token and
-/sandbox/lineworks/v1.0/bots/{botId}/users/{userId}/messages.
+signed callback sender, and the user lookup. Paths mirror the real hosts: /sandbox/lineworks/auth/oauth2/v2.0/token,
+/sandbox/lineworks/v1.0/bots/{botId}/users/{userId}/messages and /sandbox/lineworks/v1.0/users/{userId}.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from integrations.lineworks.auth import callback_signature
 from integrations.sandbox.models import (
@@ -201,14 +201,15 @@ def sandbox_lineworks_tokens_expire(*, domain: SandboxLineWorksDomain) -> int:
 
 # ---------------------------------------------------------------- bot message endpoints
 
-def _authenticate(request: HttpRequest, bot_id: str) -> SandboxLineWorksDomain | HttpResponse:
+def _authenticate(request: HttpRequest, bot_id: str | None) -> SandboxLineWorksDomain | HttpResponse:
+    """The domain of the bearer token (401 if none); with `bot_id`, that bot must be the domain's (404)."""
     header = request.headers.get("Authorization", "")
     value = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
     found = (SandboxLineWorksToken.objects.select_related("domain")
              .filter(token=value, kind="access", expires_at__gt=timezone.now()).first()) if value else None
     if found is None:
         return _error(401, "UNAUTHORIZED", "Authentication failed")
-    if found.domain.bot_id != bot_id:
+    if bot_id is not None and found.domain.bot_id != bot_id:
         return _error(404, "NOT_FOUND", "Bot not found")
     return found.domain
 
@@ -317,6 +318,41 @@ def user_messages(request: HttpRequest, bot_id: str, user_id: str) -> HttpRespon
 def channel_messages(request: HttpRequest, bot_id: str, channel_id: str) -> HttpResponse:
     """POST /bots/{botId}/channels/{channelId}/messages → 201."""
     return _send(request, bot_id, channel_id=channel_id)
+
+
+# ---------------------------------------------------------------- directory
+
+def user_body(user: SandboxLineWorksUser) -> dict:
+    """GET /users/{userId} answer, in LINE WORKS's shape (the fields a user.profile.read token sees)."""
+    last, _, first = user.name.partition(" ")
+    return {
+        "domainId": user.domain.domain_id, "userId": user.user_id, "userExternalKey": None, "email": user.login_id,
+        "userName": {"lastName": last, "firstName": first, "phoneticLastName": "", "phoneticFirstName": ""},
+        "i18nNames": [], "nickName": None, "privateEmail": None, "aliasEmails": [], "telephone": None,
+        "cellPhone": None, "location": None, "task": None, "locale": "ja_JP", "timeZone": "Asia/Tokyo",
+        "organizations": [{"domainId": user.domain.domain_id, "primary": True, "email": user.login_id,
+                           "levelId": None, "executiveId": None, "organizationName": user.domain.name,
+                           "orgUnits": []}],
+    }
+
+
+@require_GET
+def user_detail(request: HttpRequest, user_id: str) -> HttpResponse:
+    """GET /users/{userId} → 200; `userId` may be the user id or the login ID; 404 for anyone else."""
+    domain = _authenticate(request, None)
+    if isinstance(domain, HttpResponse):
+        return domain
+    fault = _faults(domain)
+    if fault is not None:
+        return fault
+    headers, over = _rate_limit(domain)
+    if over:
+        return _error(429, "TOO_MANY_REQUESTS", "API rate limit exceeded", headers)
+    users = SandboxLineWorksUser.objects.filter(domain=domain).select_related("domain")
+    user = users.filter(user_id=user_id).first() or users.filter(login_id__iexact=user_id).first()
+    if user is None:
+        return _error(404, "NOT_FOUND", "User not found", headers)
+    return _json(user_body(user), 200, headers)
 
 
 # ---------------------------------------------------------------- callbacks to the product

@@ -145,6 +145,21 @@ def user_object(user_id: int) -> dict:
             "last_name_kana": "サンドボックス"}
 
 
+# Further members of every sandbox company (GET /api/1/users), deterministic: (e-mail, last, first, kana last, first).
+MEMBERS = [
+    ("keiri@example.com", "経理", "花子", "ケイリ", "ハナコ"),
+    ("bucho@example.com", "部長", "一郎", "ブチョウ", "イチロウ"),
+    ("tanto@example.com", "担当", "次郎", "タントウ", "ジロウ"),
+]
+
+
+def member_objects(owner_id: int) -> list[dict]:
+    """The owner's colleagues, with ids following the owner's."""
+    return [{"id": owner_id + offset, "email": email, "display_name": f"{last} {first}", "first_name": first,
+             "last_name": last, "first_name_kana": first_kana, "last_name_kana": last_kana}
+            for offset, (email, last, first, last_kana, first_kana) in enumerate(MEMBERS, start=1)]
+
+
 def approval_route_objects(base_id: int, user_id: int) -> list[dict]:
     """Two routes: 支払依頼 (predefined user → anyone) and a generic 稟議 route."""
     step1, step2 = base_id * 10 + 1, base_id * 10 + 2

@@ -24,6 +24,7 @@ KIND_OFFSETS = {
     "partner": 100_000, "account_item": 200_000, "invoice": 300_000, "deal": 400_000, "deal_detail": 450_000,
     "invoice_line": 500_000, "payment_request": 600_000, "payment_request_line": 650_000, "walletable": 700_000,
     "invoice_template": 800_000, "approval_flow_route": 900_000, "user": 950_000, "deal_payment": 470_000,
+    "tag": 980_000,
 }
 
 
@@ -68,6 +69,7 @@ def _seed_master_data(company: SandboxCompany) -> None:
     walletables = seed.walletable_objects(kind_base(company, "walletable"))
     wallet_ids = {w["type"]: w["id"] for w in walletables}
     rows: list[tuple[str, dict]] = [("user", seed.user_object(user_id))]
+    rows += [("user", u) for u in seed.member_objects(user_id)]
     rows += [("walletable", w) for w in walletables]
     rows += [("tax", t) for t in seed.tax_objects()]
     rows += [("account_item", a) for a in seed.account_item_objects(kind_base(company, "account_item"), wallet_ids)]

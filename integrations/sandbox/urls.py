@@ -4,7 +4,7 @@
 from django.urls import path
 
 from integrations.sandbox import console_views, lineworks, lineworks_console, oauth_views, report_views
-from integrations.sandbox.api import accounting, deals, invoices, payment_requests
+from integrations.sandbox.api import accounting, deals, invoices, payment_requests, tags
 from integrations.sandbox.api.base import method_router
 
 app_name = "sandbox"
@@ -18,6 +18,7 @@ accounting_api = [
     path("freee/api/1/companies", accounting.companies, name="freee-companies"),
     path("freee/api/1/companies/<int:company_id>", accounting.company_detail, name="freee-company"),
     path("freee/api/1/users/me", accounting.users_me, name="freee-users-me"),
+    path("freee/api/1/users", accounting.users, name="freee-users"),
     path("freee/api/1/partners", accounting.partners, name="freee-partners"),
     path("freee/api/1/account_items", accounting.account_items, name="freee-account-items"),
     path("freee/api/1/taxes/companies/<int:company_id>", accounting.company_taxes, name="freee-taxes"),
@@ -27,6 +28,9 @@ accounting_api = [
          method_router(get=deals.deal_show, put=deals.deal_update, delete=deals.deal_delete), name="freee-deal"),
     path("freee/api/1/deals/<int:deal_id>/payments", method_router(post=deals.deal_payment_create),
          name="freee-deal-payments"),
+    path("freee/api/1/deals/<int:deal_id>/payments/<int:payment_id>", method_router(delete=deals.deal_payment_delete),
+         name="freee-deal-payment"),
+    path("freee/api/1/tags", method_router(get=tags.tag_list, post=tags.tag_create), name="freee-tags"),
     path("freee/api/1/payment_requests",
          method_router(get=payment_requests.payment_request_list, post=payment_requests.payment_request_create),
          name="freee-payment-requests"),
@@ -65,6 +69,7 @@ lineworks_api = [
          name="lineworks-user-messages"),
     path("lineworks/v1.0/bots/<str:bot_id>/channels/<str:channel_id>/messages", lineworks.channel_messages,
          name="lineworks-channel-messages"),
+    path("lineworks/v1.0/users/<str:user_id>", lineworks.user_detail, name="lineworks-user-detail"),
 ]
 
 lineworks_console_pages = [

@@ -94,6 +94,7 @@ class SyncedDocument(TenantOwnedModel):
     reference = models.CharField(_("連携キー"), max_length=64)
     trade_id = models.BigIntegerField(_("取引ID"), null=True, blank=True)
     freee_deal_id = models.BigIntegerField(_("freee取引ID"), null=True, blank=True)
+    freee_payment_id = models.BigIntegerField(_("freee決済ID"), null=True, blank=True)  # 入金/出金 on the freee deal
     create_attempts = models.PositiveSmallIntegerField(_("登録の試行回数"), default=0)
     deleted = models.BooleanField(_("削除済み"), default=False)
     synced_at = models.DateTimeField(_("最終連携日時"), null=True, blank=True)
@@ -107,3 +108,25 @@ class SyncedDocument(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.document_type}:{self.document_id} -> {self.target}"
+
+
+class FreeeProjectTag(TenantOwnedModel):
+    """The freee メモタグ that carries a 案件 to freee会計 (the accounting project), per connected company.
+
+    Cached so that every sync of the 案件's documents reuses one tag; `name` is what the tag was found or
+    created under, so a renamed 案件 gets its new tag on the next sync.
+    """
+
+    deal = models.ForeignKey("deals.Deal", on_delete=models.CASCADE, related_name="+", verbose_name=_("案件"))
+    company_id = models.BigIntegerField(_("freee事業所ID"))
+    freee_tag_id = models.BigIntegerField(_("freeeメモタグID"))
+    name = models.CharField(_("メモタグ名"), max_length=30)
+
+    class Meta:
+        verbose_name = _("案件のfreeeメモタグ")
+        verbose_name_plural = _("案件のfreeeメモタグ")
+        constraints = [models.UniqueConstraint(fields=["tenant", "deal", "company_id"],
+                                               name="freee_project_tag_one_per_deal")]
+
+    def __str__(self) -> str:
+        return f"{self.deal_id} -> tag {self.freee_tag_id}"

@@ -21,12 +21,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
-from journals.sync.documents import DocumentType, PaymentSpec, SyncDocument, source_key
-from journals.sync.models import SyncedDocument, SyncRecord, Target
+from journals.sync.documents import DocumentType, PaymentSpec, SyncDocument, plan_allows_projects, source_key
+from journals.sync.models import FreeeProjectTag, SyncedDocument, SyncRecord, Target
 from journals.sync.sql import insert_rows
 
 logger = logging.getLogger(__name__)
 
+PROJECT_TAG_PREFIX = "案件: "
 LEASE = timedelta(minutes=5)  # longer than one freee call may take (timeouts included)
 WALLET_TYPES = {"bank": "bank_account", "bank_account": "bank_account", "card": "credit_card",
                 "credit_card": "credit_card", "cash": "wallet", "wallet": "wallet"}
@@ -232,8 +233,11 @@ class FreeeTarget:
     def _apply(self, tenant, client, item: WorkItem, link: SyncedDocument) -> None:
         from integrations.freee.errors import Permanent
 
+        if item.operation == SyncRecord.Operation.DELETE and item.doc_type.settles:
+            self._unpay(client, item, link)
+            return
         if item.operation == SyncRecord.Operation.DELETE:
-            if link.freee_deal_id and not item.doc_type.settles:
+            if link.freee_deal_id:
                 try:
                     client.deal_delete(link.freee_deal_id)
                 except Permanent as error:
@@ -242,12 +246,14 @@ class FreeeTarget:
             _link_update(link, freee_deal_id=None, deleted=True)
             return
         if item.doc_type.settles:
-            self._pay(tenant, client, item)
+            self._pay(tenant, client, item, link)
             return
+        tag_ids = project_tag_ids(tenant, client, item.ledger)
         if link.freee_deal_id:
-            remote = client.deal_update(link.freee_deal_id, deal_update_body(item.ledger, link.reference))
+            remote = client.deal_update(link.freee_deal_id,
+                                        deal_update_body(item.ledger, link.reference, tag_ids=tag_ids))
         else:
-            body = deal_create_body(item.ledger, link.reference)
+            body = deal_create_body(item.ledger, link.reference, tag_ids=tag_ids)
             remote = reconcile(client, body, link.reference) if link.create_attempts else None
             if remote is None:
                 SyncedDocument.objects.filter(pk=link.pk).update(create_attempts=F("create_attempts") + 1)
@@ -255,20 +261,136 @@ class FreeeTarget:
         item.freee_deal_id = remote.id
         _link_update(link, freee_deal_id=remote.id, deleted=False)
 
-    def _pay(self, tenant, client, item: WorkItem) -> None:
-        """入金/出金: register the payment on the settled document's freee deal (POST /deals/{id}/payments)."""
-        from integrations.freee.base import Family
+    def _pay(self, tenant, client, item: WorkItem, link: SyncedDocument) -> None:
+        """入金/出金: register the payment on the settled document's freee deal (POST /deals/{id}/payments).
+
+        The payment's id is kept on the document's link: a re-sync does not add it twice, and a delete (the
+        document is no longer settled) removes exactly it. Like a deal, a payment POST whose outcome is unknown
+        is reconciled against the deal's payments before it is sent again.
+        """
+        from integrations.freee import schemas
 
         spec: PaymentSpec = item.ledger
         code, _sep, raw_id = spec.trade_source_key.partition(":")
         parent = SyncedDocument.objects.for_tenant(tenant).filter(document_type=code, document_id=int(raw_id)).first()
         if parent is None or not parent.freee_deal_id:
             raise ApplicationError(_("決済する取引がfreeeに連携されていません。先に元の帳票を連携してください。"))
-        body = {"date": spec.payment.date.isoformat(), "amount": spec.payment.amount,
-                **walletable(spec.payment.wallet)}
-        # The typed client has no method for this endpoint yet; it goes through the same transport.
-        client._company_send("POST", Family.ACCOUNTING, f"/deals/{parent.freee_deal_id}/payments", body)
-        item.freee_deal_id = parent.freee_deal_id
+        item.freee_deal_id = deal_id = parent.freee_deal_id
+        if link.freee_payment_id and link.freee_deal_id == deal_id and not link.deleted:
+            return  # already registered on this deal
+        body = schemas.DealPaymentCreate(date=spec.payment.date, amount=int(spec.payment.amount),
+                                         **walletable(spec.payment.wallet))
+        payment = payment_reconcile(tenant, client.deal_show(deal_id), body) if link.create_attempts else None
+        if payment is None:
+            SyncedDocument.objects.filter(pk=link.pk).update(create_attempts=F("create_attempts") + 1)
+            payment = payment_reconcile(tenant, client.deal_payment_create(deal_id, body), body)
+        _link_update(link, freee_deal_id=deal_id, freee_payment_id=payment.id if payment else None, deleted=False,
+                     create_attempts=0)
+
+    def _unpay(self, client, item: WorkItem, link: SyncedDocument) -> None:
+        """The settling document is gone (e.g. the invoice is unsettled again): remove its payment in freee."""
+        from integrations.freee.errors import Permanent
+
+        if link.freee_deal_id and link.freee_payment_id:
+            try:
+                client.deal_payment_delete(link.freee_deal_id, link.freee_payment_id)
+            except Permanent as error:
+                if error.status != 404:  # already gone (deal or payment deleted in freee)
+                    raise
+            item.freee_deal_id = link.freee_deal_id
+        _link_update(link, freee_deal_id=None, freee_payment_id=None, deleted=True, create_attempts=0)
+
+
+def payment_reconcile(tenant, deal, body):
+    """The deal's payment that matches `body` (date, amount, 口座) and no other document of ours claims; the
+    newest one, since freee appends payments. None when freee has no such payment."""
+    claimed = set(SyncedDocument.objects.for_tenant(tenant).filter(
+        freee_deal_id=deal.id, freee_payment_id__isnull=False, deleted=False).values_list("freee_payment_id", flat=True))
+    matches = [p for p in deal.payments if p.id not in claimed and p.date == body.date and p.amount == body.amount
+               and p.from_walletable_type == body.from_walletable_type
+               and p.from_walletable_id == body.from_walletable_id]
+    return max(matches, key=lambda p: p.id, default=None)
+
+
+# --------------------------------------------------------------------------- 案件 as a freee メモタグ
+
+
+def project_tag_name(deal_name: str) -> str:
+    """The メモタグ name of a 案件: "案件: <name>", cut to freee's 30 characters."""
+    from integrations.freee.schemas import TAG_NAME_MAX
+
+    return (PROJECT_TAG_PREFIX + " ".join(deal_name.split()))[:TAG_NAME_MAX]
+
+
+def project_tag_ids(tenant, client, trade) -> list[int] | None:
+    """tag_ids for the deal's details: the 案件's メモタグ when the plan carries 案件 (seed 001), else None.
+
+    The tag is cached per (tenant, 案件, freee company); on a miss it is looked up by name before it is
+    created, under a lock per tag name, so syncs of one 案件's documents never create two tags.
+    """
+    from deals.models import Deal
+
+    deal_id = getattr(trade, "deal_id", None)
+    if not deal_id or not plan_allows_projects(tenant.plan):
+        return None
+    deal_name = Deal.objects.for_tenant(tenant).filter(pk=deal_id).values_list("name", flat=True).first()
+    if deal_name is None:
+        return None
+    name = project_tag_name(deal_name)
+    scope = FreeeProjectTag.objects.for_tenant(tenant).filter(deal_id=deal_id, company_id=client.company_id)
+    cached = scope.first()
+    if cached is not None and cached.name == name:
+        return [cached.freee_tag_id]
+    with _session_lock(f"freee-tag:{tenant.pk}:{client.company_id}:{name}"):
+        tag_id = _tag_find_or_create(client, name)
+    FreeeProjectTag.objects.update_or_create(tenant=tenant, deal_id=deal_id, company_id=client.company_id,
+                                             defaults={"freee_tag_id": tag_id, "name": name})
+    return [tag_id]
+
+
+def _tag_find_or_create(client, name: str) -> int:
+    from integrations.freee import schemas
+    from integrations.freee.errors import Permanent
+
+    found = _tag_find(client, name)
+    if found is not None:
+        return found
+    try:
+        return client.tag_create(schemas.TagCreate(name=name)).id
+    except Permanent:
+        found = _tag_find(client, name)  # created meanwhile outside the hub (freee refuses duplicate names)
+        if found is None:
+            raise
+        return found
+
+
+def _tag_find(client, name: str) -> int | None:
+    from integrations.freee.endpoints import TAGS_MAX_LIMIT
+
+    offset = 0
+    while True:
+        tags = client.tags_list(offset=offset, limit=TAGS_MAX_LIMIT)
+        for tag in tags:
+            if tag.name == name:
+                return tag.id
+        if len(tags) < TAGS_MAX_LIMIT:
+            return None
+        offset += TAGS_MAX_LIMIT
+
+
+class _session_lock:  # noqa: N801 - used like a function
+    """A PostgreSQL session advisory lock: not a transaction, so freee may be called while it is held."""
+
+    def __init__(self, key: str):
+        self.key = key
+
+    def __enter__(self):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", [self.key])
+
+    def __exit__(self, *exc_info):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", [self.key])
 
 
 def _connection(tenant):
@@ -368,24 +490,25 @@ def _kind(trade) -> str:
     return "income" if kind in {"income", "sale", "sales"} else "expense"
 
 
-def _details(trade, detail_class) -> list:
+def _details(trade, detail_class, tag_ids: list[int] | None) -> list:
     return [detail_class(tax_code=_freee_tax_code(d.tax_code), account_item_id=_freee_account_item_id(d.account_item),
-                         amount=int(d.amount), description=(d.description or None)) for d in trade.details]
+                         amount=int(d.amount), description=(d.description or None), tag_ids=tag_ids)
+            for d in trade.details]
 
 
-def deal_create_body(trade, reference: str):
+def deal_create_body(trade, reference: str, *, tag_ids: list[int] | None = None):
     from integrations.freee import schemas
 
     payments = [schemas.DealPaymentInput(amount=int(p.amount), date=p.date, **walletable(p.wallet))
                 for p in (trade.payments or [])]
     return schemas.DealCreate(issue_date=trade.issue_date, type=_kind(trade), due_date=trade.due_date,
                               partner_id=trade.partner_freee_id or None, ref_number=reference,
-                              details=_details(trade, schemas.DealDetailInput), payments=payments or None)
+                              details=_details(trade, schemas.DealDetailInput, tag_ids), payments=payments or None)
 
 
-def deal_update_body(trade, reference: str):
+def deal_update_body(trade, reference: str, *, tag_ids: list[int] | None = None):
     from integrations.freee import schemas
 
     return schemas.DealUpdate(issue_date=trade.issue_date, type=_kind(trade), due_date=trade.due_date,
                               partner_id=trade.partner_freee_id or None, ref_number=reference,
-                              details=_details(trade, schemas.DealUpdateDetail))
+                              details=_details(trade, schemas.DealUpdateDetail, tag_ids))

@@ -204,9 +204,9 @@ def test_demo_employee_links_issues_and_reads_then_approver_approves_from_the_me
     approver_page.goto("/profile/")
     _log_in_when_asked(approver_page, APPROVER)
     expect(approver_page.get_by_role("heading", name="プロフィール", level=1)).to_be_visible()
-    # The user ID the sandbox console lists (what LINE WORKS callbacks carry). Entering the login ID instead also
-    # links, but stores the login ID, which the bot's callbacks (source.userId) never match: see the report.
-    approver_page.get_by_label("LINE WORKS ID").fill(demo.approver_lw.user_id)
+    # The login ID (email form), as employees know it; the app resolves it to the user id that the bot's
+    # callbacks carry (source.userId), and that is what the link stores.
+    approver_page.get_by_label("LINE WORKS ID").fill(demo.approver_lw.login_id)
     approver_page.get_by_role("button", name="ID連携を開始", exact=True).click()
     expect(approver_page.get_by_role("status")).to_contain_text("LINE WORKSのトークにID連携のリンクを送信しました。")
     _open_inbox(approver_page, demo, demo.approver_lw)

@@ -59,6 +59,16 @@ def users_me(*, with_companies: bool = False) -> Body:
     return {"user": user}
 
 
+def company_users() -> Body:
+    """GET /api/1/users: two members, the second without names (freee sends null)."""
+    return {"users": [
+        {"id": USER_ID, "email": "hanako@example.co.jp", "display_name": "経理 花子", "first_name": "花子",
+         "last_name": "経理", "first_name_kana": "ハナコ", "last_name_kana": "ケイリ"},
+        {"id": USER_ID + 1, "email": "ichiro@example.co.jp", "display_name": None, "first_name": None,
+         "last_name": None, "first_name_kana": None, "last_name_kana": None},
+    ]}
+
+
 def partner(**overrides: Any) -> Body:
     return {
         "id": 201, "code": "P001", "company_id": COMPANY_ID, "name": "株式会社取引先A", "update_date": "2026-05-20",

@@ -68,6 +68,7 @@ ENDPOINTS = [
     Endpoint("companies_list", "GET", "/api/1/companies", lambda c: c.companies_list(), bodies.companies()),
     Endpoint("company_show", "GET", f"/api/1/companies/{COMPANY_ID}", lambda c: c.company_show(), bodies.company()),
     Endpoint("users_me", "GET", "/api/1/users/me", lambda c: c.users_me(), bodies.users_me()),
+    Endpoint("company_users_list", "GET", "/api/1/users", lambda c: c.company_users_list(), bodies.company_users()),
     Endpoint("partners_search", "GET", "/api/1/partners", lambda c: c.partners_search(keyword="山田"),
              bodies.partners()),
     Endpoint("account_items_list", "GET", "/api/1/account_items", lambda c: c.account_items_list(),

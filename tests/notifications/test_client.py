@@ -13,6 +13,7 @@ from integrations.lineworks import auth
 from integrations.lineworks.client import LineWorksClient
 from integrations.lineworks.errors import AuthFailed, Permanent, RateLimited, Transient
 from integrations.lineworks.schemas import TextContent
+from integrations.models import ApiCallLog
 from integrations.sandbox.lineworks import sandbox_lineworks_domain_create
 from tests.notifications.factories import make_link, private_key_pem
 
@@ -40,7 +41,7 @@ def test_jwt_grant_is_rs256_with_the_service_account_claims(link):
     responses.post(send_url(link), status=201)
     LineWorksClient(link).send_to_user("u1", TextContent(text="こんにちは"))
     form = parse_qs(responses.calls[0].request.body)
-    assert form["grant_type"] == ["urn:ietf:params:oauth:grant-type:jwt-bearer"] and form["scope"] == ["bot"]
+    assert form["grant_type"] == ["urn:ietf:params:oauth:grant-type:jwt-bearer"] and form["scope"] == ["bot user.profile.read"]
     public = load_pem_private_key(private_key_pem().encode(), None).public_key()
     claims = jwt.decode(form["assertion"][0], public, algorithms=["RS256"])
     assert claims["iss"] == link.client_id and claims["sub"] == link.service_account
@@ -114,6 +115,111 @@ def test_a_timeout_is_transient_and_not_resent(link):
     with pytest.raises(Transient):
         LineWorksClient(link).send_to_user("u1", TextContent(text="x"))
     assert len([c for c in responses.calls if "/messages" in c.request.url]) == 1
+
+
+# ---------------------------------------------------------------- GET /users/{userId}
+
+USER = {"domainId": 40000001, "userId": "userf7da-f82c-4284-13e7-030f3b4c756x", "userExternalKey": None,
+        "email": "taro@example.com", "userName": {"lastName": "山田", "firstName": "太郎"}, "organizations": []}
+
+
+def user_url(value="taro@example.com"):
+    from urllib.parse import quote
+    return f"{API}/users/{quote(value, safe='')}"
+
+
+@responses.activate(assert_all_requests_are_fired=True)
+def test_user_get_resolves_a_login_id_to_the_user_id(link):
+    responses.post(AUTH + "/oauth2/v2.0/token", json=TOKEN)
+    responses.get(user_url(), json=USER, headers={"rateLimit-remaining": "200"})
+    found = LineWorksClient(link).user_get(" taro@example.com ")
+    assert found.user_id == USER["userId"] and found.display_name == "山田 太郎" and found.email == USER["email"]
+    call = responses.calls[1].request
+    assert call.method == "GET" and call.url.endswith("/users/taro%40example.com")
+    assert call.headers["Authorization"] == "Bearer at-1"
+    log = ApiCallLog.objects.get(vendor="lineworks", family="users")
+    assert log.method == "GET" and log.status_code == 200 and log.path == "/users/taro%40example.com"
+
+
+@responses.activate(assert_all_requests_are_fired=True)
+def test_user_get_of_an_unknown_user_is_permanent_404_and_logged(link):
+    responses.post(AUTH + "/oauth2/v2.0/token", json=TOKEN)
+    responses.get(user_url("nobody@example.com"), status=404,
+                  json={"code": "NOT_FOUND", "description": "User not found"})
+    with pytest.raises(Permanent) as error:
+        LineWorksClient(link).user_get("nobody@example.com")
+    assert error.value.status == 404 and error.value.code == "NOT_FOUND"
+    log = ApiCallLog.objects.get(family="users")
+    assert log.status_code == 404 and "NOT_FOUND" in log.error_message
+
+
+@responses.activate(assert_all_requests_are_fired=True)
+def test_user_get_401_refreshes_the_token_once(link):
+    link.access_token, link.refresh_token = "old", "rt-0"
+    link.access_expires_at = link.created_at.replace(year=2099)
+    link.save()
+    responses.get(user_url(), status=401, json={"code": "UNAUTHORIZED", "description": "Authentication failed"})
+    responses.post(AUTH + "/oauth2/v2.0/token", json={**TOKEN, "access_token": "at-2", "refresh_token": "rt-2"})
+    responses.get(user_url(), json=USER)
+    assert LineWorksClient(link).user_get("taro@example.com").user_id == USER["userId"]
+    assert responses.calls[2].request.headers["Authorization"] == "Bearer at-2"
+
+
+@pytest.mark.parametrize(("status", "headers", "error_class"), [
+    (429, {"rateLimit-reset": "41", "rateLimit-remaining": "0"}, RateLimited),
+    (500, {}, Transient), (503, {}, Transient), (403, {}, Permanent),
+])
+@responses.activate
+def test_user_get_answers_map_to_error_classes(link, status, headers, error_class):
+    responses.post(AUTH + "/oauth2/v2.0/token", json=TOKEN)
+    responses.get(user_url(), status=status, headers=headers, json={"code": "X", "description": "d"})
+    with pytest.raises(error_class) as error:
+        LineWorksClient(link).user_get("taro@example.com")
+    assert error.value.status == status
+    if status == 429:
+        assert error.value.retry_after == 41
+
+
+@responses.activate
+def test_user_get_timeout_and_malformed_answers_are_transient(link):
+    responses.post(AUTH + "/oauth2/v2.0/token", json=TOKEN)
+    responses.get(user_url(), body=requests.Timeout())
+    with pytest.raises(Transient) as error:
+        LineWorksClient(link).user_get("taro@example.com")
+    assert error.value.code == "timeout"
+    assert ApiCallLog.objects.get(family="users").status_code is None
+    responses.replace(responses.GET, user_url(), body="<html>")
+    with pytest.raises(Transient) as error:
+        LineWorksClient(link).user_get("taro@example.com")
+    assert error.value.code == "malformed"
+    responses.replace(responses.GET, user_url(), json={"email": "taro@example.com"})  # no userId
+    with pytest.raises(Transient):
+        LineWorksClient(link).user_get("taro@example.com")
+
+
+def test_the_sandbox_user_endpoint_answers_lineworks_shape_and_404(client, world_a):
+    from urllib.parse import quote, urlencode
+    domain = sandbox_lineworks_domain_create(tenant=world_a.tenant, name="Dir", users=2)
+    token = client.post("/sandbox/lineworks/auth/oauth2/v2.0/token", urlencode({
+        "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "client_id": domain.client_id,
+        "client_secret": domain.client_secret, "scope": "bot user.profile.read",
+        "assertion": auth.assertion(client_id=domain.client_id, service_account=domain.service_account,
+                                    private_key=domain.private_key)}),
+        content_type="application/x-www-form-urlencoded").json()["access_token"]
+    user = domain.users.order_by("id")[1]
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    by_login = client.get(f"/sandbox/lineworks/v1.0/users/{quote(user.login_id, safe='')}", **bearer)
+    assert by_login.status_code == 200 and by_login["rateLimit-limit"] == "240"
+    body = by_login.json()
+    assert body["userId"] == user.user_id and body["email"] == user.login_id
+    assert body["userName"] == {"lastName": "佐藤", "firstName": "花子", "phoneticLastName": "", "phoneticFirstName": ""}
+    assert body["domainId"] == domain.domain_id
+    assert client.get(f"/sandbox/lineworks/v1.0/users/{user.user_id}", **bearer).json()["userId"] == user.user_id
+    missing = client.get("/sandbox/lineworks/v1.0/users/nobody%40example.com", **bearer)
+    assert missing.status_code == 404 and missing.json() == {"code": "NOT_FOUND", "description": "User not found"}
+    assert client.get(f"/sandbox/lineworks/v1.0/users/{user.user_id}").status_code == 401
+    other = sandbox_lineworks_domain_create(tenant=world_a.tenant, name="Other", users=1)
+    assert client.get(f"/sandbox/lineworks/v1.0/users/{other.users.get().user_id}", **bearer).status_code == 404
 
 
 def test_the_sandbox_token_endpoint_checks_the_jwt_signature(client, world_a):

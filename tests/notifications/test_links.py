@@ -4,8 +4,9 @@ import pytest
 from django.urls import reverse
 
 from core.errors import ApplicationError
-from notifications import services
-from notifications.errors import ALREADY_LINKED, OTHER, OTHER_TENANT, TOKEN_INVALID
+from integrations.sandbox.lineworks import callback_body, sandbox_lineworks_faults_set
+from notifications import bot, services
+from notifications.errors import ALREADY_LINKED, OTHER, OTHER_TENANT, TOKEN_INVALID, USER_NOT_FOUND
 from notifications.models import LineWorksLink, LineWorksUserLink, LinkRequest
 from tests.factories import MembershipFactory
 from tests.notifications.factories import make_link, make_user_link, private_key_pem
@@ -206,8 +207,52 @@ def test_profile_start_sends_a_link_only_that_member_can_confirm(lw_sandbox, wor
     assert LineWorksUserLink.objects.get().user == world_a.member
 
 
-def test_profile_start_with_an_unknown_lineworks_id(lw_sandbox, world_a):
+def test_profile_start_with_an_unknown_login_id_is_a_form_error(lw_sandbox, world_a):
+    response = world_a.client("member").post(reverse("notifications:profile_link"),
+                                             {"link": lw_sandbox.link.pk, "lineworks_user_id": "nobody@example"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert str(USER_NOT_FOUND) in page and 'value="nobody@example"' in page
+    assert not LinkRequest.objects.exists() and not lw_sandbox.domain.users.filter(messages__isnull=False).exists()
+
+
+def test_profile_start_when_lineworks_fails_is_seed_003s_other_error(lw_sandbox, world_a):
+    sandbox_lineworks_faults_set(lw_sandbox.domain, server_error_5xx={"count": 5, "status": 503})
     page = world_a.client("member").post(reverse("notifications:profile_link"),
-                                         {"link": lw_sandbox.link.pk, "lineworks_user_id": "nobody@example"},
+                                         {"link": lw_sandbox.link.pk, "lineworks_user_id": lw_sandbox.user().login_id},
                                          follow=True).content.decode()
-    assert "LINE WORKSのユーザーが見つかりません" in page
+    assert str(OTHER) in page
+    assert not LinkRequest.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_login_id_typed_on_the_profile_links_the_user_id_the_bot_sees(lw_sandbox, world_a):
+    """The login ID is resolved to the user id: the link holds what callbacks carry, so the bot's
+    ID連携解除 finds it, and the same account cannot be linked a second time under its user id."""
+    lw_user = lw_sandbox.user(1)
+    member = world_a.client("member")
+    member.post(reverse("notifications:profile_link"),
+                {"link": lw_sandbox.link.pk, "lineworks_user_id": lw_user.login_id.upper()})
+    assert LinkRequest.objects.get().lineworks_user_id == lw_user.user_id
+    token = lw_user.messages.get().content["actions"][0]["uri"].split("token=")[1]
+    member.post(reverse("notifications:link_confirm"), {"token": token})
+    user_link = LineWorksUserLink.objects.get()
+    assert user_link.user == world_a.member and user_link.lineworks_user_id == lw_user.user_id
+
+    # Someone else typing the user id of the same account cannot link it again.
+    admin = world_a.client("admin")
+    admin.post(reverse("notifications:profile_link"),
+               {"link": lw_sandbox.link.pk, "lineworks_user_id": lw_user.user_id})
+    admin_token = lw_user.messages.order_by("-id").first().content["actions"][0]["uri"].split("token=")[1]
+    refused = admin.post(reverse("notifications:link_confirm"), {"token": admin_token})
+    assert refused.status_code == 400 and LineWorksUserLink.objects.count() == 1
+
+    # The bot's ID連携解除 (a callback with source.userId) now finds the link and sends the unlink page.
+    body = callback_body(user=lw_user, postback="unlink")
+    stored = bot.callback_store(link=lw_sandbox.link, body=body)
+    assert bot.callback_handle(callback_id=stored.pk) is None
+    reply = lw_user.messages.order_by("-id").first().content
+    assert reply["type"] == "button_template" and "/lineworks/unlink/?token=" in reply["actions"][0]["uri"]
+    unlink_token = reply["actions"][0]["uri"].split("token=")[1]
+    done = member.post(reverse("notifications:unlink_confirm"), {"token": unlink_token})
+    assert done.status_code == 200 and not LineWorksUserLink.objects.exists()

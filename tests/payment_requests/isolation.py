@@ -36,4 +36,4 @@ OBJECT_FACTORIES = {
 }
 ADMIN_ONLY = {"payment_requests:route_edit", "payment_requests:route_delete", "payment_requests:settings",
               "payment_requests:settings_mirror", "payment_requests:settings_import_routes",
-              "payment_requests:route_create"}
+              "payment_requests:route_create", "payment_requests:settings_freee_users"}

@@ -62,7 +62,9 @@ def _detail_extras(ctx: ApiContext) -> dict:
                               for p in ctx.resources("partner")]
     if "walletables" in flags:
         extras["walletables"] = [{k: w[k] for k in ("id", "name", "type")} for w in ctx.resources("walletable")]
-    extras.update({name: [] for name in ("items", "sections", "tags") if name in flags})
+    if "tags" in flags:
+        extras["tags"] = [{k: t.get(k) for k in ("id", "name", "shortcut1", "shortcut2")} for t in ctx.resources("tag")]
+    extras.update({name: [] for name in ("items", "sections") if name in flags})
     return extras
 
 
@@ -75,11 +77,22 @@ def company_detail(ctx: ApiContext, company_id: int) -> HttpResponse:
 @freee_endpoint(ACCOUNTING, company_required=False)
 def users_me(ctx: ApiContext) -> HttpResponse:
     """GET /api/1/users/me (companies=true adds the company list)."""
-    user = dict(ctx.resources("user")[0])
+    user = dict(company_users(ctx)[0])
     if ctx.params.get("companies") == "true":
         user["companies"] = [{"id": ctx.company.company_id, "display_name": ctx.company.display_name,
                               "role": "admin", "use_custom_role": False, "advisor_id": None}]
     return json_response({"user": user})
+
+
+def company_users(ctx: ApiContext) -> list[dict]:
+    """The company's users by id; the first is the owner the sandbox tokens act as."""
+    return sorted(ctx.resources("user"), key=lambda u: u["id"])
+
+
+@freee_endpoint(ACCOUNTING)
+def users(ctx: ApiContext) -> HttpResponse:
+    """GET /api/1/users: the company's members (limit default 50, max 3000)."""
+    return json_response({"users": page(company_users(ctx), ctx, default_limit=50, max_limit=3000)})
 
 
 def _keyword_match(partner: dict, keywords: list[str]) -> bool:

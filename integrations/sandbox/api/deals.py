@@ -14,6 +14,7 @@ from integrations.sandbox.api.base import (
     bad_request,
     freee_endpoint,
     json_response,
+    not_found,
     page,
 )
 from integrations.sandbox.invoicing import _is_date, round_amount
@@ -37,6 +38,7 @@ def _detail_errors(ctx: ApiContext, details: object) -> list[str]:
     if len(details) > 100:
         return ["details は100件以内で指定してください。"]
     accounts = {a["id"] for a in ctx.resources("account_item")}
+    tags = {t["id"] for t in ctx.resources("tag")}
     errors = []
     for index, detail in enumerate(details, start=1):
         if not isinstance(detail, dict) or detail.get("amount") in (None, "") or detail.get("tax_code") in (None, ""):
@@ -45,6 +47,9 @@ def _detail_errors(ctx: ApiContext, details: object) -> list[str]:
             errors.append(f"details[{index}]: 勘定科目が見つかりません。")
         elif _tax_rate(ctx, _int(detail["tax_code"])) is None:
             errors.append(f"details[{index}]: 税区分が見つかりません。")
+        elif not isinstance(detail.get("tag_ids") or [], list) or any(
+                _int(tag_id) not in tags for tag_id in detail.get("tag_ids") or []):
+            errors.append(f"details[{index}]: メモタグが見つかりません。")
     return errors
 
 
@@ -210,3 +215,21 @@ def deal_payment_create(ctx: ApiContext, deal_id: int) -> HttpResponse:
         deal["status"] = "settled" if deal["due_amount"] <= 0 else "unsettled"
         resource.save(update_fields=["data", "updated_at"])
     return json_response({"deal": deal}, status=201)
+
+
+@freee_endpoint(ACCOUNTING)
+def deal_payment_delete(ctx: ApiContext, deal_id: int, payment_id: int) -> HttpResponse:
+    """DELETE /api/1/deals/{id}/payments/{payment_id}: 204; the amount is due again (unsettled)."""
+    with transaction.atomic():
+        ctx.resource("deal", deal_id)  # 404 in freee's shape
+        resource = SandboxResource.objects.select_for_update().get(company=ctx.company, kind="deal",
+                                                                    resource_id=deal_id)
+        deal = resource.data
+        removed = [p for p in deal["payments"] if p["id"] == payment_id]
+        if not removed:
+            raise not_found(ACCOUNTING)
+        deal["payments"] = [p for p in deal["payments"] if p["id"] != payment_id]
+        deal["due_amount"] = max(0, deal["amount"] - sum(p["amount"] for p in deal["payments"]))
+        deal["status"] = "settled" if deal["due_amount"] <= 0 else "unsettled"
+        resource.save(update_fields=["data", "updated_at"])
+    return HttpResponse(status=204)

@@ -58,7 +58,19 @@ def _now() -> str:
 
 
 def _user_id(ctx: ApiContext) -> int:
-    return ctx.resources("user")[0]["id"]
+    from integrations.sandbox.api.accounting import company_users
+
+    return company_users(ctx)[0]["id"]
+
+
+def _chosen_user(ctx: ApiContext, value: object, field: str) -> int:
+    """A selected_user step needs the approver named by the caller, a member of the company (as freee)."""
+    user_id = _int(value)
+    if user_id is None:
+        raise bad_request(ACCOUNTING, f"申請時に承認者を指定するステップのため、{field} を指定してください。")
+    if user_id not in {u["id"] for u in ctx.resources("user")}:
+        raise bad_request(ACCOUNTING, f"{field} に事業所のメンバーを指定してください。")
+    return user_id
 
 
 def _truthy(value: object) -> bool:
@@ -157,10 +169,14 @@ def _fields(ctx: ApiContext, body: dict, route: dict, existing: dict) -> dict:
     }
 
 
-def _apply(request: dict, route: dict, user_id: int) -> None:
+def _apply(ctx: ApiContext, request: dict, route: dict, user_id: int) -> None:
     """Start (or restart) the approval flow: round + 1, first step current, approvers reset."""
+    approvers = _approvers(route)
+    first = next(step for step in route["steps"] if step["id"] == route["first_step_id"])
+    if first["resource_type"] == "selected_user":
+        _set_step_user(approvers, first["id"], _chosen_user(ctx, ctx.body.get("approver_id"), "approver_id"))
     request.update({"status": "in_progress", "current_step_id": route["first_step_id"],
-                    "current_round": request["current_round"] + 1, "approvers": _approvers(route)})
+                    "current_round": request["current_round"] + 1, "approvers": approvers})
     request["approval_flow_logs"].append({"action": "apply", "user_id": user_id, "updated_at": _now()})
 
 
@@ -178,7 +194,7 @@ def payment_request_create(ctx: ApiContext) -> HttpResponse:
                                                                                   "application_number")[0]),
                "comments": [], "approval_flow_logs": [], "current_step_id": None, "current_round": 0}
     if not _truthy(ctx.body.get("draft")):
-        _apply(request, route, _user_id(ctx))
+        _apply(ctx, request, route, _user_id(ctx))
     resource_save(company=ctx.company, kind="payment_request", data=request)
     fault = sandbox_fault_consume(ctx.company, "timeout_after_create")
     if fault:  # stored, but the caller waits past its timeout: the outcome is unknown to it
@@ -226,7 +242,7 @@ def payment_request_update(ctx: ApiContext, request_id: int) -> HttpResponse:
     route = _validate(ctx, ctx.body)
     request.update(_fields(ctx, ctx.body, route, request))
     if not _truthy(ctx.body.get("draft")) and request["status"] in ("draft", "feedback"):
-        _apply(request, route, _user_id(ctx))
+        _apply(ctx, request, route, _user_id(ctx))
     resource_save(company=ctx.company, kind="payment_request", data=request)
     return json_response({"payment_request": request})
 
@@ -269,7 +285,13 @@ def _set_current_approver(request: dict, status: str, force: bool = False) -> No
             approver.update({"status": status, "is_force_action": force})
 
 
-def _approve(request: dict, route: dict, force: bool) -> None:
+def _set_step_user(approvers: list[dict], step_id: int, user_id: int) -> None:
+    for approver in approvers:
+        if approver["step_id"] == step_id:
+            approver["user_id"] = user_id
+
+
+def _approve(ctx: ApiContext, request: dict, route: dict, force: bool) -> None:
     """Approve the current step (force_approve = 代理承認 of that step); the last step's approval ends the flow,
     keeping current_step_id so that force_feedback can quote it."""
     steps = {step["id"]: step for step in route["steps"]}
@@ -278,12 +300,15 @@ def _approve(request: dict, route: dict, force: bool) -> None:
     if following is None:
         request["status"] = "approved"
     else:
+        if steps[following]["resource_type"] == "selected_user":
+            chosen = _chosen_user(ctx, ctx.body.get("next_approver_id"), "next_approver_id")
+            _set_step_user(request["approvers"], following, chosen)
         request["current_step_id"] = following
 
 
-def _act(request: dict, route: dict, action: str) -> None:
+def _act(ctx: ApiContext, request: dict, route: dict, action: str) -> None:
     if action in ("approve", "force_approve"):
-        _approve(request, route, action == "force_approve")
+        _approve(ctx, request, route, action == "force_approve")
     elif action == "reject":
         _set_current_approver(request, "rejected")
         request["status"] = "rejected"
@@ -309,7 +334,7 @@ def payment_request_action(ctx: ApiContext, request_id: int) -> HttpResponse:
     request = ctx.resource("payment_request", request_id).data
     _check_target(ctx, request, action)
     route = ctx.resource("approval_flow_route", request["approval_flow_route_id"]).data
-    _act(request, route, action)
+    _act(ctx, request, route, action)
     request["approval_flow_logs"].append({"action": LOG_ACTION.get(action, action), "user_id": _user_id(ctx),
                                           "updated_at": _now()})
     resource_save(company=ctx.company, kind="payment_request", data=request)
