@@ -20,7 +20,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import jobs
+from core import audit, jobs
 from core.errors import ApplicationError
 from deals.models import Deal, DealLine, FreeeLatestStatus, TaxRate
 from integrations.freee import messages as freee_messages
@@ -91,6 +91,8 @@ def invoice_issue(*, deal: Deal, membership: Membership, partner_id: int | None,
         Deal.objects.filter(pk=deal.pk).update(partner_freee_id=partner_id, partner_name=partner_name,
                                                freee_latest_status=FreeeLatestStatus.ISSUING)
         jobs.enqueue_on_commit(invoice_push_task, invoice.pk)
+        audit.audit_record(tenant=deal.tenant, actor=membership.user, action="invoice.issue", target=invoice,
+                           target_label=deal.name, changes={"partner_name": [None, partner_name]})
     return invoice
 
 
@@ -323,6 +325,8 @@ def invoice_retry(*, invoice: Invoice, membership: Membership) -> None:
         state=Invoice.State.NEEDS_CHECK, updated_at=timezone.now())
     if updated:
         jobs.enqueue_on_commit(invoice_push_task, invoice.pk)
+        audit.audit_record(tenant=invoice.tenant, actor=membership.user, action="invoice.retry", target=invoice,
+                           target_label=invoice.reference)
 
 
 def invoice_refresh(*, invoice: Invoice) -> Invoice:
@@ -362,4 +366,8 @@ def invoice_resync(*, invoice: Invoice, membership: Membership) -> Invoice:
             # 再連携 is an edit of the document even when the amounts stayed the same.
             ledger_sync.document_changed(tenant=invoice.tenant, document_type=ledger.INVOICE, document_id=invoice.pk,
                                          operation="edit", actor=membership.user)
+        audit.audit_record(tenant=invoice.tenant, actor=membership.user, action="invoice.resync", target=invoice,
+                           target_label=invoice.invoice_number or invoice.reference,
+                           changes={"total_amount": [before.get("total_amount"), after.get("total_amount")]}
+                           if before.get("total_amount") != after.get("total_amount") else {})
     return invoice

@@ -9,6 +9,7 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core import audit
 from core.errors import ApplicationError
 from integrations.lineworks import auth
 from integrations.lineworks.errors import LineWorksError
@@ -23,7 +24,7 @@ SETTING_FIELDS = ("name", "domain_id", "bot_id", "bot_secret", "rate_limit_per_m
 
 # ---------------------------------------------------------------- tenant links
 
-def lineworks_link_save(*, tenant, link: LineWorksLink | None = None, **fields) -> LineWorksLink:
+def lineworks_link_save(*, tenant, link: LineWorksLink | None = None, actor=None, **fields) -> LineWorksLink:
     """Create or update a domain link. A domain links to one tenant only; new credentials drop cached tokens."""
     link = link or LineWorksLink(tenant=tenant)
     domain = str(fields.get("domain_id", link.domain_id)).strip()
@@ -37,6 +38,10 @@ def lineworks_link_save(*, tenant, link: LineWorksLink | None = None, **fields) 
     try:
         with transaction.atomic():
             link.save()
+            audit.audit_record(tenant=tenant, actor=actor, action="lineworks.tenant_link", target=link,
+                               target_label=link.label, changes={
+                                   name: [audit.MASK, audit.MASK] if audit.is_secret_field(name) else [None, str(value)]
+                                   for name, value in fields.items() if value not in (None, "")})
     except IntegrityError as error:  # a concurrent save of the same domain
         raise ApplicationError(str(DOMAIN_TAKEN % {"domain": domain}), code="domain_taken") from error
     return link
@@ -64,10 +69,12 @@ def lineworks_link_test(*, link: LineWorksLink) -> None:
                              "updated_at"])
 
 
-def lineworks_link_delete(*, link: LineWorksLink) -> int:
+def lineworks_link_delete(*, link: LineWorksLink, actor=None) -> int:
     """Unlink a domain: every employee ID連携 of that domain goes with it. Returns how many were removed."""
     with transaction.atomic():
         removed = LineWorksUserLink.objects.filter(link=link).count()
+        audit.audit_record(tenant=link.tenant, actor=actor, action="lineworks.tenant_unlink", target=link,
+                           target_label=link.label, changes={"employee_links": [removed, 0]})
         link.delete()
     return removed
 
@@ -123,8 +130,11 @@ def user_link_confirm(*, token: str, tenant, user) -> LineWorksUserLink:
             raise LinkError("already_linked")
         try:
             with transaction.atomic():
-                return LineWorksUserLink.objects.create(tenant=tenant, link=request.link, user=user,
-                                                        lineworks_user_id=request.lineworks_user_id)
+                created = LineWorksUserLink.objects.create(tenant=tenant, link=request.link, user=user,
+                                                           lineworks_user_id=request.lineworks_user_id)
+                audit.audit_record(tenant=tenant, actor=user, action="lineworks.user_link", target=created,
+                                   target_label=str(user), changes={"lineworks_user_id": [None, created.lineworks_user_id]})
+                return created
         except IntegrityError as error:  # that LINE WORKS account is linked to another member
             raise LinkError("other") from error
 
@@ -137,6 +147,9 @@ def user_unlink_confirm(*, token: str, tenant, user) -> int:
         _spend(request)
         removed, _ = LineWorksUserLink.objects.filter(link=request.link, lineworks_user_id=request.lineworks_user_id,
                                                       user=user).delete()
+        if removed:
+            audit.audit_record(tenant=tenant, actor=user, action="lineworks.user_unlink", target_label=str(user),
+                               changes={"lineworks_user_id": [request.lineworks_user_id, None]})
     if not removed:
         raise LinkError("other")
     return removed
@@ -144,7 +157,10 @@ def user_unlink_confirm(*, token: str, tenant, user) -> int:
 
 def user_link_delete(*, tenant, user) -> int:
     """ID連携解除 from the profile page."""
-    removed, _ = LineWorksUserLink.objects.for_tenant(tenant).filter(user=user).delete()
+    with transaction.atomic():
+        removed, _ = LineWorksUserLink.objects.for_tenant(tenant).filter(user=user).delete()
+        if removed:
+            audit.audit_record(tenant=tenant, actor=user, action="lineworks.user_unlink", target_label=str(user))
     return removed
 
 

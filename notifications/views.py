@@ -65,7 +65,8 @@ class LinkEditMixin(TenantAdminRequiredMixin):
         if not form.is_valid():
             return self._render(link, form, status=400)
         try:
-            link = services.lineworks_link_save(tenant=request.tenant, link=link, **form.cleaned_data)
+            link = services.lineworks_link_save(tenant=request.tenant, link=link, actor=request.user,
+                                                **form.cleaned_data)
         except ApplicationError as error:
             form.add_error("domain_id", error.message)
             return self._render(link if link and link.pk else None, form, status=400)
@@ -112,7 +113,7 @@ class LinkDeleteView(TenantAdminRequiredMixin, View):
 
     def post(self, request, public_id):
         link = get_tenant_object_or_404(LineWorksLink, request, public_id=public_id)
-        removed = services.lineworks_link_delete(link=link)
+        removed = services.lineworks_link_delete(link=link, actor=request.user)
         messages.success(request, _("LINE WORKS（%(domain)s）との連携を解除しました。従業員のID連携 %(count)s 件も解除されました。")
                          % {"domain": link.label, "count": removed})
         return redirect("notifications:link_list")

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import events
+from core import audit, events
 from core.errors import ApplicationError
 from journals.models import AccountItem, TaxCode, Wallet
 from payment_requests.models import (
@@ -324,7 +324,7 @@ def payment_request_create(*, tenant: Tenant, membership: Membership, data: Requ
         _save_lines(request, data.lines)
         if not data.draft:
             _apply(request, membership.user, approver=data.approver)
-        _after_change(request, "create")
+        _after_change(request, "create", actor=membership.user)
     return request
 
 
@@ -379,7 +379,7 @@ def payment_request_update(*, request: PaymentRequest, membership: Membership, d
         _save_lines(request, data.lines)
         if applies:
             _apply(request, user, approver=data.approver)
-        _after_change(request, "update")
+        _after_change(request, "update", actor=membership.user)
     return request
 
 
@@ -413,6 +413,8 @@ def payment_request_delete(*, request: PaymentRequest, membership: Membership) -
         from payment_requests import mirror
 
         mirror.on_delete(request)
+        audit.audit_record(tenant=request.tenant, actor=membership.user, action="payment_request.delete",
+                           target=request, target_label=request.title, changes={"status": [request.status, None]})
         request.delete()
 
 
@@ -504,7 +506,7 @@ def payment_request_act(*, request: PaymentRequest, membership: Membership, data
         handler = {"approve": _approve, "force_approve": _approve, "reject": _reject, "feedback": _feedback,
                    "cancel": _cancel, "force_feedback": _force_feedback}[data.action]
         handler(request, user, data)
-        _after_change(request, "action", action=data.action)
+        _after_change(request, "action", action=data.action, actor=membership.user)
     return request
 
 
@@ -741,12 +743,16 @@ def _disbursement_changed(request: PaymentRequest, operation: str, membership: M
 # --------------------------------------------------------------------------- after every change
 
 
-def _after_change(request: PaymentRequest, operation: str, *, action: str | None = None) -> None:
-    """Tell the ledger (approved / un-approved) and queue the freee mirror, in the same transaction."""
+def _after_change(request: PaymentRequest, operation: str, *, action: str | None = None, actor=None) -> None:
+    """Tell the ledger (approved / un-approved), queue the freee mirror and write the audit trail, in the same
+    transaction."""
     from payment_requests import ledger, mirror
 
     ledger.on_change(request, operation, action=action)
     mirror.on_change(request, operation, action=action)
+    audit.audit_record(tenant=request.tenant, actor=actor, action=f"payment_request.{operation}", target=request,
+                       target_label=request.title, changes={"action": [None, action]} if action else
+                       {"status": [None, request.status]})
 
 
 # --------------------------------------------------------------------------- routes and form setting

@@ -86,3 +86,34 @@ def test_deal_csv_from_the_api_is_audited_too(world_a):
     response = world_a.client("member").get(reverse("api:deal-export"), HTTP_X_TENANT=str(world_a.tenant.public_id))
     assert response.status_code == 200
     assert _actions(world_a.tenant) == ["csv.export"]
+
+
+def test_lineworks_links_and_unlinks_are_audited_with_secrets_masked(world_a):
+    from notifications import services as lineworks
+    from tests.notifications.factories import make_user_link, private_key_pem
+
+    link = lineworks.lineworks_link_save(
+        tenant=world_a.tenant, actor=world_a.admin, domain_id="40000009", name="本社", client_id="cid",
+        client_secret="lw-client-secret", service_account="sa@example.works", private_key=private_key_pem(),
+        bot_id="2000009", bot_secret="lw-bot-secret")
+    make_user_link(link, world_a.member, "lw-user-1")
+    lineworks.user_link_delete(tenant=world_a.tenant, user=world_a.member)
+    lineworks.lineworks_link_delete(link=link, actor=world_a.admin)
+    assert _actions(world_a.tenant) == ["lineworks.tenant_link", "lineworks.user_unlink", "lineworks.tenant_unlink"]
+    linked = AuditEntry.objects.get(action="lineworks.tenant_link")
+    assert linked.changes["bot_secret"] == [audit.MASK, audit.MASK] and linked.changes["bot_id"] == [None, "2000009"]
+    assert linked.changes["private_key"] == [audit.MASK, audit.MASK]
+    assert "lw-bot-secret" not in str(list(AuditEntry.objects.values_list("changes", flat=True)))
+
+
+def test_payment_request_changes_are_audited(world_a):
+    from payment_requests import services as requests
+    from tests.payment_requests.factories import flow_for, request_input
+
+    flow = flow_for(world_a, label="audit")
+    request = requests.payment_request_create(tenant=world_a.tenant, membership=flow.membership("applicant"),
+                                              data=request_input(flow, title="監査テスト", draft=True))
+    requests.payment_request_delete(request=request, membership=flow.membership("applicant"))
+    entries = AuditEntry.objects.filter(tenant=world_a.tenant, target_label="監査テスト").order_by("id")
+    assert [e.action for e in entries] == ["payment_request.create", "payment_request.delete"]
+    assert all(e.actor == flow.membership("applicant").user for e in entries)
