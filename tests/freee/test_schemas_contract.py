@@ -31,8 +31,12 @@ FREEE_REFERENCE = Path(settings.BASE_DIR).parent / "shared" / "reference" / "fre
 ACCOUNTING = "v2020_06_15/open-api-3/api-schema.json"
 INVOICE = "iv/open-api-3/api-schema.yml"
 
-pytestmark = pytest.mark.skipif(not FREEE_REFERENCE.is_dir(),
-                                reason="freee schemas not found in ../shared/reference/freee")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _reference_present():
+    """The contract is the point of this module: a missing reference is a failure, never a silent skip."""
+    assert FREEE_REFERENCE.is_dir(), f"freee's published schemas are expected in {FREEE_REFERENCE}"
 
 
 def _allow_null_in_nullable_enums(node: Any) -> None:
