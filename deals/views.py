@@ -13,7 +13,13 @@ from deals import csv_export, selectors, services
 from deals.filters import DEFAULT_SORT, SORTS, DealFilter
 from deals.forms import DealForm, DealLineFormSet, DealTypeForm
 from deals.models import Deal
-from tenancy.access import TenantAdminRequiredMixin, TenantMemberRequiredMixin, get_tenant_object_or_404
+from tenancy.access import (
+    TenantAdminRequiredMixin,
+    TenantMemberRequiredMixin,
+    check_member_perm,
+    get_tenant_object_or_404,
+)
+from tenancy.permissions import CSV_EXPORT
 
 PAGE_SIZE = 50
 PAGE_SIZES = {"20", "50", "100"}
@@ -36,14 +42,15 @@ class DealListView(TenantMemberRequiredMixin, View):
         query = request.GET.copy()
         query.pop("page", None)
         context = {"filter": filterset, "page_obj": page, "deals": page.object_list, "sort": sort,
-                   "query": query.urlencode()}
+                   "query": query.urlencode(), "can_export": request.membership.has_perm(CSV_EXPORT)}
         return render(request, "deals/deal_list.html", context)
 
 
 class DealCsvView(TenantMemberRequiredMixin, View):
-    """CSVダウンロード of the list with its current filters and sort; ?bom=1 for Excel."""
+    """CSVダウンロード of the list with its current filters and sort; ?bom=1 for Excel (「CSVエクスポート」)."""
 
     def get(self, request):
+        check_member_perm(request, CSV_EXPORT)
         filterset, _sort = _filtered_deals(request)
         return csv_export.deal_csv_export(filterset.qs, tenant=request.tenant, actor=request.user,
                                           bom=request.GET.get("bom") == "1", filters=request.GET.urlencode())

@@ -52,6 +52,20 @@ def invoice_settings_for(*, tenant) -> InvoiceSettings:
     return settings
 
 
+def invoice_settings_update(*, tenant, actor, data: dict) -> InvoiceSettings:
+    """Save 請求書の設定 (validated by InvoiceSettingsForm) and record what changed in the audit trail."""
+    with transaction.atomic():
+        settings = InvoiceSettings.objects.select_for_update().get(pk=invoice_settings_for(tenant=tenant).pk)
+        before = audit.snapshot(settings, list(data))
+        for name, value in data.items():
+            setattr(settings, name, value)
+        settings.save()
+        audit.audit_record(tenant=tenant, actor=actor, action="invoice_settings.update", target=settings,
+                           target_label=_("請求書の設定"),
+                           changes=audit.changes_between(before, audit.snapshot(settings, list(data))))
+    return settings
+
+
 def connected_connection(*, tenant) -> FreeeConnection:
     connection = FreeeConnection.objects.filter(tenant=tenant).first()
     if connection is None or not connection.is_connected:

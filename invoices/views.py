@@ -139,7 +139,7 @@ class InvoiceSettingsView(TenantAdminRequiredMixin, View):
         form = InvoiceSettingsForm(request.POST, instance=services.invoice_settings_for(tenant=request.tenant))
         if not form.is_valid():
             return self._render(form, status=400)
-        form.save()
+        services.invoice_settings_update(tenant=request.tenant, actor=request.user, data=form.cleaned_data)
         messages.success(request, _("請求書の設定を保存しました。"))
         return redirect("invoices:settings")
 

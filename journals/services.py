@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from core import audit
 from core.errors import ApplicationError
 from journals import posting
 from journals.defaults import ledger_defaults_ensure
@@ -118,9 +119,15 @@ def ledger_settings_get(*, tenant) -> LedgerSettings:
 
 def ledger_settings_update(*, tenant, tax_accounting: str, tax_rounding: str, actor=None) -> LedgerSettings:
     """Change 経理方式 and 端数処理; applies to trades saved from now on (existing entries stay as posted)."""
-    settings = ledger_settings_get(tenant=tenant)
-    settings.tax_accounting, settings.tax_rounding = tax_accounting, tax_rounding
-    settings.save(update_fields=["tax_accounting", "tax_rounding", "updated_at"])
+    fields = ["tax_accounting", "tax_rounding"]
+    with transaction.atomic():
+        settings = LedgerSettings.objects.select_for_update().get(pk=ledger_settings_get(tenant=tenant).pk)
+        before = audit.snapshot(settings, fields)
+        settings.tax_accounting, settings.tax_rounding = tax_accounting, tax_rounding
+        settings.save(update_fields=[*fields, "updated_at"])
+        audit.audit_record(tenant=tenant, actor=actor, action="ledger.settings_update", target=settings,
+                           target_label=_("会計設定"),
+                           changes=audit.changes_between(before, audit.snapshot(settings, fields)))
     return settings
 
 

@@ -11,12 +11,13 @@ admin turns the mirror on), and routes with conditional branches cannot carry pa
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import jobs
+from core import audit, jobs
 from core.errors import ApplicationError
 from integrations.freee import messages as freee_messages
 from integrations.freee import schemas
@@ -119,8 +120,13 @@ def mirror_enable(*, tenant: Tenant, membership: Membership, enabled: bool) -> N
             client.approval_flow_routes_list(usage="PaymentRequest")
         except FreeeError as error:
             raise _explain(error) from error
-    setting.mirror_to_freee, setting.mirror_checked_at = enabled, timezone.now()
-    setting.save(update_fields=["mirror_to_freee", "mirror_checked_at", "updated_at"])
+    before = setting.mirror_to_freee
+    with transaction.atomic():
+        setting.mirror_to_freee, setting.mirror_checked_at = enabled, timezone.now()
+        setting.save(update_fields=["mirror_to_freee", "mirror_checked_at", "updated_at"])
+        audit.audit_record(tenant=tenant, actor=membership.user, action="payment_request.mirror_update",
+                           target=setting, target_label=_("freee会計の支払依頼との連携"),
+                           changes={"mirror_to_freee": [before, enabled]})
 
 
 def routes_import(*, tenant: Tenant, membership: Membership) -> list[str]:
@@ -138,7 +144,10 @@ def routes_import(*, tenant: Tenant, membership: Membership) -> list[str]:
         if refused:
             messages.append(_("「%(name)s」は取り込めません: %(reason)s") % {"name": detail.name, "reason": refused})
             continue
-        _route_upsert(tenant, detail)
+        with transaction.atomic():
+            route = _route_upsert(tenant, detail)
+            audit.audit_record(tenant=tenant, actor=membership.user, action="approval_route.import", target=route,
+                               changes={"freee_route_id": [None, detail.id]})
         messages.append(_("「%(name)s」を取り込みました。") % {"name": detail.name})
     return messages or [_("freeeに支払依頼で利用できる申請経路がありません。")]
 
@@ -471,7 +480,14 @@ def freee_user_links_save(*, tenant: Tenant, membership: Membership, choices: di
     if len(chosen) != len(set(chosen)) or taken.exists():
         raise ApplicationError(_("同じfreeeのユーザーを複数のメンバーに対応付けることはできません。"),
                                code="freee_user_link_duplicate")
+    users = dict(get_user_model().objects.filter(pk__in=list(choices)).values_list("pk", "username"))
+    before = dict(FreeeUserLink.objects.for_tenant(tenant).filter(user_id__in=list(choices))
+                  .values_list("user_id", "freee_display_name"))
+    changes = audit.changes_between({users[k]: v for k, v in before.items()},
+                                    {users[k]: labels[v] for k, v in choices.items() if v is not None})
     with transaction.atomic():
+        audit.audit_record(tenant=tenant, actor=membership.user, action="payment_request.freee_users_update",
+                           target_label=_("freeeユーザーとの対応付け"), changes=changes)
         FreeeUserLink.objects.for_tenant(tenant).filter(user_id__in=list(choices)).delete()
         FreeeUserLink.objects.bulk_create(
             FreeeUserLink(tenant=tenant, user_id=user_id, freee_user_id=freee_id,

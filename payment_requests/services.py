@@ -781,15 +781,27 @@ def route_save(*, tenant: Tenant, membership: Membership, name: str, description
             raise _fail(_("承認者にはこの事業所のメンバーを選んでください。"), "route_step_invalid")
     if route is not None and route.tenant_id != tenant.pk:
         raise _fail(_("申請経路が見つかりません。"), "route_invalid")
-    if route is not None and route.freee_route_id:
-        return _imported_route_users_set(route, steps)
+    before, action = (_route_snapshot(route), "approval_route.update") if route else ({}, "approval_route.create")
     with transaction.atomic():
-        route = route or ApprovalFlowRoute(tenant=tenant)
-        route.name, route.description, route.usages = name.strip()[:255], description, list(usages)
-        route.first_step = None
-        route.save()
-        _replace_steps(route, steps)
+        if route is not None and route.freee_route_id:
+            _imported_route_users_set(route, steps)
+        else:
+            route = route or ApprovalFlowRoute(tenant=tenant)
+            route.name, route.description, route.usages = name.strip()[:255], description, list(usages)
+            route.first_step = None
+            route.save()
+            _replace_steps(route, steps)
+        audit.audit_record(tenant=tenant, actor=membership.user, action=action, target=route,
+                           changes=audit.changes_between(before, _route_snapshot(route)))
     return route
+
+
+def _route_snapshot(route: ApprovalFlowRoute) -> dict:
+    """What the audit trail shows of a route: its texts and each step with its approvers."""
+    steps = [f"{step.position}. {step.get_resource_type_display()}"
+             + (f" ({', '.join(sorted(u.get_username() for u in step.users.all()))})" if step.users.exists() else "")
+             for step in route.ordered_steps()]
+    return {"name": route.name, "description": route.description, "usages": list(route.usages), "steps": steps}
 
 
 def _imported_route_users_set(route: ApprovalFlowRoute, steps: list[StepInput]) -> ApprovalFlowRoute:
@@ -826,7 +838,10 @@ def route_delete(*, route: ApprovalFlowRoute, membership: Membership) -> None:
     _check_admin(route.tenant, membership)
     if route.payment_requests.exists():
         raise _fail(_("この申請経路を使った支払依頼があるため削除できません。"), "route_in_use")
-    route.delete()
+    with transaction.atomic():
+        audit.audit_record(tenant=route.tenant, actor=membership.user, action="approval_route.delete", target=route,
+                           changes=audit.changes_between(_route_snapshot(route), {}))
+        route.delete()
 
 
 def form_setting_save(*, tenant: Tenant, membership: Membership, required_fields: list[str],
@@ -842,10 +857,21 @@ def form_setting_save(*, tenant: Tenant, membership: Membership, required_fields
     if default_route is not None and usable_routes and default_route not in usable_routes:
         raise _fail(_("基本経路は支払依頼で利用する申請経路から選んでください。"), "setting_invalid")
     setting = form_setting_for(tenant=tenant)
-    setting.required_fields, setting.default_route = list(required_fields), default_route
-    setting.save()
-    setting.usable_routes.set(usable_routes)
+    before = _form_setting_snapshot(setting)
+    with transaction.atomic():
+        setting.required_fields, setting.default_route = list(required_fields), default_route
+        setting.save()
+        setting.usable_routes.set(usable_routes)
+        audit.audit_record(tenant=tenant, actor=membership.user, action="payment_request.settings_update",
+                           target=setting, target_label=_("申請フォームの設定"),
+                           changes=audit.changes_between(before, _form_setting_snapshot(setting)))
     return setting
+
+
+def _form_setting_snapshot(setting: RequestFormSetting) -> dict:
+    return {"required_fields": sorted(setting.required_fields),
+            "usable_routes": sorted(route.name for route in setting.usable_routes.all()),
+            "default_route": setting.default_route.name if setting.default_route else None}
 
 
 def _check_admin(tenant: Tenant, membership: Membership | None) -> None:

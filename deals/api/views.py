@@ -7,11 +7,13 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from core.api.filters import StableOrderingFilter
+from core.api.permissions import has_member_perm
 from core.api.viewsets import TenantScopedModelViewSet, TenantScopedReadOnlyViewSet
 from deals import csv_export, services
 from deals.api.serializers import DealDetailSerializer, DealInputSerializer, DealSerializer, DealTypeSerializer
 from deals.filters import DealFilter
 from deals.models import Deal, DealLine, DealType
+from tenancy.permissions import CSV_EXPORT
 
 
 @extend_schema_view(
@@ -47,7 +49,7 @@ class DealViewSet(TenantScopedModelViewSet):
 
     @extend_schema(parameters=[OpenApiParameter("bom", bool, description="UTF-8 BOM for Excel")],
                    responses={(200, "text/csv"): OpenApiTypes.BINARY})
-    @action(detail=False, methods=["get"], url_path="export")
+    @action(detail=False, methods=["get"], url_path="export", permission_classes=[has_member_perm(CSV_EXPORT)])
     def export(self, request):
         """CSV of the deals matching the list filters (q, deal_type, stage, freee_latest_status, ordering)."""
         return csv_export.deal_csv_export(self.filter_queryset(self.get_queryset()), tenant=request.tenant,

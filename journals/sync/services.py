@@ -23,7 +23,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import events, jobs
+from core import audit, events, jobs
 from core.errors import ApplicationError
 from journals.sync.documents import (
     DocumentType,
@@ -60,10 +60,14 @@ def sync_settings_update(*, tenant: Tenant, actor, auto_sync: bool, target: str)
         raise ApplicationError(_("連携先が正しくありません。"), code="invalid_target")
     with transaction.atomic():
         settings = SyncSettings.objects.select_for_update().get(pk=sync_settings_for(tenant=tenant).pk)
+        before = audit.snapshot(settings, ["auto_sync", "target"])
         if auto_sync and not settings.auto_sync:
             settings.auto_sync_since = timezone.now()
         settings.auto_sync, settings.target = auto_sync, target
         settings.save(update_fields=["auto_sync", "target", "auto_sync_since", "updated_at"])
+        audit.audit_record(tenant=tenant, actor=actor, action="ledger.sync_settings_update", target=settings,
+                           target_label=_("API連携設定"),
+                           changes=audit.changes_between(before, audit.snapshot(settings, ["auto_sync", "target"])))
     return settings
 
 
@@ -413,6 +417,9 @@ def export_start(*, tenant: Tenant, actor, start: date, end: date, groups: list[
         job.result = {"start": start.isoformat(), "end": end.isoformat(), "groups": groups,
                       "closed_only": closed_only, "unsynced_only": unsynced_only}
         job.save(update_fields=["result"])
+        audit.audit_record(tenant=tenant, actor=actor, action="ledger.export", target=job,
+                           target_label=_("取引明細の書出 %(start)s〜%(end)s") % {"start": start, "end": end},
+                           changes={name: [None, value] for name, value in job.result.items()})
         jobs.enqueue_on_commit(export_run_task, job.pk)
     return job
 

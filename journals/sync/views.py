@@ -137,7 +137,7 @@ class ExportView(View):
         except ApplicationError as error:
             form.add_error(None, error.message)
             return self._render(form, status=error.http_status)
-        return csv_export.trade_lines_csv_response(tenant=request.tenant, encoding=form.cleaned_data["encoding"],
+        return csv_export.trade_lines_csv_response(tenant=request.tenant, actor=request.user, encoding=form.cleaned_data["encoding"],
                                                    start=options["start"], end=options["end"],
                                                    groups=options["groups"], closed_only=options["closed_only"])
 

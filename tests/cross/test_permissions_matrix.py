@@ -167,6 +167,8 @@ ROUTE_RULES: dict[str, Access | dict[str, Access]] = {
     "api:sync-record-bulk-delete": perm(LEDGER_SYNC),
     "api:sync-export": perm(LEDGER_SYNC, before_method=True),  # DRF permission_classes run before the method
     "api:trade-lines-csv": perm(CSV_EXPORT, before_method=True),
+    "deals:csv": perm(CSV_EXPORT),
+    "api:deal-export": perm(CSV_EXPORT, before_method=True),
 }
 
 # Permissions declared in tenancy.permissions and where the code enforces them now (checked below, so this
@@ -181,7 +183,7 @@ ENFORCED_PERMISSIONS = {
                   "api:sync-record-resync", "api:sync-record-bulk-resync", "api:sync-record-bulk-delete",
                   "api:sync-export"},
     # also the page's CSV download (journal_sync:export with ?format=csv), which the matrix does not request
-    CSV_EXPORT: {"api:trade-lines-csv"},
+    CSV_EXPORT: {"api:trade-lines-csv", "deals:csv", "api:deal-export"},
 }
 
 DJANGO_AUTH_VIEWS = {"login"}

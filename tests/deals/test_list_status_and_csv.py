@@ -9,7 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from deals.models import FreeeLatestStatus
-from tests.factories import DealFactory, DealTypeFactory
+from tenancy.permissions import CSV_EXPORT
+from tests.factories import DealFactory, DealTypeFactory, PermissionProfileFactory
 
 LIST_URL = "/deals/"
 CSV_URL = "/deals/export.csv"
@@ -195,3 +196,16 @@ def test_the_list_links_to_both_downloads_with_its_filters(world_a):
 def test_csv_is_for_members_only(client, world_a):
     assert client.get(CSV_URL).status_code == 302
     assert world_a.client("outsider").get(CSV_URL).status_code == 403
+
+
+def test_with_profiles_on_only_holders_of_csv_export_see_and_get_the_download(world_a, statuses):
+    world_a.tenant.uses_permission_profiles = True
+    world_a.tenant.save()
+    member = world_a.client("member")
+    assert CSV_URL not in member.get(LIST_URL).content.decode()
+    assert member.get(CSV_URL).status_code == 403
+    world_a.member_membership.permission_profile = PermissionProfileFactory(tenant=world_a.tenant,
+                                                                            permissions=[CSV_EXPORT])
+    world_a.member_membership.save()
+    assert CSV_URL in member.get(LIST_URL).content.decode()
+    assert member.get(CSV_URL).status_code == 200

@@ -143,4 +143,4 @@ class TradeLinesCsvView(APIView):
         options = query.validated_data
         services.export_validate(tenant=request.tenant, start=options["start"], end=options["end"],
                                  groups=options["groups"])
-        return csv_export.trade_lines_csv_response(tenant=request.tenant, **options)
+        return csv_export.trade_lines_csv_response(tenant=request.tenant, actor=request.user, **options)
