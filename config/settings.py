@@ -84,6 +84,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -189,6 +190,8 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 SESSION_COOKIE_AGE = 60 * 60 * 12
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True  # the token travels in forms and in the hx-headers of base.html, never read by JS
+CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -202,6 +205,9 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    # __Host- cookies: HTTPS only, this host only, path / (a sibling subdomain cannot plant or read them)
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
 
 # Fernet keys for encrypted model fields, newest first (MultiFernet): add a key in front to rotate.
 FIELD_ENCRYPTION_KEYS = setting(
@@ -273,6 +279,9 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 # A running job whose heartbeat is older than this lost its worker: no live task runs longer than the hard
 # time limit, and retries wait at most that long, so twice the limit cannot misjudge a live one.
 JOB_ABANDONED_AFTER_SECONDS = env.int("JOB_ABANDONED_AFTER_SECONDS", default=2 * CELERY_TASK_TIME_LIMIT)
+# 会計連携 to freee holds a document this long before calling freee (far longer than one call, timeouts
+# included): a worker that dies holding it keeps that document waiting until then, never two deals.
+LEDGER_SYNC_LEASE_SECONDS = env.int("LEDGER_SYNC_LEASE_SECONDS", default=300)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_ALWAYS_EAGER = False
@@ -348,6 +357,26 @@ LINEWORKS_API_URL = env.str("LINEWORKS_API_URL", default=(
     _LW_DEFAULT.format(site=SITE_URL) + "/v1.0" if _LW_DEFAULT else "https://www.worksapis.com/v1.0")).rstrip("/")
 LINEWORKS_TIMEOUT_SECONDS = env.float("LINEWORKS_TIMEOUT_SECONDS", default=10.0)
 DEMO_CREDENTIALS_FILE = BASE_DIR / ".devdata" / "demo-logins.txt"
+
+# --------------------------------------------------------------------------- Content-Security-Policy
+
+# No inline scripts or styles anywhere (templates use static files only; htmx's own indicator style is off in
+# base.html). Forms may post to us and to freee's authorize page (the connect button redirects there).
+_FREEE_ACCOUNTS_ORIGIN = "/".join(FREEE_ACCOUNTS_URL.split("/")[:3])
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'", _FREEE_ACCOUNTS_ORIGIN],
+    },
+}
 
 # --------------------------------------------------------------------------- logging
 

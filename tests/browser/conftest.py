@@ -73,15 +73,21 @@ def context(browser: Browser, live_server) -> Iterator[BrowserContext]:
 
 @pytest.fixture
 def page(context: BrowserContext, live_server) -> Iterator[Page]:
-    """A page that fails the test on a JavaScript error or on any request leaving our own server (no CDN)."""
+    """A page that fails the test on a JavaScript error, on anything the Content-Security-Policy blocked, or on
+    any request leaving our own server (no CDN)."""
     page = context.new_page()
     js_errors: list[str] = []
     foreign_requests: list[str] = []
+    csp_violations: list[str] = []
     page.on("pageerror", lambda error: js_errors.append(str(error)))
+    page.on("console", lambda message: csp_violations.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    page.csp_violations = csp_violations  # a test expecting a violation reads and clears it
     page.on("request", lambda request: None if _is_ours(request.url, live_server.url)
             else foreign_requests.append(request.url))
     yield page
     assert not js_errors, f"JavaScript errors on the page: {js_errors}"
+    assert not csp_violations, f"blocked by the Content-Security-Policy: {csp_violations}"
     assert not foreign_requests, f"requests left the app's own server: {foreign_requests}"
 
 

@@ -54,3 +54,30 @@ def test_the_sandbox_is_off_in_production():
     result = _manage("shell", "-c", "from django.conf import settings; print(settings.SANDBOX_ENABLED)",
                      env=PRODUCTION_ENV)
     assert result.stdout.strip().splitlines()[-1] == "False", result.stderr
+
+
+COOKIE_PROBE = """
+from django.conf import settings
+from django.test import Client, override_settings
+storages = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+with override_settings(STORAGES=storages):  # no collectstatic manifest in the checkout
+    response = Client().get("/login/", HTTP_HOST="hub.example.jp", secure=True)
+print(response.status_code)
+for name, morsel in response.cookies.items():
+    print("cookie", name, morsel["secure"], morsel["httponly"], morsel["samesite"], morsel["path"], morsel["domain"])
+print("session", settings.SESSION_COOKIE_NAME, settings.SESSION_COOKIE_SECURE, settings.SESSION_COOKIE_HTTPONLY,
+      settings.SESSION_COOKIE_SAMESITE)
+print("csp", response["Content-Security-Policy"])
+"""
+
+
+def test_production_cookies_are_secure_host_only_and_the_page_carries_a_strict_csp():
+    result = _manage("shell", "-c", COOKIE_PROBE, env=PRODUCTION_ENV)
+    lines = dict(line.split(" ", 1) for line in result.stdout.splitlines() if " " in line)
+    assert "200" in result.stdout.splitlines(), result.stderr
+    assert lines["cookie"] == "__Host-csrftoken True True Lax / "  # Secure, HttpOnly, SameSite, no Domain
+    assert lines["session"] == "__Host-sessionid True True Lax"
+    csp = dict(part.strip().split(" ", 1) for part in lines["csp"].split(";"))
+    assert csp["script-src"] == "'self'" and csp["style-src"] == "'self'" and csp["object-src"] == "'none'"
+    assert csp["frame-ancestors"] == "'none'"
+    assert csp["form-action"] == "'self' https://accounts.secure.freee.co.jp"
