@@ -4,8 +4,9 @@ import logging
 import re
 
 _PATTERNS = [
-    re.compile(r"(?i)(\"?(?:access_token|refresh_token|client_secret|password|secret|private_key|code)\"?"
-               r"\s*[:=]\s*\"?)([^\s\"&,}]+)"),
+    # key=value, "key": "value" (JSON) and 'key': 'value' (a Python dict's repr, as libraries log request data)
+    re.compile(r"(?i)([\"']?(?:access_token|refresh_token|client_secret|password|secret|private_key|code|assertion|"
+               r"token)[\"']?\s*[:=]\s*[\"']?)([^\s\"'&,}]+)"),
     re.compile(r"(?i)(authorization:\s*(?:bearer|token)\s+)(\S+)"),
     re.compile(r"(?i)(bearer\s+)([A-Za-z0-9\-._~+/]{12,}=*)"),
 ]

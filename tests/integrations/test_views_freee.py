@@ -5,6 +5,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 import responses
 from django.urls import reverse
+from django.utils import timezone
 
 from integrations.models import ApiCallLog, FreeeConnection
 from tests.freee import bodies
@@ -175,3 +176,45 @@ def test_the_connection_check_confirms_both_apis(admin, connection):
 def test_checking_without_a_connection_says_to_connect_first(admin):
     page = admin.post(reverse("integrations:freee_check"), follow=True).content.decode()
     assert "先に接続してください" in page
+
+
+def _callback(admin, **params):
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        page = admin.get(reverse("integrations:freee_callback"), {"code": "abc", **params}, follow=True)
+        return page.content.decode(), len(mock.calls)
+
+
+@pytest.mark.parametrize("case", ["missing", "empty", "expired", "other_tenants", "before_connect_started"])
+def test_the_callback_refuses_every_state_but_the_one_just_issued(case, admin, world_a, world_b):
+    _save_credentials(admin)
+    if case != "before_connect_started":
+        admin.post(reverse("integrations:freee_connect"))
+    connection = FreeeConnection.objects.get(tenant=world_a.tenant)
+    params = {"state": connection.oauth_state}
+    if case == "missing":
+        params = {}
+    elif case == "empty":
+        params = {"state": ""}
+    elif case == "expired":
+        FreeeConnection.objects.filter(pk=connection.pk).update(oauth_state_expires_at=timezone.now())
+    elif case == "other_tenants":
+        world_b.client("admin").post(SETTINGS_URL, {"client_id": "cid", "client_secret": "csecret",
+                                                    "invoice_numbering": "auto", "daily_cap": "3000"})
+        world_b.client("admin").post(reverse("integrations:freee_connect"))
+        params = {"state": FreeeConnection.objects.get(tenant=world_b.tenant).oauth_state}
+    page, calls = _callback(admin, **params)
+    assert calls == 0 and "stateが一致しない" in page
+    assert not FreeeConnection.objects.get(tenant=world_a.tenant).is_connected
+
+
+@responses.activate(assert_all_requests_are_fired=True)
+def test_a_used_state_cannot_be_replayed(admin, world_a):
+    _save_credentials(admin)
+    admin.post(reverse("integrations:freee_connect"))
+    state = FreeeConnection.objects.get(tenant=world_a.tenant).oauth_state
+    responses.post(TOKEN_URL, json=token_body(1))
+    responses.get("https://api.freee.co.jp/api/1/companies/10000001", json=COMPANY)
+    admin.get(reverse("integrations:freee_callback"), {"code": "abc", "state": state})
+    responses.reset()
+    page, calls = _callback(admin, state=state)
+    assert calls == 0 and "stateが一致しない" in page
