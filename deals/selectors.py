@@ -8,12 +8,19 @@ from tenancy.models import Tenant
 
 
 def deal_list(*, tenant: Tenant, sort: str = DEFAULT_SORT) -> QuerySet[Deal]:
-    """Deals of a tenant with what the list shows, in one of the list's sort orders (ties by id)."""
+    """Deals of a tenant with what the list shows, in one of the list's sort orders (ties by id).
+
+    Each order is read straight from one of the (tenant, key, id) indexes (deals.models), so a page of 50 no
+    longer sorts all of a large tenant's deals. Deals without the key (no billing date) come last in both
+    directions; on columns that cannot be empty NULLS is left out, as `DESC NULLS LAST` would miss the index.
+    """
     order = SORTS.get(sort, SORTS[DEFAULT_SORT])
+    field = order.removeprefix("-")
+    nulls_last = True if Deal._meta.get_field(field).null else None
     if order.startswith("-"):
-        ordering = [F(order[1:]).desc(nulls_last=True), F("id").desc()]
+        ordering = [F(field).desc(nulls_last=nulls_last), F("id").desc()]
     else:
-        ordering = [F(order).asc(nulls_last=True), F("id").asc()]
+        ordering = [F(field).asc(nulls_last=nulls_last), F("id").asc()]
     return Deal.objects.for_tenant(tenant).select_related("deal_type", "owner").order_by(*ordering)
 
 

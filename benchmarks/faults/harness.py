@@ -104,8 +104,9 @@ def redis_start(port: int) -> subprocess.Popen:
     return process
 
 
-def start_web(*, port: int, broker_url: str, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
-    """gunicorn serving the app (two workers, DEBUG off) on the test database, as in production."""
+def start_web(*, port: int, broker_url: str, extra_env: dict[str, str] | None = None,
+              workers: int = 2) -> subprocess.Popen:
+    """gunicorn serving the app (sync workers, two by default, DEBUG off) on the test database, as in production."""
     logs = ROOT / "benchmarks" / "faults" / ".logs"
     logs.mkdir(exist_ok=True)
     env = {**os.environ, "DATABASE_URL": test_database_url(), "REDIS_URL": broker_url, "DJANGO_DEBUG": "false",
@@ -113,7 +114,7 @@ def start_web(*, port: int, broker_url: str, extra_env: dict[str, str] | None = 
     log = open(logs / "web.log", "ab")  # noqa: SIM115 - closed with the process
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", "2", "--timeout", "30"],
+         "--workers", str(workers), "--timeout", "30"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
     import socket

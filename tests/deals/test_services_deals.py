@@ -4,9 +4,10 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 
 from deals import selectors, services
+from deals.filters import SORTS
 from deals.models import Deal, DealLine, DealType
 from tests.factories import DealFactory, DealLineFactory, DealTypeFactory, ProductFactory
 
@@ -230,6 +231,30 @@ def test_deal_list_sorts_by_billing_date(world_a):
 
     assert list(selectors.deal_list(tenant=world_a.tenant, sort="billing")) == [april, june]
     assert list(selectors.deal_list(tenant=world_a.tenant, sort="-billing")) == [june, april]
+
+
+def test_deals_without_a_billing_date_come_last_in_both_directions(world_a):
+    deal_type = DealTypeFactory(tenant=world_a.tenant)
+    undated = DealFactory(tenant=world_a.tenant, deal_type=deal_type, expected_billing_date=None)
+    june = DealFactory(tenant=world_a.tenant, deal_type=deal_type, expected_billing_date=date(2025, 6, 30))
+    april = DealFactory(tenant=world_a.tenant, deal_type=deal_type, expected_billing_date=date(2025, 4, 30))
+
+    assert list(selectors.deal_list(tenant=world_a.tenant, sort="billing")) == [april, june, undated]
+    assert list(selectors.deal_list(tenant=world_a.tenant, sort="-billing")) == [june, april, undated]
+
+
+@pytest.mark.parametrize("sort", sorted(SORTS))
+def test_every_sort_order_is_read_from_an_index_without_sorting(world_a, sort):
+    """A page of a tenant with 100,000 deals must not sort them all: with sorting priced out of the
+    planner's reach, the plan still has no Sort node only when an index gives exactly this order."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    first_page = selectors.deal_list(tenant=world_a.tenant, sort=sort)[:50]
+    filtered = selectors.deal_list(tenant=world_a.tenant).filter(freee_latest_status="settled")[:50]
+
+    assert "Sort" not in first_page.explain()
+    assert "Sort" not in filtered.explain()
 
 
 def test_deal_list_with_an_unknown_sort_falls_back_to_most_recently_updated_first(world_a):
