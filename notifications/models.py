@@ -122,6 +122,8 @@ class Delivery(TenantOwnedModel):
         SENT = "sent", _("送信済み")
         FAILED = "failed", _("再送待ち")
         DEAD = "dead", _("送信失敗")
+        # The worker died while the message was on its way: LINE WORKS may have delivered it (no idempotency key).
+        UNKNOWN = "unknown", _("送信未確認")
 
     event = models.ForeignKey("core.Event", on_delete=models.CASCADE, related_name="+", verbose_name=_("イベント"))
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
@@ -148,12 +150,17 @@ class Delivery(TenantOwnedModel):
 
 
 class DeliveryAttempt(models.Model):
-    """One send attempt of a delivery: when, the HTTP status, and the error if it failed."""
+    """One send attempt of a delivery: when, the HTTP status, and the error if it failed.
+
+    Written (in flight) and committed before the call to LINE WORKS, closed with the answer afterwards: an attempt
+    still in flight after its worker died is a message that may or may not have been delivered.
+    """
 
     delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempt_log")
     number = models.PositiveSmallIntegerField(_("回数"))
     status_code = models.PositiveSmallIntegerField(_("ステータス"), null=True, blank=True)
     error = models.TextField(_("エラー内容"), blank=True)
+    in_flight = models.BooleanField(_("応答待ち"), default=False)
     created_at = models.DateTimeField(_("日時"), auto_now_add=True)
 
     class Meta:

@@ -13,13 +13,14 @@ so two workers never hold the same record; two records of the same document are 
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
 
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,6 +42,7 @@ Status = SyncRecord.Status
 EXPORT_KIND = "journals.sync.export"
 MAX_PERIOD_DAYS = 366  # 1年以内 (a leap year's 366 days included)
 BATCH = 1000  # documents per claim / per ledger transaction
+RUN_SECONDS = 120  # one push's slice, well under CELERY_TASK_SOFT_TIME_LIMIT; the rest continues in a new task
 ZERO_YEN_NOTE = "金額が0円の帳票は連携されません。"
 DELETED_NOTE = "帳票が削除されているため送信しませんでした。"
 NOTHING_TO_DELETE_NOTE = "連携済みの取引がないため、削除するものはありませんでした。"
@@ -158,7 +160,8 @@ def sync_records_push(*, record_ids: list[int]) -> float | None:
     """The task's work: claim the waiting records, book their documents, record each outcome.
 
     Returns the seconds after which the task should run again (records handed back to 連携待ち because the
-    document was busy in another worker or freee asked us to wait), else None.
+    document was busy in another worker or freee asked us to wait; 0 when the run's time slice was spent),
+    else None.
     """
     claimed = _claim(record_ids)
     if not claimed:
@@ -180,12 +183,19 @@ def sync_records_requeue_stale(*, waiting_for: timedelta, in_progress_for: timed
     A dead worker's ledger transaction was rolled back, and a freee create it may have sent is reconciled
     (create_attempts) before any second POST, so putting 連携中 rows back to 連携待ち is safe.
     """
+    return _records_requeue(SyncRecord.objects.all(), waiting_for=waiting_for, in_progress_for=in_progress_for)
+
+
+def _records_requeue(records, *, waiting_for: timedelta, in_progress_for: timedelta) -> int:
     from journals.sync.tasks import sync_records_push_task
 
     now = timezone.now()
-    SyncRecord.objects.filter(status=Status.IN_PROGRESS, updated_at__lt=now - in_progress_for).update(
-        status=Status.WAITING, updated_at=now)
-    stale = list(SyncRecord.objects.filter(status=Status.WAITING, updated_at__lt=now - waiting_for)
+    abandoned = list(records.filter(status=Status.IN_PROGRESS, updated_at__lt=now - in_progress_for)
+                     .order_by("pk").values_list("pk", flat=True)[:10 * BATCH])
+    SyncRecord.objects.filter(pk__in=abandoned, status=Status.IN_PROGRESS).update(status=Status.WAITING,
+                                                                                 updated_at=now)
+    # The records just taken back are sent now too, not at a later sweep once they look stale again.
+    stale = list(records.filter(Q(updated_at__lt=now - waiting_for) | Q(pk__in=abandoned), status=Status.WAITING)
                  .order_by("pk").values_list("pk", flat=True)[:10 * BATCH])
     for start in range(0, len(stale), BATCH):
         jobs.enqueue_on_commit(sync_records_push_task, stale[start:start + BATCH])
@@ -220,14 +230,31 @@ def _claim(record_ids: list[int]) -> list[SyncRecord]:
 
 
 def _push_tenant(tenant: Tenant, records: list[SyncRecord]) -> float | None:
+    """Book the ready items chunk by chunk (the target's chunk size), writing outcomes after each chunk.
+
+    A run stops taking chunks once RUN_SECONDS have passed: a thousand freee documents would otherwise run
+    into the task's hard time limit (a SIGKILL) and start over from the same place every time. What is left
+    goes back to 連携待ち with retry_after 0, and the task continues with it at once.
+    """
     items = _work_items(tenant, records)
-    ready = [i for i in items if not i.note and not i.error]
     by_target: dict[str, list[WorkItem]] = defaultdict(list)
-    for item in ready:
-        by_target[item.records[-1].target].append(item)
-    for target, target_items in by_target.items():
-        target_for(target).sync(tenant=tenant, items=target_items)
-    return _finish(tenant, items)
+    for item in items:
+        if not item.note and not item.error:
+            by_target[item.records[-1].target].append(item)
+    later = [_finish(tenant, [i for i in items if i.note or i.error])]
+    deadline = time.monotonic() + RUN_SECONDS
+    for code, target_items in by_target.items():
+        target = target_for(code)
+        for start in range(0, len(target_items), target.chunk):
+            chunk = target_items[start:start + target.chunk]
+            if start and time.monotonic() > deadline:  # the first chunk always runs: every run makes progress
+                for item in chunk:
+                    item.retry_after = 0
+            else:
+                target.sync(tenant=tenant, items=chunk)
+            later.append(_finish(tenant, chunk))
+    waits = [w for w in later if w is not None]
+    return max(waits) if waits else None
 
 
 def _work_items(tenant: Tenant, records: list[SyncRecord]) -> list[WorkItem]:
@@ -282,6 +309,8 @@ def _decide(item: WorkItem, ledger: dict) -> None:
 
 def _finish(tenant: Tenant, items: list[WorkItem]) -> float | None:
     """Write every record's outcome in bulk; errors notify the tenant's admins; busy ones wait again."""
+    if not items:
+        return None
     now = timezone.now()
     changed, failed, retry_after = [], [], None
     for item in items:
@@ -336,10 +365,15 @@ def _advance_jobs(records: list[SyncRecord]) -> None:
         if job is None or job.is_finished:
             continue
         jobs.job_advance(job=job, by=min(count, max(0, job.total - job.done)))
-        open_records = SyncRecord.objects.filter(job_id=job_id, status__in=[Status.WAITING, Status.IN_PROGRESS])
-        if not open_records.exists():
-            errors = SyncRecord.objects.filter(job_id=job_id, status=Status.ERROR).count()
-            jobs.job_succeed(job=job, result={**(job.result or {}), "errors": errors})
+        _export_finish_if_done(job)
+
+
+def _export_finish_if_done(job) -> bool:
+    if SyncRecord.objects.filter(job_id=job.pk, status__in=[Status.WAITING, Status.IN_PROGRESS]).exists():
+        return False
+    errors = SyncRecord.objects.filter(job_id=job.pk, status=Status.ERROR).count()
+    jobs.job_succeed(job=job, result={**(job.result or {}), "errors": errors})
+    return True
 
 
 def _notify_failures(tenant: Tenant, failed: list[SyncRecord]) -> None:
@@ -399,6 +433,27 @@ def export_validate(*, tenant: Tenant, start: date, end: date, groups: list[str]
     return groups
 
 
+def _export_claim_or_resume(job):
+    job.refresh_from_db()
+    if job.status == job.Status.QUEUED:
+        return jobs.job_claim(job_id=job.pk)
+    return job if job.status == job.Status.RUNNING else None
+
+
+def export_resume(*, job) -> int:
+    """A running export whose pushes died with their worker: its records stuck 連携中 for longer than any task
+    may run (JOB_ABANDONED_AFTER_SECONDS, the sweeper's own test) go back to 連携待ち, and its waiting records
+    are queued again. A record is claimed once, so one still queued elsewhere is not synced twice; a freee
+    create that was in flight is reconciled before any second POST. Returns the records queued."""
+    from django.conf import settings
+
+    jobs.job_advance(job=job, by=0)  # heartbeat
+    if _export_finish_if_done(job):  # the worker died after the last outcomes were written
+        return 0
+    return _records_requeue(SyncRecord.objects.filter(job_id=job.pk), waiting_for=timedelta(0),
+                            in_progress_for=timedelta(seconds=settings.JOB_ABANDONED_AFTER_SECONDS))
+
+
 def _one_year_after(start: date) -> date:
     try:
         return start.replace(year=start.year + 1)
@@ -427,10 +482,14 @@ def export_start(*, tenant: Tenant, actor, start: date, end: date, groups: list[
 def export_run(*, job) -> None:
     """The export task: write one 連携待ち record per current document of the period, then the pushes run.
 
-    Only documents that exist now are listed, so documents deleted before the export are never sent.
+    Only documents that exist now are listed, so documents deleted before the export are never sent. A running
+    job sent again by the abandoned-job sweeper (its worker died) is resumed: see export_resume.
     """
-    job = jobs.job_claim(job_id=job.pk)
+    job = _export_claim_or_resume(job)
     if job is None:
+        return
+    if SyncRecord.objects.filter(job_id=job.pk).exists():
+        export_resume(job=job)
         return
     options, tenant = job.result, job.tenant
     start, end = date.fromisoformat(options["start"]), date.fromisoformat(options["end"])

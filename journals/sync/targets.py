@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -28,7 +29,6 @@ from journals.sync.sql import insert_rows
 logger = logging.getLogger(__name__)
 
 PROJECT_TAG_PREFIX = "案件: "
-LEASE = timedelta(minutes=5)  # longer than one freee call may take (timeouts included)
 WALLET_TYPES = {"bank": "bank_account", "bank_account": "bank_account", "card": "credit_card",
                 "credit_card": "credit_card", "cash": "wallet", "wallet": "wallet"}
 
@@ -80,6 +80,7 @@ class BuiltinTarget:
     """The hub's own ledger (journals.services): upsert by (tenant, source_key), in bulk."""
 
     code = Target.BUILTIN
+    chunk = 1000  # documents per call of sync(): a whole claim (services.BATCH) in one transaction
 
     def sync(self, *, tenant, items: list[WorkItem]) -> None:
         try:
@@ -195,6 +196,9 @@ class FreeeTarget:
     """
 
     code = Target.FREEE
+    # Documents per call of sync(), each one or two HTTP calls: their outcomes are written after each chunk, so
+    # a worker that dies has at most this many documents whose deals freee has and whose records say 連携中.
+    chunk = 20
 
     def sync(self, *, tenant, items: list[WorkItem]) -> None:
         from integrations.freee.client import FreeeClient
@@ -419,7 +423,7 @@ def _lease(tenant, item: WorkItem) -> SyncedDocument | None:
         defaults={"target": Target.FREEE, "reference": reference_for(tenant, item.key)})
     now = timezone.now()
     free = SyncedDocument.objects.filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now), pk=link.pk)
-    if free.update(lease_until=now + LEASE) != 1:
+    if free.update(lease_until=now + timedelta(seconds=settings.LEDGER_SYNC_LEASE_SECONDS)) != 1:
         return None
     link.refresh_from_db()
     return link

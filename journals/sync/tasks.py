@@ -18,6 +18,9 @@ def sync_records_push_task(self, record_ids: list[int]) -> None:
     retry_after = services.sync_records_push(record_ids=record_ids)
     if retry_after is None:
         return
+    if retry_after == 0:  # the run's time slice is spent: the rest continues at once, in a fresh task
+        jobs.send_task(sync_records_push_task, record_ids)
+        return
     if self.request.retries >= self.max_retries:
         services.sync_records_give_up(record_ids=record_ids)
         return

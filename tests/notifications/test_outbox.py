@@ -71,7 +71,7 @@ def test_preferences_page_saves_with_htmx(world_a):
     assert enabled_kinds(tenant=world_a.tenant, user=world_a.member) == {events.INVOICE_ISSUED}
 
 
-def test_a_worker_killed_mid_send_is_reclaimed_and_the_recipient_gets_exactly_one(linked, world_a):
+def test_a_worker_killed_before_calling_out_is_reclaimed_and_the_recipient_gets_exactly_one(linked, world_a):
     event = emit_event(world_a.tenant, [world_a.admin, world_a.member])
     outbox.event_fan_out(event_id=event.pk)
     abandoned = Delivery.objects.get(recipient=world_a.admin)
@@ -85,6 +85,111 @@ def test_a_worker_killed_mid_send_is_reclaimed_and_the_recipient_gets_exactly_on
     send_all(event)
     assert linked.user(0).messages.count() == 1 and linked.user(1).messages.count() == 1
     assert Delivery.objects.filter(status="sent").count() == 2
+
+
+class WorkerKilled(BaseException):
+    """Stands for SIGKILL: nothing after the raise runs, like a process that is gone."""
+
+
+def _die_after_the_call(monkeypatch, *, then=None):
+    """LINE WORKS receives the real call; the worker dies (or, with `then`, runs it) before hearing back."""
+    from integrations.lineworks.client import LineWorksClient
+
+    real = LineWorksClient.send_to_user
+
+    def send_then_die(self, user_id, content):
+        real(self, user_id, content)
+        if then is None:
+            raise WorkerKilled
+        then()
+
+    monkeypatch.setattr(LineWorksClient, "send_to_user", send_then_die)
+
+
+def test_a_worker_killed_with_the_message_in_flight_is_marked_unknown_never_resent(linked, world_a, monkeypatch):
+    event = emit_event(world_a.tenant, [world_a.admin, world_a.member])
+    outbox.event_fan_out(event_id=event.pk)
+    in_flight = Delivery.objects.get(recipient=world_a.admin)
+    _die_after_the_call(monkeypatch)
+    with pytest.raises(WorkerKilled):
+        outbox.delivery_send(delivery_id=in_flight.pk)
+    monkeypatch.undo()
+    assert linked.user(0).messages.count() == 1  # LINE WORKS delivered it; we never heard back
+    assert DeliveryAttempt.objects.get(delivery=in_flight).in_flight
+
+    later = timezone.now() + outbox.SENDING_STALE + timedelta(seconds=1)
+    assert outbox.deliveries_mark_unknown(now=later) == [in_flight.pk]
+    assert outbox.deliveries_reclaim_abandoned(now=later) == []
+    send_all(event)  # redelivered tasks and the member's own send
+    in_flight.refresh_from_db()
+    assert in_flight.status == "unknown" and in_flight.last_error == outbox.UNKNOWN_MESSAGE
+    attempt = DeliveryAttempt.objects.get(delivery=in_flight)
+    assert not attempt.in_flight and attempt.error == outbox.INTERRUPTED_MESSAGE
+    assert linked.user(0).messages.count() == 1 and linked.user(1).messages.count() == 1
+
+
+def test_an_unknown_delivery_is_shown_in_the_log_and_resent_only_by_an_admin(linked, world_a, monkeypatch):
+    event = emit_event(world_a.tenant, [world_a.admin])
+    outbox.event_fan_out(event_id=event.pk)
+    delivery = Delivery.objects.get()
+    _die_after_the_call(monkeypatch)
+    with pytest.raises(WorkerKilled):
+        outbox.delivery_send(delivery_id=delivery.pk)
+    monkeypatch.undo()
+    outbox.deliveries_mark_unknown(now=timezone.now() + outbox.SENDING_STALE * 2)
+    log = world_a.client("admin").get(reverse("notifications:delivery_list") + "?status=unknown").content.decode()
+    assert "送信未確認" in log and "応答を受け取る前に処理が中断されました" in log and "再送" in log
+    world_a.client("admin").post(reverse("notifications:delivery_retry", args=[delivery.public_id]),
+                                 HTTP_HX_REQUEST="true")
+    outbox.delivery_send(delivery_id=delivery.pk)
+    delivery.refresh_from_db()
+    assert delivery.status == "sent" and linked.user(0).messages.count() == 2  # the admin chose to send again
+
+
+def test_the_sweeper_resends_never_attempted_rows_but_not_rows_in_flight(linked, world_a, monkeypatch):
+    event = emit_event(world_a.tenant, [world_a.admin, world_a.member])
+    outbox.event_fan_out(event_id=event.pk)
+    in_flight = Delivery.objects.get(recipient=world_a.admin)
+    claimed_only = Delivery.objects.get(recipient=world_a.member)
+    _die_after_the_call(monkeypatch)
+    with pytest.raises(WorkerKilled):
+        outbox.delivery_send(delivery_id=in_flight.pk)
+    monkeypatch.undo()
+    assert outbox.delivery_claim(delivery_id=claimed_only.pk) is not None  # another worker died right after this
+    queued = []
+    monkeypatch.setattr("notifications.tasks.delivery_send_task.delay", queued.append)
+    swept = outbox.notifications_sweep(sending_stale=timedelta(0))
+    assert swept["unknown"] == 1 and swept["reclaimed"] == 1 and queued == [claimed_only.pk]
+    monkeypatch.undo()
+    outbox.delivery_send(delivery_id=claimed_only.pk)
+    assert linked.user(0).messages.count() == 1 and linked.user(1).messages.count() == 1
+    assert dict(Delivery.objects.values_list("recipient_id", "status")) == {world_a.admin.pk: "unknown",
+                                                                            world_a.member.pk: "sent"}
+
+
+def test_a_slow_send_that_outlives_the_sweeper_still_ends_sent(linked, world_a, monkeypatch):
+    event = emit_event(world_a.tenant, [world_a.admin])
+    outbox.event_fan_out(event_id=event.pk)
+    delivery = Delivery.objects.get()
+    marked = []
+    _die_after_the_call(monkeypatch, then=lambda: marked.extend(
+        outbox.deliveries_mark_unknown(now=timezone.now() + outbox.SENDING_STALE * 2)))
+    outbox.delivery_send(delivery_id=delivery.pk)
+    delivery.refresh_from_db()
+    assert marked == [delivery.pk]  # the sweeper judged it abandoned while the call hung
+    assert delivery.status == "sent" and DeliveryAttempt.objects.get().status_code == 201
+    assert linked.user(0).messages.count() == 1
+
+
+def test_a_recipient_whose_id_link_was_removed_is_dead_with_the_reason(linked, world_a):
+    from notifications.models import LineWorksUserLink
+    event = emit_event(world_a.tenant, [world_a.admin])
+    outbox.event_fan_out(event_id=event.pk)
+    LineWorksUserLink.objects.filter(user=world_a.admin).delete()
+    assert outbox.delivery_send(delivery_id=Delivery.objects.get().pk) is None
+    delivery = Delivery.objects.get()
+    assert delivery.status == "dead" and delivery.last_error == outbox.UNLINKED_MESSAGE
+    assert not DeliveryAttempt.objects.exists() and linked.user(0).messages.count() == 0
 
 
 def test_the_sweeper_fans_out_events_whose_signal_was_lost(linked, world_a, monkeypatch):
@@ -130,6 +235,7 @@ def test_the_per_link_budget_is_shared_and_spent_calls_wait(linked, world_a):
     later = outbox.delivery_send(delivery_id=Delivery.objects.get().pk)
     assert 0 < later.seconds <= 60 and Delivery.objects.get().status == "pending"
     assert linked.user(0).messages.count() == 0 and not DeliveryAttempt.objects.exists()
+    assert Delivery.objects.get().attempts == 0  # waiting for our own budget is not an attempt
 
 
 def test_5xx_retries_then_dead_after_the_bounded_tries_and_the_retry_button(linked, world_a):

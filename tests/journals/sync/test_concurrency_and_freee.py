@@ -3,6 +3,7 @@ stored the deal. Real PostgreSQL transactions (transaction=True) and the sandbox
 
 import threading
 import time
+from datetime import timedelta
 
 import pytest
 from django.db import connection
@@ -125,3 +126,66 @@ def test_a_freee_rejection_is_an_error_with_freees_message(freee_target, world_a
     record.refresh_from_db()
     assert record.status == SyncRecord.Status.ERROR and "取引先" in record.error_message
     assert _freee_deals(company) == []
+
+
+def test_a_push_past_its_time_slice_hands_the_rest_back_and_continues_in_a_fresh_task(freee_target, world_a,
+                                                                                      monkeypatch):
+    from core import jobs
+    from journals.sync import targets
+    from journals.sync.tasks import sync_records_push_task
+
+    company, partner_id = freee_target
+    invoices = [InvoiceFactory(deal__tenant=world_a.tenant, partner_id=partner_id, total_amount=1100 * (n + 1))
+                for n in range(3)]
+    ids = [services.document_sync(tenant=world_a.tenant, document_type="invoice", document_id=i.pk,
+                                  actor=world_a.member).pk for i in invoices]
+    monkeypatch.setattr(services, "RUN_SECONDS", 0)  # the slice is spent as soon as one chunk is done
+    monkeypatch.setattr(targets.FreeeTarget, "chunk", 1)
+    continued = []
+    monkeypatch.setattr(jobs, "send_task", lambda task, *args: continued.append((task.name, args)) or True)
+    sync_records_push_task.apply(args=[ids])
+    assert continued == [("journals.sync_records_push", (ids,))]  # a fresh task, not a retry with backoff
+    statuses = dict(SyncRecord.objects.values_list("pk", "status"))
+    assert sorted(statuses.values()) == ["done", "waiting", "waiting"] and len(_freee_deals(company)) == 1
+    for _ in range(2):
+        sync_records_push_task.apply(args=[ids])
+    assert set(SyncRecord.objects.values_list("status", flat=True)) == {"done"}
+    assert sorted(d["amount"] for d in _freee_deals(company)) == [1100, 2200, 3300]
+
+
+class WorkerKilled(BaseException):
+    """Stands for SIGKILL: nothing after the raise runs, like a process that is gone."""
+
+
+def test_a_worker_killed_mid_push_leaves_at_most_its_chunk_to_redo_and_no_second_deal(freee_target, world_a,
+                                                                                       monkeypatch):
+    from integrations.models import ApiCallLog
+    from journals.sync import targets
+
+    company, partner_id = freee_target
+    invoices = [InvoiceFactory(deal__tenant=world_a.tenant, partner_id=partner_id, total_amount=1100 * (n + 1))
+                for n in range(4)]
+    ids = [services.document_sync(tenant=world_a.tenant, document_type="invoice", document_id=i.pk,
+                                  actor=world_a.member).pk for i in invoices]
+    monkeypatch.setattr(targets.FreeeTarget, "chunk", 2)
+    real_apply, applied = targets.FreeeTarget._apply, []
+
+    def apply_then_die_on_the_fourth(self, tenant, client, item, link):
+        real_apply(self, tenant, client, item, link)  # freee stores the deal
+        applied.append(item.document_id)
+        if len(applied) == 4:
+            raise WorkerKilled
+
+    monkeypatch.setattr(targets.FreeeTarget, "_apply", apply_then_die_on_the_fourth)
+    with pytest.raises(WorkerKilled):
+        services.sync_records_push(record_ids=ids)
+    monkeypatch.undo()
+    statuses = list(SyncRecord.objects.order_by("pk").values_list("status", flat=True))
+    assert statuses == ["done", "done", "in_progress", "in_progress"] and len(_freee_deals(company)) == 4
+
+    assert services.sync_records_requeue_stale(waiting_for=timedelta(0), in_progress_for=timedelta(0)) == 2
+    services.sync_records_push(record_ids=ids)
+    assert set(SyncRecord.objects.values_list("status", flat=True)) == {"done"}
+    assert sorted(d["amount"] for d in _freee_deals(company)) == [1100, 2200, 3300, 4400]
+    updates = ApiCallLog.objects.filter(method="PUT", path__startswith="/api/1/deals/").count()
+    assert updates == 2  # only the dead worker's last chunk is sent again, as updates of the same deals

@@ -86,6 +86,57 @@ def test_an_empty_period_finishes_with_no_new_trades(world_a, ledger):
     assert records == [] and job.status == Job.Status.SUCCEEDED and job.result["message"] == "新しい取引はありません。"
 
 
+class WorkerKilled(BaseException):
+    """Stands for SIGKILL: nothing after the raise runs, like a process that is gone."""
+
+
+def test_an_export_whose_worker_died_mid_push_is_resumed_by_the_job_sweeper(world_a, ledger, settings, monkeypatch,
+                                                                            django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from core import jobs
+    from journals.sync.targets import BuiltinTarget
+
+    invoices = [InvoiceFactory(deal__tenant=world_a.tenant, billing_date=date(2026, 11, d)) for d in (1, 2, 3)]
+    job = services.export_start(tenant=world_a.tenant, actor=world_a.member, start=date(2026, 11, 1),
+                                end=date(2026, 11, 30), groups=["sales"], closed_only=False, unsynced_only=False)
+    services.export_run(job=job)
+    ids = list(SyncRecord.objects.filter(job=job).order_by("pk").values_list("pk", flat=True))
+
+    def die(self, *, tenant, items):
+        raise WorkerKilled
+
+    monkeypatch.setattr(BuiltinTarget, "sync", die)
+    with pytest.raises(WorkerKilled):
+        services.sync_records_push(record_ids=ids)
+    monkeypatch.undo()
+    assert set(SyncRecord.objects.filter(job=job).values_list("status", flat=True)) == {"in_progress"}
+
+    settings.JOB_ABANDONED_AFTER_SECONDS = 0  # the sweeper's test of "no heartbeat for that long"
+    resent = []
+    monkeypatch.setattr(jobs, "send_task", lambda task, *args: resent.append((task.name, args)) or True)
+    assert jobs.jobs_recover_abandoned(older_than=timedelta(0)) == {"recovered": 1, "failed": 0}
+    assert resent == [("journals.sync_export_run", (job.pk,))]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.export_run(job=job)  # the re-sent task: resumes instead of listing the period again
+    assert resent[1:] == [("journals.sync_records_push", (ids,))]
+    services.sync_records_push(record_ids=ids)
+    job.refresh_from_db()
+    assert job.status == Job.Status.SUCCEEDED and (job.done, job.total, job.recoveries) == (3, 3, 1)
+    assert SyncRecord.objects.filter(job=job).count() == 3 and Trade.objects.count() == len(invoices)
+    assert set(SyncRecord.objects.filter(job=job).values_list("status", "attempts")) == {("done", 2)}
+
+
+def test_a_resumed_export_whose_outcomes_were_all_written_just_finishes(world_a, ledger):
+    InvoiceFactory(deal__tenant=world_a.tenant, billing_date=date(2026, 11, 2))
+    job, _records = _export(world_a, unsynced_only=False)
+    job.status = Job.Status.RUNNING  # the worker died between the outcomes and the job's own update
+    job.save(update_fields=["status"])
+    services.export_run(job=job)
+    job.refresh_from_db()
+    assert job.status == Job.Status.SUCCEEDED and job.result["errors"] == 0 and Trade.objects.count() == 1
+
+
 def test_the_trade_lines_csv_is_utf8_with_bom_or_shift_jis(world_a, ledger):
     InvoiceFactory(deal__tenant=world_a.tenant, partner_name="株式会社髙橋", total_amount=110000, subject="=SUM(A1)")
     url = "/journals/sync/export/?format=csv&start=2026-11-01&end=2026-11-30&groups=sales&encoding="

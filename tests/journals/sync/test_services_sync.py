@@ -273,7 +273,7 @@ def test_the_sweeper_sends_again_records_whose_push_was_lost_or_abandoned(world_
     with django_capture_on_commit_callbacks() as callbacks:
         count = services.sync_records_requeue_stale(waiting_for=timedelta(minutes=10),
                                                     in_progress_for=timedelta(minutes=30))
-    assert count == 1 and len(callbacks) == 1  # the abandoned one waits its own turn (updated just now)
+    assert count == 2 and len(callbacks) == 1  # the lost and the abandoned one, in one push; not the fresh one
     assert SyncRecord.objects.get(pk=abandoned.pk).status == Status.WAITING
     assert SyncRecord.objects.get(pk=fresh.pk).status == Status.WAITING
 
