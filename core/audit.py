@@ -26,6 +26,7 @@ ACTIONS: dict[str, object] = {
     "freee.disconnect": _("freeeとの接続解除"),
     "freee.deal_types_update": _("freee連携する案件タイプの変更"),
     "tenant.settings_update": _("事業所の設定の変更"),
+    "deal_type.create": _("案件タイプの作成"),
     "membership.update": _("メンバーの権限の変更"),
     "permission_profile.create": _("権限プロファイルの作成"),
     "permission_profile.update": _("権限プロファイルの変更"),

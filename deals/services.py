@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
+from core import audit
 from core.errors import ApplicationError
 from deals.models import Deal, DealLine, DealType
 from tenancy.models import Tenant
@@ -22,15 +23,24 @@ def deal_type_create(*, tenant: Tenant, actor, name: str, linked_to_freee: bool 
     """Add a deal type; names are unique per tenant."""
     if DealType.objects.for_tenant(tenant).filter(name=name).exists():
         raise ValidationError({"name": _("同じ名前の案件タイプがすでにあります。")})
-    return DealType.objects.create(tenant=tenant, name=name, linked_to_freee=linked_to_freee)
+    with transaction.atomic():
+        deal_type = DealType.objects.create(tenant=tenant, name=name, linked_to_freee=linked_to_freee)
+        audit.audit_record(tenant=tenant, actor=actor, action="deal_type.create", target=deal_type,
+                           changes={"name": [None, name], "linked_to_freee": [None, linked_to_freee]})
+    return deal_type
 
 
 @transaction.atomic
 def deal_types_set_freee_links(*, tenant: Tenant, actor, linked_public_ids: set[str]) -> None:
     """Link exactly the chosen deal types to freee (the 請求書 tab shows only on linked types)."""
-    types = DealType.objects.for_tenant(tenant)
+    types = DealType.objects.for_tenant(tenant).order_by("name")
+    before = [t.name for t in types if t.linked_to_freee]
     types.filter(public_id__in=linked_public_ids).update(linked_to_freee=True)
     types.exclude(public_id__in=linked_public_ids).update(linked_to_freee=False)
+    after = list(types.filter(linked_to_freee=True).values_list("name", flat=True))
+    if before != after:
+        audit.audit_record(tenant=tenant, actor=actor, action="freee.deal_types_update",
+                           target_label=_("freee連携する案件タイプ"), changes={"linked_types": [before, after]})
 
 
 @transaction.atomic

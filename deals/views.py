@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from core.errors import ApplicationError
+from core.redirects import redirect_to_next
 from deals import csv_export, selectors, services
 from deals.filters import DEFAULT_SORT, SORTS, DealFilter
 from deals.forms import DealForm, DealLineFormSet, DealTypeForm
@@ -132,7 +133,7 @@ class DealTypeListView(TenantAdminRequiredMixin, View):
             linked = set(request.POST.getlist("linked"))
             services.deal_types_set_freee_links(tenant=request.tenant, actor=request.user, linked_public_ids=linked)
             messages.success(request, _("freeeへ連携する案件タイプを保存しました。"))
-        return redirect(request.POST.get("next") or "deals:type_list")
+        return redirect_to_next(request, "deals:type_list")
 
     def _render(self, form=None, status=200):
         services.deal_type_get_or_create_default(tenant=self.request.tenant)

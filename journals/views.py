@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from core.errors import ApplicationError
+from core.redirects import redirect_to_next
 from journals import forms, freee_import, selectors, services
 from journals.models import MAX_TRADE_DETAILS, AccountItem, JournalEntry, ManualJournal, Trade
 from tenancy.access import TenantAdminRequiredMixin, TenantMemberRequiredMixin, get_tenant_object_or_404
@@ -435,7 +436,7 @@ class MastersImportView(TenantAdminRequiredMixin, View):
             messages.error(request, error.message)
         else:
             messages.success(request, _("freeeからの取り込みを開始しました。進捗はこのページで確認できます。"))
-        return redirect(request.POST.get("next") or "journals:account_item_list")
+        return redirect_to_next(request, "journals:account_item_list")
 
 
 class LedgerSettingsView(TenantAdminRequiredMixin, View):

@@ -96,3 +96,15 @@ def test_form_settings_the_mirror_switch_and_freee_user_links_are_recorded(world
     assert _entry(flow.tenant, "payment_request.mirror_update").changes == {"mirror_to_freee": [False, False]}
     links = _entry(flow.tenant, "payment_request.freee_users_update")
     assert links.changes == {flow.approver1.username: [None, freee_users[0].label]}
+
+
+def test_deal_types_and_their_freee_link_are_recorded(world_a):
+    admin = world_a.client("admin")
+    admin.post(reverse("deals:type_list"), {"action": "add", "name": "スポット"})
+    created = _entry(world_a.tenant, "deal_type.create")
+    assert created.changes == {"name": [None, "スポット"], "linked_to_freee": [None, False]}
+    from deals.models import DealType
+
+    spot = DealType.objects.get(tenant=world_a.tenant, name="スポット")
+    admin.post(reverse("deals:type_list"), {"linked": [str(spot.public_id)]})
+    assert _entry(world_a.tenant, "freee.deal_types_update").changes == {"linked_types": [[], ["スポット"]]}

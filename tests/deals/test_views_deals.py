@@ -759,3 +759,12 @@ def test_user_of_no_tenant_is_refused(world_a, path):
 
     assert response.status_code == 403
     assert "どの事業所にも所属していません" in response.content.decode()
+
+
+def test_the_deal_type_form_never_redirects_off_site(world_a):
+    admin = world_a.client("admin")
+    off_site = admin.post(reverse("deals:type_list"), {"linked": [], "next": "https://evil.example/steal"})
+    assert off_site.status_code == 302 and off_site["Location"] == reverse("deals:type_list")
+    settings_page = reverse("integrations:freee_settings")
+    on_site = admin.post(reverse("deals:type_list"), {"linked": [], "next": settings_page})
+    assert on_site["Location"] == settings_page
