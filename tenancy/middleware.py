@@ -3,6 +3,9 @@
 from tenancy.selectors import membership_for_user
 
 SESSION_TENANT_KEY = "tenant_public_id"
+# The health check must not read the session or memberships: during a database outage it answers 503 itself,
+# even when the caller sends a session cookie.
+UNSCOPED_PATHS = {"/healthz"}
 
 
 class TenantMiddleware:
@@ -15,6 +18,9 @@ class TenantMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if request.path_info in UNSCOPED_PATHS:
+            request.membership = request.tenant = None
+            return self.get_response(request)
         request.membership = membership_for_user(
             user=request.user, tenant_public_id=request.session.get(SESSION_TENANT_KEY)
         )

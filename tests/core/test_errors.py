@@ -46,3 +46,11 @@ def test_api_csrf_failure_uses_the_error_body(world_a):
 def test_malformed_json_is_a_parse_error(world_a):
     response = world_a.client().post("/api/v1/deals/", "{not json", content_type="application/json")
     assert response.status_code == 400 and response.json()["error"]["code"] == "parse_error"
+
+
+def test_the_health_check_touches_the_database_once_even_with_a_session(world_a, django_assert_num_queries):
+    """Only its own SELECT 1: no session or membership lookup that would turn an outage into a 500."""
+    client = world_a.client()
+    with django_assert_num_queries(1):
+        response = client.get("/healthz")
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
