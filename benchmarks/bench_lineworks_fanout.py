@@ -6,44 +6,22 @@ import time
 
 import pytest
 from celery.contrib.testing.worker import start_worker
-from django.contrib.auth import get_user_model
 from django.db.models import Count
 
+from benchmarks.data import lineworks_recipients_seed
 from config.celery import app
 from core import events
-from integrations.sandbox.lineworks import sandbox_lineworks_domain_create
-from integrations.sandbox.models import SandboxLineWorksMessage, SandboxLineWorksUser
-from notifications.models import Delivery, LineWorksLink, LineWorksUserLink
-from tenancy.models import Membership, Tenant
+from integrations.sandbox.models import SandboxLineWorksMessage
+from notifications.models import Delivery
 
 RECIPIENTS, PER_MINUTE = 1000, 240
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _seed(live_url: str, settings):
-    settings.SITE_URL = live_url
-    settings.LINEWORKS_AUTH_URL = live_url + "/sandbox/lineworks/auth"
-    settings.LINEWORKS_API_URL = live_url + "/sandbox/lineworks/v1.0"
-    tenant = Tenant.objects.create(name="ベンチマーク株式会社")
-    domain = sandbox_lineworks_domain_create(tenant=tenant, name="bench", users=0, rate_limit_per_minute=PER_MINUTE)
-    link = LineWorksLink.objects.create(
-        tenant=tenant, domain_id=str(domain.domain_id), client_id=domain.client_id, client_secret=domain.client_secret,
-        service_account=domain.service_account, private_key=domain.private_key, bot_id=domain.bot_id,
-        bot_secret=domain.bot_secret, rate_limit_per_minute=PER_MINUTE)
-    users = get_user_model().objects.bulk_create(get_user_model()(username=f"bench{i}") for i in range(RECIPIENTS))
-    Membership.objects.bulk_create(Membership(tenant=tenant, user=u) for u in users)
-    lw_users = SandboxLineWorksUser.objects.bulk_create(
-        SandboxLineWorksUser(domain=domain, user_id=f"lw-{i}", login_id=f"u{i}@bench", name=f"u{i}")
-        for i in range(RECIPIENTS))
-    LineWorksUserLink.objects.bulk_create(
-        LineWorksUserLink(tenant=tenant, link=link, user=u, lineworks_user_id=lw.user_id)
-        for u, lw in zip(users, lw_users, strict=True))
-    return tenant, users
-
-
 def test_fan_out_1000_recipients_under_240_per_minute(live_server, settings):
-    tenant, users = _seed(live_server.url, settings)
+    tenant, _domain, users = lineworks_recipients_seed(live_server.url, settings, tenant_name="ベンチマーク株式会社",
+                                                      prefix="bench", recipients=RECIPIENTS, per_minute=PER_MINUTE)
     app.connection_for_write().default_channel.client.flushdb()
     with start_worker(app, pool="threads", concurrency=8, perform_ping_check=False, shutdown_timeout=30,
                       queues=["default", "notifications"]):

@@ -109,3 +109,35 @@ def _template_invoice(company) -> dict:
     resource.delete()
     ApiCallLog.objects.all().delete()
     return data
+
+
+def lineworks_recipients_seed(live_url: str, settings, *, tenant_name: str, prefix: str, recipients: int,
+                              per_minute: int):
+    """A tenant linked to a fresh LINE WORKS sandbox domain (on the live server) with `recipients` members, each
+    ID-linked to a sandbox user. Returns (tenant, domain, users)."""
+    from django.contrib.auth import get_user_model
+
+    from integrations.sandbox.lineworks import sandbox_lineworks_domain_create
+    from integrations.sandbox.models import SandboxLineWorksUser
+    from notifications.models import LineWorksLink, LineWorksUserLink
+    from tenancy.models import Tenant
+
+    settings.SITE_URL = live_url
+    settings.LINEWORKS_AUTH_URL = live_url + "/sandbox/lineworks/auth"
+    settings.LINEWORKS_API_URL = live_url + "/sandbox/lineworks/v1.0"
+    tenant = Tenant.objects.create(name=tenant_name)
+    domain = sandbox_lineworks_domain_create(tenant=tenant, name=prefix, users=0, rate_limit_per_minute=per_minute)
+    link = LineWorksLink.objects.create(
+        tenant=tenant, domain_id=str(domain.domain_id), client_id=domain.client_id, client_secret=domain.client_secret,
+        service_account=domain.service_account, private_key=domain.private_key, bot_id=domain.bot_id,
+        bot_secret=domain.bot_secret, rate_limit_per_minute=per_minute)
+    user_model = get_user_model()
+    users = user_model.objects.bulk_create(user_model(username=f"{prefix}{i}") for i in range(recipients))
+    Membership.objects.bulk_create(Membership(tenant=tenant, user=u) for u in users)
+    lw_users = SandboxLineWorksUser.objects.bulk_create(
+        SandboxLineWorksUser(domain=domain, user_id=f"lw-{i}", login_id=f"u{i}@{prefix}", name=f"u{i}")
+        for i in range(recipients))
+    LineWorksUserLink.objects.bulk_create(
+        LineWorksUserLink(tenant=tenant, link=link, user=u, lineworks_user_id=lw.user_id)
+        for u, lw in zip(users, lw_users, strict=True))
+    return tenant, domain, users

@@ -798,9 +798,10 @@ def route_save(*, tenant: Tenant, membership: Membership, name: str, description
 
 def _route_snapshot(route: ApprovalFlowRoute) -> dict:
     """What the audit trail shows of a route: its texts and each step with its approvers."""
-    steps = [f"{step.position}. {step.get_resource_type_display()}"
-             + (f" ({', '.join(sorted(u.get_username() for u in step.users.all()))})" if step.users.exists() else "")
-             for step in route.ordered_steps()]
+    steps = []
+    for step in route.ordered_steps():
+        approvers = ", ".join(sorted(user.get_username() for user in step.users.all()))
+        steps.append(f"{step.position}. {step.get_resource_type_display()}" + (f" ({approvers})" if approvers else ""))
     return {"name": route.name, "description": route.description, "usages": list(route.usages), "steps": steps}
 
 

@@ -13,42 +13,20 @@ import time
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.signals import request_started
 from django.db.models import Count
 
+from benchmarks.data import lineworks_recipients_seed
 from benchmarks.faults import harness
 from config.celery import app
 from core import events
-from integrations.sandbox.lineworks import sandbox_lineworks_domain_create, sandbox_lineworks_faults_set
-from integrations.sandbox.models import SandboxLineWorksMessage, SandboxLineWorksUser
+from integrations.sandbox.lineworks import sandbox_lineworks_faults_set
+from integrations.sandbox.models import SandboxLineWorksMessage
 from notifications import outbox
-from notifications.models import Delivery, DeliveryAttempt, LineWorksLink, LineWorksUserLink
-from tenancy.models import Membership, Tenant
+from notifications.models import Delivery, DeliveryAttempt
 
 RECIPIENTS, LATENCY_MS, PER_MINUTE = 200, 300, 240
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _seed(live_url: str, settings):
-    settings.SITE_URL = live_url
-    settings.LINEWORKS_AUTH_URL = live_url + "/sandbox/lineworks/auth"
-    settings.LINEWORKS_API_URL = live_url + "/sandbox/lineworks/v1.0"
-    tenant = Tenant.objects.create(name="フォールト株式会社")
-    domain = sandbox_lineworks_domain_create(tenant=tenant, name="fault", users=0, rate_limit_per_minute=PER_MINUTE)
-    link = LineWorksLink.objects.create(
-        tenant=tenant, domain_id=str(domain.domain_id), client_id=domain.client_id, client_secret=domain.client_secret,
-        service_account=domain.service_account, private_key=domain.private_key, bot_id=domain.bot_id,
-        bot_secret=domain.bot_secret, rate_limit_per_minute=PER_MINUTE)
-    users = get_user_model().objects.bulk_create(get_user_model()(username=f"fault{i}") for i in range(RECIPIENTS))
-    Membership.objects.bulk_create(Membership(tenant=tenant, user=u) for u in users)
-    lw_users = SandboxLineWorksUser.objects.bulk_create(
-        SandboxLineWorksUser(domain=domain, user_id=f"lw-{i}", login_id=f"u{i}@fault", name=f"u{i}")
-        for i in range(RECIPIENTS))
-    LineWorksUserLink.objects.bulk_create(
-        LineWorksUserLink(tenant=tenant, link=link, user=u, lineworks_user_id=lw.user_id)
-        for u, lw in zip(users, lw_users, strict=True))
-    return tenant, domain, users
 
 
 def _statuses() -> dict[str, int]:
@@ -75,7 +53,8 @@ def _messages_per_recipient() -> dict[str, int]:
 
 
 def test_a_fan_out_survives_its_worker_being_killed_with_a_message_in_flight(live_server, settings):
-    tenant, domain, users = _seed(live_server.url, settings)
+    tenant, domain, users = lineworks_recipients_seed(live_server.url, settings, tenant_name="フォールト株式会社",
+                                                      prefix="fault", recipients=RECIPIENTS, per_minute=PER_MINUTE)
     sandbox_lineworks_faults_set(domain, latency_ms=LATENCY_MS)
     env = {"SITE_URL": live_server.url, "LINEWORKS_AUTH_URL": settings.LINEWORKS_AUTH_URL,
            "LINEWORKS_API_URL": settings.LINEWORKS_API_URL}

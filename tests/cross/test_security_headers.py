@@ -9,8 +9,7 @@ import re
 import pytest
 from django.test import Client
 
-from tests.cross.test_permissions_matrix import MATRIX_ROUTES, make_object, methods_to_test
-from tests.factories import MembershipFactory, TenantFactory, UserFactory
+from tests.cross.test_permissions_matrix import MATRIX_ROUTES, _tenant_world, make_object, methods_to_test
 from tests.isolation import Route
 
 # Django's admin is not ours (it still gets the header); every other HTML page is checked.
@@ -46,12 +45,7 @@ def test_the_scanner_finds_each_kind_of_inline_code():
 
 @pytest.fixture
 def admin_world(db):
-    from tests.conftest import TenantWorld
-
-    tenant = TenantFactory(name="CSP株式会社")
-    admin = MembershipFactory(tenant=tenant, user=UserFactory(username="csp_admin"), role="admin")
-    member = MembershipFactory(tenant=tenant, user=UserFactory(username="csp_member"))
-    return TenantWorld(tenant, admin.user, member.user, UserFactory(username="csp_outsider"), admin, member)
+    return _tenant_world("CSP", profiles=False)
 
 
 @pytest.mark.parametrize("route", PAGES, ids=[r.name for r in PAGES])
