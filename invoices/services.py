@@ -201,8 +201,9 @@ def invoice_push(*, invoice_id: int) -> None:
 def _rejection_message(error: FreeeError) -> str:
     """Why freee refused the invoice; a 400 keeps the FAQ's wording (請求書の登録に失敗しました)."""
     message = invoice_error_message(error)
-    if error.status == 400 and not partner_missing(error):
-        message = _("請求書の登録に失敗しました。") + message
+    prefix = _("請求書の登録に失敗しました。")
+    if error.status == 400 and not partner_missing(error) and not message.startswith(prefix):
+        message = prefix + message
     return message
 
 

@@ -95,7 +95,10 @@ def test_a_numbering_mismatch_says_to_turn_automatic_numbering_on(sandbox, linke
     services.invoice_push(invoice_id=invoice.pk)
     invoice.refresh_from_db()
     assert invoice.state == Invoice.State.FAILED
-    assert invoice.last_error.startswith("請求書の登録に失敗しました") and "自動採番" in invoice.last_error
+    assert invoice.last_error == (
+        "請求書の登録に失敗しました。freee請求書の採番設定で「自動採番」をONにするか、連携設定の採番設定を"
+        "freeeに合わせてください。"
+    )
     assert sandbox_invoices(company) == []
 
 
