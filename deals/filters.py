@@ -27,8 +27,10 @@ class DealFilter(django_filters.FilterSet):
         model = Deal
         fields = ["q", "deal_type", "stage", "freee_latest_status"]
 
-    def __init__(self, *args, tenant, **kwargs):
+    def __init__(self, *args, tenant=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # The API's DjangoFilterBackend passes the request instead of the tenant; no tenant, no deal types.
+        tenant = tenant or getattr(self.request, "tenant", None)
         self.filters["deal_type"].queryset = DealType.objects.for_tenant(tenant)
 
     def filter_keyword(self, queryset, name, value):

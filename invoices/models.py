@@ -1,7 +1,10 @@
 """Invoices issued in freee請求書 from deals, their freee statuses, and the tenant's invoice defaults."""
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from deals.models import Deal
@@ -29,6 +32,11 @@ class CancelStatus(models.TextChoices):
 class DealStatus(models.TextChoices):
     REGISTERED = "registered", _("取引登録済み")
     UNREGISTERED = "unregistered", _("取引登録待ち")
+
+
+def issuing_stale_before() -> datetime:
+    """A 発行中 claim older than this lost its worker: no live task outlives Celery's hard time limit."""
+    return timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
 
 
 class Invoice(TenantOwnedModel):
@@ -81,6 +89,11 @@ class Invoice(TenantOwnedModel):
 
     def __str__(self) -> str:
         return self.invoice_number or self.reference
+
+    @property
+    def is_abandoned(self) -> bool:
+        """発行中 with a stale claim: its worker died mid-push, so the outcome must be checked (再試行)."""
+        return self.state == self.State.ISSUING and self.updated_at < issuing_stale_before()
 
     @property
     def latest_status_label(self) -> str:

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,7 +28,7 @@ from integrations.freee import schemas
 from integrations.freee.client import FreeeClient
 from integrations.freee.errors import FreeeError, RateLimited, Transient
 from integrations.models import FreeeConnection
-from invoices.models import Invoice, InvoiceSettings
+from invoices.models import Invoice, InvoiceSettings, issuing_stale_before
 from tenancy.models import Membership
 from tenancy.permissions import FREEE_INVOICE_CREATE
 
@@ -75,8 +75,21 @@ def connected_connection(*, tenant) -> FreeeConnection:
 
 
 def can_issue(membership: Membership | None) -> bool:
-    """seed 000: with permission profiles on, only holders of "freee請求書の作成"; otherwise everyone."""
-    return membership is not None and membership.has_perm(FREEE_INVOICE_CREATE)
+    """seed 000: with permission profiles on, only holders of "freee請求書の作成"; otherwise everyone.
+
+    Unlike Membership.has_perm, admins are no exception: seed 000 says *only* users whose profile grants it
+    see 請求書作成 when the tenant uses permission profiles."""
+    if membership is None or not membership.has_perm(FREEE_INVOICE_CREATE):
+        return False
+    if membership.is_admin and membership.tenant.uses_permission_profiles:
+        profile = membership.permission_profile
+        return profile is not None and FREEE_INVOICE_CREATE in profile.permissions
+    return True
+
+
+def needs_grant_hint(membership: Membership | None) -> bool:
+    """An admin of a tenant using profiles, without 「freee請求書の作成」: the tab tells them what to assign."""
+    return membership is not None and membership.is_admin and not can_issue(membership)
 
 
 # --------------------------------------------------------------------------- issue
@@ -91,9 +104,7 @@ def invoice_issue(*, deal: Deal, membership: Membership, partner_id: int | None,
 
     with transaction.atomic():
         Deal.objects.select_for_update().get(pk=deal.pk)  # one issue at a time per deal
-        if Invoice.objects.for_tenant(deal.tenant).filter(deal=deal, state__in=OPEN_STATES).exists():
-            raise ApplicationError(_("この案件には処理中の請求書があります。完了してから発行してください。"),
-                                   code="invoice_in_progress")
+        _check_no_open_invoice(deal)
         job = jobs.job_create(tenant=deal.tenant, actor=membership.user, kind="invoices.issue", total=1)
         billing = _billing_date(settings, deal)
         invoice = Invoice.objects.create(
@@ -122,6 +133,29 @@ def _check_can_issue(deal: Deal, membership: Membership, partner_id: int | None)
     if deal.amount <= 0 and not deal.lines.exists():
         raise ApplicationError(_("金額が0円の案件は請求書を発行できません。金額か商品内訳を入力してください。"),
                                code="zero_amount")
+
+
+def _check_no_open_invoice(deal: Deal) -> None:
+    """One click, one invoice: no new issue while an invoice of the deal is in progress or its outcome unknown."""
+    open_rows = Invoice.objects.for_tenant(deal.tenant).filter(deal=deal, state__in=OPEN_STATES)
+    if open_rows.filter(_outcome_unknown()).exists():
+        # A POST of that row may have created a freee invoice: a new issue could make it two.
+        raise ApplicationError(_("freeeに請求書が作成されたか確認できていない請求書（要確認）があります。二重発行を防ぐため、"
+                                 "その請求書の「再試行」でfreeeを確認してください（作成済みならその請求書が表示されます）。"),
+                               code="invoice_needs_check")
+    if open_rows.exists():
+        raise ApplicationError(_("この案件には処理中の請求書があります。完了してから発行してください。"),
+                               code="invoice_in_progress")
+
+
+def _outcome_unknown() -> Q:
+    """要確認 rows, and 発行中 rows whose worker died."""
+    return Q(state=Invoice.State.NEEDS_CHECK) | _stale_issuing()
+
+
+def _stale_issuing() -> Q:
+    """発行中 rows claimed longer ago than any task may run: their worker died (SIGKILL, OOM, time limit)."""
+    return Q(state=Invoice.State.ISSUING, updated_at__lt=issuing_stale_before())
 
 
 def _billing_date(settings: InvoiceSettings, deal: Deal) -> date:
@@ -169,16 +203,20 @@ def _line(line: DealLine) -> schemas.InvoiceLineInput:
 
 
 def invoice_push(*, invoice_id: int) -> None:
-    """The task's work: claim the row, find or create the freee invoice, record the outcome."""
-    claimed = Invoice.objects.filter(pk=invoice_id, state__in=[Invoice.State.PENDING, Invoice.State.NEEDS_CHECK])
-    if claimed.update(state=Invoice.State.ISSUING, updated_at=timezone.now()) != 1:
+    """The task's work: claim the row, find or create the freee invoice, record the outcome.
+
+    Also what the abandoned-job sweeper re-sends when a worker died mid-push: the row it left 発行中 is
+    claimed again once the claim is stale, and reconciled before any POST if one may have been sent."""
+    if not _claim(invoice_id):
         return
     invoice = Invoice.objects.select_related("deal", "job").get(pk=invoice_id)
     _job_running(invoice)
+    unconfirmed = invoice.post_attempts > 0  # an earlier POST may have created the invoice: search first
     try:
         connection = connected_connection(tenant=invoice.tenant)
         client = FreeeClient(connection)
-        remote = _reconcile(client, invoice) if invoice.post_attempts else None
+        remote = _reconcile(client, invoice) if unconfirmed else None
+        unconfirmed = False
         if remote is None:
             Invoice.objects.filter(pk=invoice.pk).update(post_attempts=F("post_attempts") + 1)
             remote = client.invoice_create(invoice_body(invoice, connection))
@@ -191,11 +229,24 @@ def invoice_push(*, invoice_id: int) -> None:
         _set_state(invoice, Invoice.State.NEEDS_CHECK, _("freeeの応答を確認できませんでした（要確認）。freeeに請求書が作成されたかを"
                                                          "確認してから再試行します。"))
         raise RetryLater(30) from error
-    except (FreeeError, ApplicationError) as error:
-        _fail(invoice, error.message if isinstance(error, ApplicationError) else _rejection_message(error))
+    except ApplicationError as error:
+        (_unconfirmed if unconfirmed else _fail)(invoice, error.message)
+        return
+    except FreeeError as error:
+        if unconfirmed:  # the search failed, not our invoice: freee's own words, without 登録に失敗
+            _unconfirmed(invoice, freee_messages.call_error(error, invoice=True))
+        else:
+            _fail(invoice, _rejection_message(error))
         return
     invoice_apply_remote(invoice, remote)
     _job_done(invoice)
+
+
+def _claim(invoice_id: int) -> bool:
+    """Take the row with one conditional UPDATE: waiting rows, and 発行中 rows whose worker died."""
+    claimable = Q(state__in=[Invoice.State.PENDING, Invoice.State.NEEDS_CHECK]) | _stale_issuing()
+    claimed = Invoice.objects.filter(claimable, pk=invoice_id)
+    return claimed.update(state=Invoice.State.ISSUING, updated_at=timezone.now()) == 1
 
 
 def _rejection_message(error: FreeeError) -> str:
@@ -315,6 +366,16 @@ def _fail(invoice: Invoice, message: str) -> None:
         jobs.job_fail(job=invoice.job, error=message)
 
 
+def _unconfirmed(invoice: Invoice, reason: str) -> None:
+    """Reconciliation itself failed after a POST of unknown outcome: the row stays 要確認, never エラー,
+    so that no new 発行 can create a second freee invoice while the first may exist."""
+    message = _("freeeに請求書が作成されたかを確認できませんでした（要確認）: %(reason)s 原因を解消してから「再試行」を"
+                "押してください（freeeに作成済みの場合は、二重に作成せずその請求書に紐づけます）。") % {"reason": reason}
+    _set_state(invoice, Invoice.State.NEEDS_CHECK, message)
+    if invoice.job_id:
+        jobs.job_fail(job=invoice.job, error=message)
+
+
 def _job_running(invoice: Invoice) -> None:
     if invoice.job_id and invoice.job.status == invoice.job.Status.QUEUED:
         jobs.job_claim(job_id=invoice.job_id)
@@ -331,13 +392,14 @@ def _job_done(invoice: Invoice) -> None:
 
 
 def invoice_retry(*, invoice: Invoice, membership: Membership) -> None:
-    """再試行 of a 要確認 or failed invoice: reconcile first, POST only if freee has no invoice for it."""
+    """再試行 of a 要確認, failed, or abandoned 発行中 invoice: reconcile first, POST only if freee has none for it."""
     from invoices.tasks import invoice_push_task
 
     if not can_issue(membership):
         raise ApplicationError(_("freee請求書の作成権限がありません。"), code="permission_denied", http_status=403)
-    updated = Invoice.objects.filter(pk=invoice.pk, state__in=[Invoice.State.NEEDS_CHECK, Invoice.State.FAILED]).update(
-        state=Invoice.State.NEEDS_CHECK, updated_at=timezone.now())
+    retryable = Q(state__in=[Invoice.State.NEEDS_CHECK, Invoice.State.FAILED]) | _stale_issuing()
+    updated = Invoice.objects.filter(retryable, pk=invoice.pk).update(state=Invoice.State.NEEDS_CHECK,
+                                                                      updated_at=timezone.now())
     if updated:
         jobs.enqueue_on_commit(invoice_push_task, invoice.pk)
         audit.audit_record(tenant=invoice.tenant, actor=membership.user, action="invoice.retry", target=invoice,

@@ -55,5 +55,6 @@ def _invoice_of(job: Job) -> tuple:
     return tuple(Invoice.objects.filter(job_id=job.pk).values_list("pk", flat=True)[:1])
 
 
-# An issue queued while Redis was down is sent again by core's stale-job sweeper once Redis is back.
+# An issue queued while Redis was down is sent again by core's stale-job sweeper once Redis is back; one whose
+# worker died mid-push by the abandoned-job sweeper (invoice_push takes the row back once its claim is stale).
 jobs.register_job_task("invoices.issue", invoice_push_task, args=_invoice_of)

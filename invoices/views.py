@@ -30,9 +30,11 @@ def _invoice(request, public_id) -> Invoice:
     return get_tenant_object_or_404(Invoice.objects.select_related("deal", "job"), request, public_id=public_id)
 
 
-def _tab(request, deal, *, error: str = "", status: int = 200):
-    context = {"deal": deal, "invoices": selectors.invoice_list_for_deal(deal=deal), "error": error,
+def _tab(request, deal, *, error: ApplicationError | None = None, status: int = 200):
+    context = {"deal": deal, "invoices": selectors.invoice_list_for_deal(deal=deal),
+               "error": error.message if error else "", "error_code": error.code if error else "",
                "can_issue": services.can_issue(request.membership),
+               "needs_grant_hint": services.needs_grant_hint(request.membership),
                "connected": selectors.is_connected(tenant=request.tenant)}
     return render(request, "invoices/_invoice_tab.html", context, status=status)
 
@@ -82,7 +84,7 @@ def invoice_issue(request, public_id):
         services.invoice_issue(deal=deal, membership=request.membership, partner_id=partner_id,
                                partner_name=request.POST.get("partner_name", "")[:255])
     except ApplicationError as error:
-        return _tab(request, deal, error=error.message, status=error.http_status)
+        return _tab(request, deal, error=error, status=error.http_status)
     return _tab(request, deal)
 
 

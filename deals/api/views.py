@@ -1,9 +1,9 @@
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from core.api.filters import StableOrderingFilter
@@ -22,10 +22,12 @@ from tenancy.permissions import CSV_EXPORT
     partial_update=extend_schema(request=DealInputSerializer, responses=DealDetailSerializer),
 )
 class DealViewSet(TenantScopedModelViewSet):
-    """案件: list (filter q / deal_type / stage, ordering), show, create, update, delete."""
+    """案件: list (filter q / deal_type / stage / freee_latest_status, ordering), show, create, update (with
+    its 商品内訳 `lines`), delete."""
 
     queryset = Deal.objects.select_related("deal_type", "owner")
-    filter_backends = [StableOrderingFilter]  # DealFilter is applied in filter_queryset (it needs the tenant)
+    filter_backends = [DjangoFilterBackend, StableOrderingFilter]
+    filterset_class = DealFilter  # takes the tenant from the request (its deal types)
     ordering_fields = ["name", "amount", "expected_billing_date", "updated_at"]
     ordering = ["-updated_at", "-id"]
 
@@ -34,13 +36,6 @@ class DealViewSet(TenantScopedModelViewSet):
             return DealInputSerializer
         return DealDetailSerializer if self.action == "retrieve" else DealSerializer
 
-    def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
-        filterset = DealFilter(self.request.query_params, queryset=queryset, tenant=self.request.tenant)
-        if not filterset.is_valid():
-            raise ValidationError(filterset.errors)
-        return filterset.qs
-
     def get_queryset(self):
         queryset = super().get_queryset()
         if self.action == "retrieve":
@@ -48,7 +43,7 @@ class DealViewSet(TenantScopedModelViewSet):
         return queryset
 
     @extend_schema(parameters=[OpenApiParameter("bom", bool, description="UTF-8 BOM for Excel")],
-                   responses={(200, "text/csv"): OpenApiTypes.BINARY})
+                   responses={(200, "text/csv"): OpenApiTypes.BINARY}, filters=True)
     @action(detail=False, methods=["get"], url_path="export", permission_classes=[has_member_perm(CSV_EXPORT)])
     def export(self, request):
         """CSV of the deals matching the list filters (q, deal_type, stage, freee_latest_status, ordering)."""
@@ -68,9 +63,17 @@ class DealViewSet(TenantScopedModelViewSet):
     def _save(self, request, deal, http_status, partial=False):
         serializer = DealInputSerializer(deal, data=request.data, partial=partial, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        for field, value in serializer.validated_data.items():
+        data = dict(serializer.validated_data)
+        rows = data.pop("lines", None)
+        for field, value in data.items():
             setattr(deal, field, value)
-        deal = services.deal_save(tenant=request.tenant, actor=request.user, deal=deal)
+        lines, replaced = None, []
+        if rows is not None:  # `lines` replaces the whole set, as the deal form does
+            lines = [DealLine(**row) for row in rows]
+            replaced = list(DealLine.objects.for_tenant(request.tenant).filter(deal=deal)) if deal.pk else []
+        deal = services.deal_save(tenant=request.tenant, actor=request.user, deal=deal, lines=lines,
+                                  deleted_lines=replaced)
+        prefetch_related_objects([deal], Prefetch("lines", DealLine.objects.select_related("product")))
         return Response(DealDetailSerializer(deal).data, status=http_status)
 
 

@@ -163,6 +163,7 @@ def test_sales_user_issues_an_invoice_and_sees_it_settled(page, log_in, sales_wo
     expect(row.locator(".job-progress")).to_have_count(0)
     expect(row).not_to_have_attribute("hx-get", re.compile(".*"))  # issued: polling stops
     expect(_cell(tab, row, "金額（税込）")).to_have_text("363,000円")
+    expect(_cell(tab, row, "消費税")).to_have_text("33,000円")
     expect(_cell(tab, row, "決済")).to_have_text("決済待ち")
     assert page.evaluate("window.__noReload") is True, "the row was reloaded instead of swapped by htmx"
 
@@ -247,3 +248,17 @@ def test_member_without_the_invoice_permission_sees_the_list_but_no_issue_button
     expect(tab.get_by_label("取引先（freeeから検索）")).to_have_count(0)
     expect(row.get_by_role("button", name="再連携")).to_have_count(0)
     expect(page.get_by_role("button", name=re.compile("請求書作成"))).to_have_count(0)
+
+
+def test_an_admin_without_the_invoice_grant_sees_a_hint_where_the_button_would_be(page, log_in, sales_world):
+    """seed 000: with profiles on, *only* holders of 「freee請求書の作成」 get the button — admins included."""
+    world = sales_world
+    world.tenant.uses_permission_profiles = True
+    world.tenant.save(update_fields=["uses_permission_profiles"])
+    MembershipFactory(tenant=world.tenant, user=UserFactory(username="kanri"), role=Membership.Role.ADMIN)
+    log_in("kanri")
+
+    tab = _open_invoice_tab(page, world.deal)
+
+    expect(tab.get_by_text("権限設定機能がONのため、「freee請求書の作成」権限を持つプロファイルの割り当てが必要です。")).to_be_visible()
+    expect(tab.get_by_role("button", name=ISSUE_BUTTON)).to_have_count(0)

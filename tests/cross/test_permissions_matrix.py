@@ -114,7 +114,8 @@ ROUTE_RULES: dict[str, Access | dict[str, Access]] = {
     "core:audit_list": ADMIN,
     # deals
     "deals:type_list": ADMIN,
-    # invoices: issuing needs 「freee請求書の作成」 (seed 000)
+    # invoices: issuing needs 「freee請求書の作成」 (seed 000); with profiles on, admins need it too (see
+    # test_with_profiles_on_admins_need_the_invoice_grant_too: the matrix's admin is in a tenant without profiles)
     "invoices:settings": ADMIN,
     "invoices:issue": perm(FREEE_INVOICE_CREATE),
     "invoices:resync": perm(FREEE_INVOICE_CREATE),
@@ -391,3 +392,31 @@ def test_permissions_matrix(route, method, taken, people):
             url = route.url()
         actual[role] = outcome_of(_request(client, method, url), route)
     assert actual == expected, f"{method} {route.template}: {actual} != expected {expected}"
+
+
+# --------------------------------------------------------------------------- the invoice grant and admins
+
+# seed 000: with profiles on, *only* users whose profile grants 「freee請求書の作成」 may issue — admins included
+# (invoices.services.can_issue), unlike the other member permissions, which admins always hold.
+INVOICE_ACTIONS = [(route, method) for route, method, taken in ACTIONS
+                   if taken and rule_for(route, method) == perm(FREEE_INVOICE_CREATE)]
+
+
+def test_the_invoice_grant_rows_cover_every_route_that_enforces_it():
+    assert {route.name for route, _method in INVOICE_ACTIONS} == ENFORCED_PERMISSIONS[FREEE_INVOICE_CREATE]
+
+
+@pytest.mark.parametrize(("route", "method"), INVOICE_ACTIONS, ids=[f"{r.name}-{m}" for r, m in INVOICE_ACTIONS])
+def test_with_profiles_on_admins_need_the_invoice_grant_too(route, method, people):
+    admin = people.profiled.admin_membership
+    outcomes = []
+    for profile in (None, PermissionProfileFactory(tenant=people.profiled.tenant, name="請求書作成",
+                                                   permissions=[FREEE_INVOICE_CREATE])):
+        admin.permission_profile = profile
+        admin.save()
+        client = Client()
+        client.force_login(admin.user)
+        obj = make_object(route, people.profiled) if route.is_object_route else None
+        url = route.url(**{k: obj.public_id for k in route.kwargs}) if obj else route.url()
+        outcomes.append(outcome_of(_request(client, method, url), route))
+    assert outcomes == [FORBIDDEN, ALLOWED], f"{method} {route.template}: without, with the grant"

@@ -2,12 +2,13 @@
 
 import json
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
-from deals.models import Deal
+from deals.models import Deal, FreeeLatestStatus
 from tests.factories import DealFactory, DealLineFactory, DealTypeFactory, MembershipFactory, ProductFactory
 from tests.isolation import assert_cross_tenant_404
 
@@ -699,3 +700,199 @@ def test_error_messages_are_japanese_and_not_escaped(api):
     assert response.json()["error"]["message"] == "見つかりません。"
     assert "見つかりません" in response.content.decode()
     assert json.loads(response.content)["error"]["details"] == {}
+
+
+# --------------------------------------------------------------------------- freee最新請求ステータス
+
+
+def test_list_rows_show_the_freee_latest_status_code_and_its_japanese_label(api, world_a, deal_type_a):
+    DealFactory(tenant=world_a.tenant, deal_type=deal_type_a, freee_latest_status=FreeeLatestStatus.SETTLED)
+
+    row = api.get(DEALS_URL).json()["results"][0]
+
+    assert (row["freee_latest_status"], row["freee_latest_status_label"]) == ("settled", "決済済み")
+
+
+def test_a_deal_without_invoices_reads_as_not_issued(api, world_a):
+    deal = DealFactory(tenant=world_a.tenant)
+
+    body = api.get(deal_url(deal)).json()
+
+    assert (body["freee_latest_status"], body["freee_latest_status_label"]) == ("", "未発行")
+
+
+@pytest.fixture
+def three_statuses(world_a, deal_type_a):
+    for name, status in (("決済済みの案件", FreeeLatestStatus.SETTLED), ("送付済みの案件", FreeeLatestStatus.SENT),
+                         ("未発行の案件", FreeeLatestStatus.NONE)):
+        DealFactory(tenant=world_a.tenant, deal_type=deal_type_a, name=name, freee_latest_status=status)
+
+
+def test_list_filters_by_freee_latest_status(api, three_statuses):
+    assert names(api.get(DEALS_URL, {"freee_latest_status": "settled"})) == ["決済済みの案件"]
+    assert names(api.get(DEALS_URL, {"freee_latest_status": "none"})) == ["未発行の案件"]
+
+
+def test_the_status_filter_combines_with_the_others_and_never_shows_another_tenant(api, world_b, three_statuses):
+    DealFactory(tenant=world_b.tenant, name="B社の秘密案件", freee_latest_status=FreeeLatestStatus.SETTLED)
+
+    response = api.get(DEALS_URL, {"freee_latest_status": "settled", "q": "案件", "ordering": "-amount"})
+
+    assert names(response) == ["決済済みの案件"]
+    assert "B社の秘密案件" not in response.content.decode()
+
+
+def test_an_unknown_freee_latest_status_is_400_in_the_error_format(api):
+    error = assert_error(api.get(DEALS_URL, {"freee_latest_status": "bogus"}), 400, "invalid")
+
+    assert "freee_latest_status" in error["details"]
+
+
+def test_the_export_applies_the_freee_latest_status_filter(world_a, three_statuses):
+    response = world_a.client().get(f"{DEALS_URL}export/", {"freee_latest_status": "sent"})
+
+    body = b"".join(response.streaming_content).decode()
+    assert response.status_code == 200
+    assert "送付済みの案件" in body and "決済済みの案件" not in body and "未発行の案件" not in body
+
+
+@pytest.fixture
+def schema(client):
+    return client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+
+
+@pytest.mark.parametrize("path", [DEALS_URL, f"{DEALS_URL}export/"])
+def test_the_schema_lists_the_filters_of_the_deal_list_and_the_export(schema, path):
+    parameters = {p["name"]: p for p in schema["paths"][path]["get"]["parameters"]}
+
+    assert {"q", "deal_type", "stage", "freee_latest_status", "ordering"} <= set(parameters)
+    status_values = parameters["freee_latest_status"]["schema"]["enum"]
+    assert {"none", "settled", "canceled", "needs_check"} <= set(status_values)
+    assert set(parameters["stage"]["schema"]["enum"]) == set(Deal.Stage.values)
+
+
+def test_the_schema_documents_the_latest_status_and_writable_lines(schema):
+    components = schema["components"]["schemas"]
+    assert {"freee_latest_status", "freee_latest_status_label"} <= set(components["Deal"]["properties"])
+    lines = components["DealInputRequest"]["properties"]["lines"]
+    assert lines["type"] == "array" and lines["items"] == {"$ref": "#/components/schemas/DealLineInputRequest"}
+    assert "lines" not in components["DealInputRequest"].get("required", [])
+
+
+# --------------------------------------------------------------------------- 商品内訳 (lines) written through the API
+
+
+def line(description: str = "設計", **extra) -> dict:
+    return {"description": description, "quantity": "2", "unit": "式", "unit_price": "50000", "tax_rate": "10",
+            **extra}
+
+
+def test_create_with_lines_saves_them_in_order(api, world_a, deal_type_a):
+    product = ProductFactory(tenant=world_a.tenant, name="保守サポート")
+    data = {"name": "内訳つき案件", "deal_type": str(deal_type_a.public_id),
+            "lines": [line("設計"), line("保守", product=str(product.public_id), tax_rate="8_reduced", quantity="1.5")]}
+
+    response = post_json(api, DEALS_URL, data)
+
+    assert response.status_code == 201, response.content.decode()
+    deal = Deal.objects.get(public_id=response.json()["id"])
+    saved = [(x.position, x.description, x.product, x.quantity, x.tax_rate, x.tenant) for x in deal.lines.all()]
+    assert saved == [(0, "設計", None, Decimal(2), "10", world_a.tenant),
+                     (1, "保守", product, Decimal("1.5"), "8_reduced", world_a.tenant)]
+    assert [row["product"] for row in response.json()["lines"]] == [None, "保守サポート"]
+
+
+def test_put_with_lines_replaces_the_whole_set(api, world_a, deal_type_a):
+    deal = DealFactory(tenant=world_a.tenant, deal_type=deal_type_a)
+    DealLineFactory(deal=deal, description="消える行1")
+    DealLineFactory(deal=deal, description="消える行2")
+    data = {"name": deal.name, "deal_type": str(deal_type_a.public_id), "lines": [line("新しい行")]}
+
+    response = api.put(deal_url(deal), data, content_type="application/json")
+
+    assert response.status_code == 200, response.content.decode()
+    assert [x.description for x in deal.lines.all()] == ["新しい行"]
+    assert [row["description"] for row in response.json()["lines"]] == ["新しい行"]
+
+
+def test_patch_with_an_empty_list_removes_every_line(api, world_a):
+    deal = DealFactory(tenant=world_a.tenant)
+    DealLineFactory(deal=deal)
+
+    response = api.patch(deal_url(deal), {"lines": []}, content_type="application/json")
+
+    assert response.status_code == 200
+    assert not deal.lines.exists()
+
+
+@pytest.mark.parametrize(("bad", "field"), [
+    ({"quantity": "0"}, "quantity"), ({"quantity": "-1"}, "quantity"), ({"tax_rate": "5"}, "tax_rate"),
+    ({"description": ""}, "description"), ({"unit_price": "abc"}, "unit_price"),
+])
+def test_an_invalid_line_is_400_like_the_form_and_changes_nothing(api, world_a, bad, field):
+    deal = DealFactory(tenant=world_a.tenant)
+    DealLineFactory(deal=deal, description="残る行")
+
+    response = api.patch(deal_url(deal), {"lines": [line("正しい行"), line(**bad)]}, content_type="application/json")
+
+    error = assert_error(response, 400, "invalid")
+    assert field in error["details"]["lines"]["1"]
+    assert [x.description for x in deal.lines.all()] == ["残る行"]
+
+
+def test_more_than_a_hundred_lines_is_400(api, world_a):
+    deal = DealFactory(tenant=world_a.tenant)
+
+    response = api.patch(deal_url(deal), {"lines": [line()] * 101}, content_type="application/json")
+
+    assert "lines" in assert_error(response, 400, "invalid")["details"]
+    assert not deal.lines.exists()
+
+
+def test_a_line_with_another_tenants_product_is_400_and_saves_nothing(api, world_a, world_b):
+    deal = DealFactory(tenant=world_a.tenant)
+    foreign = ProductFactory(tenant=world_b.tenant, name="B社の秘密商品")
+
+    response = api.patch(deal_url(deal), {"lines": [line(product=str(foreign.public_id))]},
+                         content_type="application/json")
+
+    error = assert_error(response, 400, "invalid")
+    assert "product" in error["details"]["lines"]["0"]
+    assert "B社の秘密商品" not in response.content.decode()
+    assert not deal.lines.exists()
+
+
+def test_lines_of_another_tenants_deal_cannot_be_replaced(api, world_b):
+    foreign = DealFactory(tenant=world_b.tenant)
+    DealLineFactory(deal=foreign, description="B社の秘密品目")
+
+    response = api.patch(deal_url(foreign), {"lines": [line("乗っ取り")]}, content_type="application/json")
+
+    assert_error(response, 404, "not_found")
+    assert [x.description for x in foreign.lines.all()] == ["B社の秘密品目"]
+
+
+def test_whoever_may_edit_a_deal_may_edit_its_lines_even_with_profiles_on(world_a):
+    world_a.tenant.uses_permission_profiles = True  # editing deals needs no profile permission
+    world_a.tenant.save()
+    deal = DealFactory(tenant=world_a.tenant)
+
+    response = world_a.client("member").patch(deal_url(deal), {"lines": [line("メンバーの行")]},
+                                              content_type="application/json")
+
+    assert response.status_code == 200
+    assert [x.description for x in deal.lines.all()] == ["メンバーの行"]
+
+
+def test_lines_written_through_the_api_become_the_invoice_lines(api, world_a, deal_type_a):
+    from integrations.models import FreeeConnection
+    from invoices import services as invoice_services
+    from tests.factories import InvoiceFactory
+
+    deal = DealFactory(tenant=world_a.tenant, deal_type=deal_type_a)
+    api.patch(deal_url(deal), {"lines": [line("設計", tax_rate="8_reduced")]}, content_type="application/json")
+    connection = FreeeConnection(tenant=world_a.tenant, invoice_numbering=FreeeConnection.Numbering.AUTO)
+
+    body = invoice_services.invoice_body(InvoiceFactory(deal=deal), connection)
+
+    assert [(x.description, x.tax_rate, x.reduced_tax_rate) for x in body.lines] == [("設計", 8, True)]

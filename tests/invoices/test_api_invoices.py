@@ -164,6 +164,35 @@ def test_holders_of_the_permission_may_issue_when_profiles_are_on(api, world_a, 
     assert post_json(api, deal_invoices_url(linked_deal), {"partner_id": 5}).status_code == 202
 
 
+def test_admins_without_the_permission_get_403_when_profiles_are_on(world_a, linked_deal, connected):
+    profiles_on_without_permission(world_a)
+    admin = world_a.client("admin")
+    invoice = InvoiceFactory(deal=linked_deal, state=Invoice.State.FAILED, freee_invoice_id=None)
+
+    error = assert_error(post_json(admin, deal_invoices_url(linked_deal), {"partner_id": 5}), 403, "permission_denied")
+
+    assert "作成権限がありません" in error["message"]
+    assert_error(post_json(admin, invoice_url(invoice, "retry")), 403, "permission_denied")
+    assert_error(post_json(admin, invoice_url(invoice, "resync")), 403, "permission_denied")
+    assert list(Invoice.objects.values_list("state", flat=True)) == [Invoice.State.FAILED]
+
+
+def test_admins_holding_the_permission_may_issue_when_profiles_are_on(world_a, linked_deal, connected):
+    profiles_on_without_permission(world_a)
+    world_a.admin_membership.permission_profile = PermissionProfileFactory(
+        tenant=world_a.tenant, permissions=[FREEE_INVOICE_CREATE])
+    world_a.admin_membership.save()
+
+    assert post_json(world_a.client("admin"), deal_invoices_url(linked_deal), {"partner_id": 5}).status_code == 202
+
+
+def test_with_profiles_off_admins_and_members_may_issue(world_a, linked_deal, connected):
+    assert post_json(world_a.client("admin"), deal_invoices_url(linked_deal), {"partner_id": 5}).status_code == 202
+    Invoice.objects.update(state=Invoice.State.ISSUED)
+
+    assert post_json(world_a.client("member"), deal_invoices_url(linked_deal), {"partner_id": 5}).status_code == 202
+
+
 def test_the_permission_is_checked_before_the_input(api, world_a, linked_deal, connected):
     profiles_on_without_permission(world_a)
     assert_error(post_json(api, deal_invoices_url(linked_deal), {"partner_id": "abc"}), 403, "permission_denied")
@@ -181,7 +210,7 @@ def test_a_malformed_partner_id_is_a_400_invalid(api, linked_deal, connected):
 
 
 def test_application_errors_keep_their_code(api, world_a, linked_deal, connected):
-    InvoiceFactory(deal=linked_deal, state=Invoice.State.NEEDS_CHECK, freee_invoice_id=None)
+    InvoiceFactory(deal=linked_deal, state=Invoice.State.PENDING, freee_invoice_id=None)
     assert_error(post_json(api, deal_invoices_url(linked_deal), {"partner_id": 5}), 400, "invoice_in_progress")
     unlinked = DealFactory(tenant=world_a.tenant, deal_type=DealTypeFactory(tenant=world_a.tenant, linked_to_freee=False))
     assert_error(post_json(api, deal_invoices_url(unlinked), {"partner_id": 5}), 400, "deal_type_not_linked")
@@ -198,6 +227,33 @@ def test_retry_queues_a_needs_check_invoice(api, world_a, linked_deal):
     invoice = InvoiceFactory(deal=linked_deal, state=Invoice.State.FAILED, freee_invoice_id=None)
     response = post_json(api, invoice_url(invoice, "retry"))
     assert response.status_code == 202 and response.json()["state"] == "needs_check"
+
+
+def test_an_issue_while_an_invoice_needs_checking_is_refused_with_its_own_code(api, linked_deal, connected):
+    InvoiceFactory(deal=linked_deal, state=Invoice.State.NEEDS_CHECK, freee_invoice_id=None, post_attempts=1)
+
+    error = assert_error(post_json(api, deal_invoices_url(linked_deal), {"partner_id": 5}), 400, "invoice_needs_check")
+
+    assert "「再試行」" in error["message"] and "二重発行" in error["message"]
+    assert Invoice.objects.count() == 1
+
+
+def test_retry_of_an_abandoned_issuing_invoice_queues_it_but_a_live_one_is_left_alone(api, linked_deal):
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    abandoned, live = (InvoiceFactory(deal=linked_deal, state=Invoice.State.ISSUING, freee_invoice_id=None)
+                       for _ in range(2))
+    Invoice.objects.filter(pk=abandoned.pk).update(
+        updated_at=timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 1))
+
+    queued = post_json(api, invoice_url(abandoned, "retry"))
+    untouched = post_json(api, invoice_url(live, "retry"))
+
+    assert queued.status_code == 202 and queued.json()["state"] == "needs_check"
+    assert untouched.status_code == 200 and untouched.json()["state"] == "issuing"
 
 
 def test_retry_of_an_issued_invoice_changes_nothing(api, linked_deal):

@@ -51,7 +51,7 @@ def test_issuing_without_a_partner_says_a_freee_partner_is_needed(world_a, linke
 
 
 def test_a_second_issue_while_one_is_in_progress_is_refused(world_a, linked_deal, connected):
-    InvoiceFactory(deal=linked_deal, state=Invoice.State.NEEDS_CHECK, freee_invoice_id=None)
+    InvoiceFactory(deal=linked_deal, state=Invoice.State.ISSUING, freee_invoice_id=None)
     response = world_a.client().post(reverse("invoices:issue", args=[linked_deal.public_id]),
                                      {"partner_id": "5", "partner_name": "x"})
     assert "処理中の請求書があります" in response.content.decode()
@@ -81,3 +81,138 @@ def test_other_tenants_invoice_urls_are_404(world_a, world_b):
     for name in ["invoices:row", "invoices:refresh", "invoices:resync", "invoices:retry"]:
         assert_cross_tenant_404(world_a.client(), reverse(name, args=[invoice.public_id]),
                                 foreign_texts=("Bの取引先",), methods=("get", "post"))
+
+
+def _profiles_on(world) -> None:
+    world.tenant.uses_permission_profiles = True
+    world.tenant.save()
+
+
+GRANT_HINT = "権限設定機能がONのため、「freee請求書の作成」権限を持つプロファイルの割り当てが必要です。"
+
+
+def test_with_profiles_on_an_admin_without_the_grant_sees_a_hint_instead_of_the_button(world_a, linked_deal,
+                                                                                          connected):
+    _profiles_on(world_a)
+
+    page = _tab(world_a.client("admin"), linked_deal)
+
+    assert "請求書作成" not in page and GRANT_HINT in page
+
+
+def test_with_profiles_on_an_admin_without_the_grant_gets_403_and_no_invoice(world_a, linked_deal, connected):
+    _profiles_on(world_a)
+
+    response = world_a.client("admin").post(reverse("invoices:issue", args=[linked_deal.public_id]),
+                                            {"partner_id": "5", "partner_name": "x"})
+
+    assert response.status_code == 403 and "作成権限がありません" in response.content.decode()
+    assert not Invoice.objects.exists()
+
+
+def test_with_profiles_on_an_admin_holding_the_grant_sees_the_button(world_a, linked_deal, connected):
+    _profiles_on(world_a)
+    world_a.admin_membership.permission_profile = PermissionProfileFactory(tenant=world_a.tenant,
+                                                                           permissions=[FREEE_INVOICE_CREATE])
+    world_a.admin_membership.save()
+
+    page = _tab(world_a.client("admin"), linked_deal)
+
+    assert "請求書作成" in page and GRANT_HINT not in page
+
+
+@pytest.mark.parametrize("who", ["admin", "member"])
+def test_with_profiles_off_everyone_sees_the_button_and_no_hint(world_a, linked_deal, connected, who):
+    page = _tab(world_a.client(who), linked_deal)
+
+    assert "請求書作成" in page and GRANT_HINT not in page
+
+
+def test_a_member_without_the_grant_sees_neither_button_nor_the_admins_hint(world_a, linked_deal, connected):
+    _profiles_on(world_a)
+
+    page = _tab(world_a.client("member"), linked_deal)
+
+    assert "請求書作成" not in page and GRANT_HINT not in page
+
+
+FREEE_PARTNERS_LINK = 'href="https://secure.freee.co.jp/partners"'
+
+
+def test_no_partner_chosen_links_to_freees_partner_page(world_a, linked_deal, connected):
+    response = world_a.client().post(reverse("invoices:issue", args=[linked_deal.public_id]), {"partner_id": ""})
+
+    page = response.content.decode()
+    assert response.status_code == 400 and "取引先を選択してください" in page
+    assert FREEE_PARTNERS_LINK in page and "freeeの取引先ページ" in page
+
+
+def test_other_errors_of_the_tab_have_no_partner_link(world_a, linked_deal, connected):
+    InvoiceFactory(deal=linked_deal, state=Invoice.State.PENDING, freee_invoice_id=None)
+
+    page = world_a.client().post(reverse("invoices:issue", args=[linked_deal.public_id]),
+                                 {"partner_id": "5", "partner_name": "x"}).content.decode()
+
+    assert "処理中の請求書があります" in page and FREEE_PARTNERS_LINK not in page
+
+
+def test_a_second_issue_while_one_needs_checking_says_to_use_retry(world_a, linked_deal, connected):
+    InvoiceFactory(deal=linked_deal, state=Invoice.State.NEEDS_CHECK, freee_invoice_id=None, post_attempts=1)
+
+    response = world_a.client().post(reverse("invoices:issue", args=[linked_deal.public_id]),
+                                     {"partner_id": "5", "partner_name": "x"})
+
+    page = response.content.decode()
+    assert response.status_code == 400 and "確認できていない請求書（要確認）" in page and "「再試行」" in page
+    assert Invoice.objects.count() == 1
+
+
+def _abandon(invoice) -> None:
+    """The worker that claimed the row died: its claim is older than any task may run."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    Invoice.objects.filter(pk=invoice.pk).update(
+        updated_at=timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 1))
+
+
+def test_an_abandoned_issuing_row_offers_retry_and_a_live_one_does_not(world_a, linked_deal, connected):
+    live = InvoiceFactory(deal=linked_deal, state=Invoice.State.ISSUING, freee_invoice_id=None, report_url="")
+    retry_url = reverse("invoices:retry", args=[live.public_id])
+    assert retry_url not in _tab(world_a.client(), linked_deal)
+
+    _abandon(live)
+    page = _tab(world_a.client(), linked_deal)
+
+    assert retry_url in page and "発行処理が中断されました（要確認）" in page
+
+
+def test_an_abandoned_issuing_row_blocks_a_new_issue_until_it_is_retried(world_a, linked_deal, connected):
+    _abandon(InvoiceFactory(deal=linked_deal, state=Invoice.State.ISSUING, freee_invoice_id=None, post_attempts=1))
+
+    page = world_a.client().post(reverse("invoices:issue", args=[linked_deal.public_id]),
+                                 {"partner_id": "5", "partner_name": "x"}).content.decode()
+
+    assert "「再試行」" in page and Invoice.objects.count() == 1
+
+
+def test_the_row_shows_the_consumption_tax_next_to_the_total(world_a, linked_deal, connected):
+    InvoiceFactory(deal=linked_deal, total_amount=135795, amount_tax=12345)
+
+    page = _tab(world_a.client(), linked_deal)
+
+    assert '<th class="num">消費税</th>' in page
+    assert '<td class="num">135,795円</td>\n  <td class="num">12,345円</td>' in page
+
+
+def test_a_needs_check_row_keeps_polling_like_an_issuing_one(world_a, linked_deal):
+    checking = InvoiceFactory(deal=linked_deal, state=Invoice.State.NEEDS_CHECK, freee_invoice_id=None, report_url="")
+    issued = InvoiceFactory(deal=linked_deal)
+
+    def row(invoice):
+        return world_a.client().get(reverse("invoices:row", args=[invoice.public_id])).content.decode()
+
+    assert f'hx-get="{reverse("invoices:row", args=[checking.public_id])}"' in row(checking)
+    assert "hx-trigger=\"every" in row(checking) and "hx-trigger" not in row(issued)
