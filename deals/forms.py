@@ -38,6 +38,13 @@ class DealLineForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["product"].queryset = Product.objects.for_tenant(tenant)
 
+    def clean_quantity(self):
+        """The same rule as the API: a line of 0 (or fewer) units would be an empty line on the invoice."""
+        quantity = self.cleaned_data["quantity"]
+        if quantity is not None and quantity <= 0:
+            raise forms.ValidationError(_("数量は0より大きい値を入力してください。"))
+        return quantity
+
 
 class BaseDealLineFormSet(forms.BaseInlineFormSet):
     def __init__(self, *args, tenant, **kwargs):

@@ -450,6 +450,16 @@ def test_create_with_an_invalid_line_answers_400_and_saves_nothing(world_a, deal
     assert not DealLine.objects.exists()
 
 
+def test_a_line_of_zero_units_is_refused_like_the_api_does(world_a, deal_type_a):
+    data = deal_post(deal_type_a, name="数量0の案件", lines=[line_post(description="保守", quantity="0")])
+
+    response = world_a.client().post(CREATE_URL, data)
+
+    assert response.status_code == 400
+    assert "数量は0より大きい値を入力してください。" in response.content.decode()
+    assert not Deal.objects.exists()
+
+
 def test_create_with_another_tenants_deal_type_is_rejected_and_saves_nothing(world_a, world_b):
     foreign_type = DealTypeFactory(tenant=world_b.tenant, name="B社のタイプ")
 
