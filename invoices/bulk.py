@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from core import jobs
 from core.errors import ApplicationError
 from core.models import Job
+from core.sql import update_rows
 from integrations.freee import messages as freee_messages
 from integrations.freee.client import FreeeClient
 from integrations.freee.errors import FreeeError, Permanent, RateLimited, Transient
@@ -255,17 +256,33 @@ def _read_window(run: _Run, window: Window) -> None:
 
 
 def _read_by_list(run: _Run, window: Window) -> list[Invoice]:
-    """Page through freee's invoices of the window; returns ours that did not appear."""
+    """Page through freee's invoices of the window; returns ours that did not appear.
+
+    The next page is kept in the job (cursor), so a run that continues after a time slice or a rate limit
+    reads on from there instead of paging from the start again: the remaining invoices form a window inside
+    the cursor's, read with the cursor's dates so that the offsets still mean the same pages."""
     ours = {invoice.freee_invoice_id: invoice for invoice in window.invoices}
-    offset = 0
+    start, end, offset = _cursor_for(run, window)
     while ours:
+        run.tally["cursor"] = {"start": start.isoformat(), "end": end.isoformat(), "offset": offset}
         page = run.call(lambda offset=offset: run.client.invoices_list(
-            start_billing_date=window.start, end_billing_date=window.end, offset=offset, limit=PAGE_SIZE))
+            start_billing_date=start, end_billing_date=end, offset=offset, limit=PAGE_SIZE))
+        run.tally["cursor"]["offset"] = offset = offset + PAGE_SIZE
         _apply(run, [(ours.pop(remote.id), remote) for remote in page if remote.id in ours])
         if len(page) < PAGE_SIZE:
             break
-        offset += PAGE_SIZE
+    run.tally.pop("cursor", None)
     return list(ours.values())
+
+
+def _cursor_for(run: _Run, window: Window) -> tuple[date, date, int]:
+    """Where to read the window from: the saved cursor when it covers the window, else its first page."""
+    cursor = run.tally.get("cursor")
+    if cursor:
+        start, end = date.fromisoformat(cursor["start"]), date.fromisoformat(cursor["end"])
+        if start <= window.start and window.end <= end:
+            return start, end, cursor["offset"]
+    return window.start, window.end, 0
 
 
 def _read_by_id(run: _Run, invoices: list[Invoice]) -> None:
@@ -289,7 +306,7 @@ def _read_by_id(run: _Run, invoices: list[Invoice]) -> None:
 
 
 def _apply(run: _Run, pairs: list[tuple[Invoice, object]]) -> None:
-    """Write a batch: changed rows with one bulk_update, the others' last_synced_at with one UPDATE."""
+    """Write a batch: changed rows with one UPDATE ... FROM unnest, the others' last_synced_at with one UPDATE."""
     if not pairs:
         return
     now = timezone.now()
@@ -306,8 +323,8 @@ def _apply(run: _Run, pairs: list[tuple[Invoice, object]]) -> None:
         if invoice.payment_status == "settled" and before["payment_status"] != "settled":
             invoice.settled_on = timezone.localdate()
     with transaction.atomic():
-        Invoice.objects.bulk_update(changed, [*SYNCED_FIELDS, "settled_on", "last_synced_at", "updated_at"],
-                                    batch_size=500)
+        fields = [*SYNCED_FIELDS, "settled_on", "last_synced_at", "updated_at"]
+        update_rows(Invoice, fields, [(i.pk, *(getattr(i, name) for name in fields)) for i in changed])
         Invoice.objects.filter(pk__in=[i.pk for i in unchanged]).update(last_synced_at=now)
         deals_latest_status_update(deal_ids={i.deal_id for i in changed})
         ledger.invoices_changed(tenant=run.job.tenant, changes=list(zip(befores, changed, strict=True)))

@@ -19,13 +19,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import audit, events, jobs
 from core.errors import ApplicationError
+from core.sql import insert_rows, update_rows
 from journals.sync.documents import (
     DocumentType,
     document_type_get,
@@ -33,7 +34,6 @@ from journals.sync.documents import (
     groups_for_plan,
 )
 from journals.sync.models import SyncedDocument, SyncRecord, SyncSettings, Target
-from journals.sync.sql import insert_rows
 from journals.sync.targets import WorkItem, target_for
 from tenancy.models import Membership, Tenant
 
@@ -336,20 +336,10 @@ def _finish(tenant: Tenant, items: list[WorkItem]) -> float | None:
 
 def _outcomes_write(records: list[SyncRecord]) -> None:
     """One UPDATE ... FROM unnest(arrays) per batch: bulk_update's CASE per row and column is far slower to build."""
-    table = SyncRecord._meta.db_table
+    fields = ["status", "error_message", "finished_at", "note", "trade_id", "freee_deal_id", "updated_at"]
     for start in range(0, len(records), BATCH):
-        batch = records[start:start + BATCH]
-        columns = [[r.pk for r in batch], [r.status for r in batch], [r.error_message for r in batch],
-                   [r.finished_at for r in batch], [r.note for r in batch], [r.trade_id for r in batch],
-                   [r.freee_deal_id for r in batch], [r.updated_at for r in batch]]
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {table} AS r SET status = v.status, error_message = v.error_message, "  # noqa: S608 - our table
-                "finished_at = v.finished_at, note = v.note, trade_id = v.trade_id, freee_deal_id = v.freee_deal_id, "
-                "updated_at = v.updated_at FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::timestamptz[], "
-                "%s::text[], %s::bigint[], %s::bigint[], %s::timestamptz[]) "
-                "AS v(id, status, error_message, finished_at, note, trade_id, freee_deal_id, updated_at) "
-                "WHERE r.id = v.id", columns)
+        update_rows(SyncRecord, fields, [(r.pk, *(getattr(r, name) for name in fields))
+                                         for r in records[start:start + BATCH]])
 
 
 def _advance_jobs(records: list[SyncRecord]) -> None:

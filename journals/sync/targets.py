@@ -22,9 +22,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
+from core.sql import insert_rows
 from journals.sync.documents import DocumentType, PaymentSpec, SyncDocument, plan_allows_projects, source_key
 from journals.sync.models import FreeeProjectTag, SyncedDocument, SyncRecord, Target
-from journals.sync.sql import insert_rows
 
 logger = logging.getLogger(__name__)
 

@@ -158,6 +158,42 @@ def test_a_rate_limit_midway_reschedules_the_task_and_the_rerun_continues(sandbo
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_run_cut_by_its_time_slice_continues_the_list_where_it_stopped(sandbox, world_a, monkeypatch):
+    company, _connection = sandbox
+    invoices = [_issued(world_a, company, name=f"七件の案件{n}") for n in range(7)]
+    for invoice in invoices:
+        sandbox_invoice_status_set(company=company, invoice_id=invoice.freee_invoice_id, field="payment_status",
+                                   value="settled")
+    monkeypatch.setattr(bulk, "PAGE_SIZE", 2)  # 7 invoices = 4 pages, as 20,000 would be 200 (+1)
+    original_call, made = bulk._Run.call, []
+
+    def slice_ends_after_two_calls(run, fetch):
+        if len(made) == 2:
+            raise bulk._OutOfBudget  # what the run's deadline does when RUN_SECONDS have passed
+        made.append(1)
+        return original_call(run, fetch)
+
+    monkeypatch.setattr(bulk._Run, "call", slice_ends_after_two_calls)
+    job, mark = _job(world_a), _mark()
+
+    with pytest.raises(services.RetryLater):
+        bulk.bulk_refresh(job=job)
+    job.refresh_from_db()
+    assert job.status == Job.Status.RUNNING and job.done == 4 and job.result["cursor"]["offset"] == 4
+
+    monkeypatch.setattr(bulk._Run, "call", original_call)
+    bulk.bulk_refresh(job=job)
+
+    calls = _calls_since(mark, world_a.tenant)
+    # ceil(7 / 2) pages in all: the second run read pages 3 and 4 of the list, not pages 1 and 2 again.
+    assert [c.path for c in calls] == ["/iv/invoices"] * 4
+    job.refresh_from_db()
+    assert job.status == Job.Status.SUCCEEDED and job.done == 7 and "cursor" not in job.result
+    assert job.result["calls"] == 4 and job.result["updated"] == 7
+    assert all(i.payment_status == "settled" for i in Invoice.objects.filter(pk__in=[i.pk for i in invoices]))
+
+
+@pytest.mark.django_db(transaction=True)
 def test_the_task_reschedules_with_freees_retry_after(sandbox, world_a, monkeypatch):
     company, _connection = sandbox
     _issued(world_a, company)

@@ -1,4 +1,5 @@
-"""Set-based writes for the sync's hot path: one INSERT/UPDATE ... FROM unnest(column arrays) per batch.
+"""Set-based writes for hot paths (ledger sync, bulk status refresh): one INSERT/UPDATE ... FROM unnest(column
+arrays) per batch.
 
 Django's bulk_create/bulk_update build one parameter (and, for bulk_update, one CASE branch) per row and
 column, which costs more than the database work itself at 1,000 rows; these helpers send one array per column.
@@ -36,3 +37,20 @@ def insert_rows(model, fields: Sequence[str], rows: Sequence[Sequence], *, confl
     with connection.cursor() as cursor:
         cursor.execute(sql, arrays)
         return cursor.fetchall() if returning else []
+
+
+def update_rows(model, fields: Sequence[str], rows: Sequence[Sequence]) -> int:
+    """UPDATE the rows (tuples of (pk, *values in `fields` order)) in one statement; returns the rows updated."""
+    if not rows:
+        return 0
+    pk = model._meta.pk.name
+    columns = [_column(model, name) for name in [pk, *fields]]
+    arrays = [[_value(row[i]) for row in rows] for i in range(len(columns))]
+    names = [column for column, _type in columns]
+    unnest = ", ".join(f"%s::{db_type}[]" for _column_name, db_type in columns)
+    assignments = ", ".join(f"{name} = v.{name}" for name in names[1:])
+    sql = (f"UPDATE {model._meta.db_table} AS t SET {assignments} "  # noqa: S608 - names come from the model
+           f"FROM unnest({unnest}) AS v({', '.join(names)}) WHERE t.{names[0]} = v.{names[0]}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, arrays)
+        return cursor.rowcount
