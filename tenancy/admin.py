@@ -9,6 +9,13 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ["user"]
     fields = ["user", "role", "permission_profile"]
 
+    def get_formset(self, request, obj=None, **kwargs):
+        """Offer only this tenant's permission profiles (none while the tenant is being created)."""
+        formset = super().get_formset(request, obj, **kwargs)
+        field = formset.form.base_fields["permission_profile"]
+        field.queryset = PermissionProfile.objects.for_tenant(obj)
+        return formset
+
 
 @admin.register(Tenant)
 class TenantAdmin(admin.ModelAdmin):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -112,6 +113,13 @@ class Membership(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.tenant}"
+
+    def clean(self) -> None:
+        """A permission profile belongs to one tenant: another tenant's cannot be given (the Django admin)."""
+        super().clean()
+        profile = self.permission_profile
+        if profile is not None and self.tenant_id is not None and profile.tenant_id != self.tenant_id:
+            raise ValidationError({"permission_profile": _("この事業所の権限プロファイルを選んでください。")})
 
     @property
     def is_admin(self) -> bool:

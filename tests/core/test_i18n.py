@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
@@ -219,3 +220,28 @@ def test_without_cookie_the_ui_is_japanese(world_a):
     assert "案件一覧" in html
     assert "請求書" in html
     assert "Payment requests" not in html
+
+
+def test_an_english_browser_still_gets_japanese_until_its_user_chooses(world_a):
+    client = world_a.client("member")
+
+    page = client.get(reverse("deals:list"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    login = Client().get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en")
+
+    assert '<html lang="ja">' in page.content.decode() and "案件一覧" in page.content.decode()
+    assert '<html lang="ja">' in login.content.decode() and "ログイン" in login.content.decode()
+
+
+def test_choosing_english_with_the_switch_gives_english_whatever_the_browser_says(world_a):
+    client = world_a.client("member")
+
+    chosen = client.post(reverse("set_language"), {"language": "en", "next": reverse("deals:list")},
+                         HTTP_ACCEPT_LANGUAGE="ja")
+    page = client.get(chosen["Location"], HTTP_ACCEPT_LANGUAGE="ja")
+
+    assert chosen.status_code == 302 and chosen.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+    html = page.content.decode()
+    assert '<html lang="en">' in html and "Add deal" in html and "案件一覧" not in html
+
+    client.post(reverse("set_language"), {"language": "ja", "next": reverse("deals:list")})
+    assert "案件一覧" in client.get(reverse("deals:list"), HTTP_ACCEPT_LANGUAGE="en").content.decode()

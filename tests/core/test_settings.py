@@ -1,12 +1,16 @@
 """Production mode: required variables named when missing or malformed, and `check --deploy` clean."""
 
+import ast
 import os
+import re
+import runpy
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
+from django.core.exceptions import ImproperlyConfigured
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION_ENV = {
@@ -81,3 +85,99 @@ def test_production_cookies_are_secure_host_only_and_the_page_carries_a_strict_c
     assert csp["script-src"] == "'self'" and csp["style-src"] == "'self'" and csp["object-src"] == "'none'"
     assert csp["frame-ancestors"] == "'none'"
     assert csp["form-action"] == "'self' https://accounts.secure.freee.co.jp"
+
+
+HEALTH_PROBE = """
+from django.test import Client
+response = Client().get("/healthz", HTTP_HOST="127.0.0.1:8000")  # docker's healthcheck: by IP, plain HTTP
+print("healthz", response.status_code, response.get("Location", "-"))
+"""
+
+
+def test_the_health_check_answers_a_probe_by_ip_over_plain_http_in_production():
+    database = {"DATABASE_URL": os.environ["DATABASE_URL"]}  # this run's server: SELECT 1 must succeed
+    result = _manage("shell", "-c", HEALTH_PROBE, env={**PRODUCTION_ENV, **database})
+    assert "healthz 200 -" in result.stdout.splitlines(), result.stdout + result.stderr
+
+
+def _load_settings(monkeypatch, **changes: str) -> dict:
+    """Execute config/settings.py afresh with PRODUCTION_ENV plus `changes` (the running settings stay put)."""
+    for name, value in {**PRODUCTION_ENV, **changes}.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(ROOT / "config" / "settings.py"))
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("DATABASE_URL", "garbage"),
+    ("DATABASE_URL", "mysql://hub:pw@db:3306/hub"),
+    ("REDIS_URL", "notaurl"),
+    ("REDIS_URL", "http://redis:6379/0"),
+    ("SITE_URL", "hub.example.jp"),
+    ("SITE_URL", "https://"),
+    ("DJANGO_ALLOWED_HOSTS", ","),
+    ("FIELD_ENCRYPTION_KEYS", "abc"),
+    ("FIELD_ENCRYPTION_KEYS", "ZGV2ZWxvcG1lbnQtb25seS1rZXktMzItYnl0ZXMtISE=,abc"),  # one good key, one bad
+    ("DB_CONN_MAX_AGE", "x"),
+    ("CELERY_TASK_TIME_LIMIT", "abc"),
+    ("FREEE_TIMEOUT_SECONDS", "fast"),
+    ("SECURE_SSL_REDIRECT", "flase"),
+    ("FREEE_API_URL", "api.freee.co.jp"),
+])
+def test_a_malformed_value_stops_start_up_naming_the_variable(monkeypatch, name, value):
+    with pytest.raises(ImproperlyConfigured, match=f"^Environment variable {name} is malformed: "):
+        _load_settings(monkeypatch, **{name: value})
+
+
+def test_the_malformed_database_url_message_does_not_echo_the_password(monkeypatch):
+    with pytest.raises(ImproperlyConfigured) as error:
+        _load_settings(monkeypatch, DATABASE_URL="mysql://hub:s3cret-pw@db/hub")
+    assert "s3cret-pw" not in str(error.value)
+
+
+def test_well_formed_values_are_read(monkeypatch):
+    key = Fernet.generate_key().decode()
+    loaded = _load_settings(monkeypatch, DJANGO_ALLOWED_HOSTS=" hub.example.jp, ,api.example.jp",
+                            FIELD_ENCRYPTION_KEYS=f"{key}, {PRODUCTION_ENV['FIELD_ENCRYPTION_KEYS']}",
+                            DB_CONN_MAX_AGE="0", FREEE_TIMEOUT_SECONDS="2.5", SECURE_SSL_REDIRECT="off",
+                            REDIS_URL="rediss://:pw@redis:6380/1")
+    assert loaded["ALLOWED_HOSTS"] == ["hub.example.jp", "api.example.jp"]
+    assert loaded["FIELD_ENCRYPTION_KEYS"] == [key, PRODUCTION_ENV["FIELD_ENCRYPTION_KEYS"]]
+    assert loaded["DATABASES"]["default"]["CONN_MAX_AGE"] == 0 and loaded["FREEE_TIMEOUT_SECONDS"] == 2.5
+    assert loaded["SECURE_SSL_REDIRECT"] is False and loaded["REDIS_URL"] == "rediss://:pw@redis:6380/1"
+
+
+def test_manage_py_names_a_malformed_number():
+    result = _manage("check", env={**PRODUCTION_ENV, "CELERY_TASK_TIME_LIMIT": "abc"})
+    assert result.returncode != 0
+    assert "Environment variable CELERY_TASK_TIME_LIMIT is malformed" in result.stderr
+
+
+# --------------------------------------------------------------------------- the README's table
+
+
+def _variables_read_by_settings() -> set[str]:
+    """Every NAME in `env.<cast>("NAME", ...)` or in a call of our readers (`setting("NAME", ...)` etc.)."""
+    tree = ast.parse((ROOT / "config" / "settings.py").read_text())
+    names = set()
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)):
+            continue
+        func = node.func
+        reader = isinstance(func, ast.Name) or (
+            isinstance(func, ast.Attribute) and (isinstance(func.value, ast.Call) or getattr(func.value, "id", "") == "env"))
+        if reader and isinstance(node.args[0].value, str) and re.fullmatch(r"[A-Z][A-Z0-9_]+", node.args[0].value):
+            names.add(node.args[0].value)
+    return names
+
+
+def _variables_in_readme_table() -> set[str]:
+    section = (ROOT / "README.md").read_text().split("## Environment variables", 1)[1].split("\n## ", 1)[0]
+    first_cells = [line.split("|")[1] for line in section.splitlines() if line.startswith("| `")]
+    return {name for cell in first_cells for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", cell)}
+
+
+def test_every_variable_the_settings_read_is_in_the_readme_table():
+    read = _variables_read_by_settings()
+    assert {"DJANGO_SECRET_KEY", "CACHE_KEY_PREFIX", "STATIC_ROOT", "ENV_FILE", "LINEWORKS_API_URL"} <= read
+    missing = sorted(read - _variables_in_readme_table())
+    assert not missing, f"add these to the README's environment-variable table: {missing}"

@@ -1,0 +1,74 @@
+"""`manage.py seed_demo` (run by `make run` on every start): the demo tenant, seeded once, with its logins."""
+
+import re
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db.models import Count
+
+from deals.models import Deal, DealLine, DealType, Product
+from integrations.models import FreeeConnection
+from notifications.models import LineWorksLink
+from tenancy.models import Membership, Tenant
+
+LOGIN = re.compile(r"^\s+(demo-\w+) / (\S+)\s", re.MULTILINE)
+
+
+@pytest.fixture
+def seed(db, settings, tmp_path):
+    """Run the real command, with the demo logins written to a temporary file (not the developer's)."""
+    settings.DEMO_CREDENTIALS_FILE = tmp_path / "demo-logins.txt"
+
+    def seed() -> str:
+        out = StringIO()
+        call_command("seed_demo", stdout=out)
+        return out.getvalue()
+
+    return seed
+
+
+def _counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count()
+            for model in (Tenant, get_user_model(), Membership, DealType, Product, Deal, DealLine,
+                          FreeeConnection, LineWorksLink)}
+
+
+def test_seed_creates_the_demo_tenant_with_an_admin_and_a_sales_member(seed):
+    output = seed()
+
+    tenant = Tenant.objects.get(settings__demo=True)
+    roles = dict(Membership.objects.for_tenant(tenant).values_list("user__username", "role"))
+    assert roles == {"demo-admin": Membership.Role.ADMIN, "demo-sales": Membership.Role.MEMBER}
+    logins = dict(LOGIN.findall(output))
+    assert set(logins) == {"demo-admin", "demo-sales"}, output
+    for username, password in logins.items():
+        assert get_user_model().objects.get(username=username).check_password(password)
+
+
+def test_seed_creates_two_deal_types_and_about_fifty_deals_with_and_without_lines(seed):
+    seed()
+
+    tenant = Tenant.objects.get(settings__demo=True)
+    types = DealType.objects.for_tenant(tenant)
+    assert types.count() == 2
+    assert set(types.values_list("linked_to_freee", flat=True)) == {True, False}
+    deals = Deal.objects.for_tenant(tenant).annotate(line_count=Count("lines"))
+    assert 40 <= deals.count() <= 60
+    with_lines = [deal for deal in deals if deal.line_count]
+    assert 0 < len(with_lines) < deals.count()  # some with product lines, some without
+    assert {deal.deal_type_id for deal in deals} == set(types.values_list("id", flat=True))
+    for deal in with_lines:
+        assert deal.amount == sum(line.quantity * line.unit_price for line in deal.lines.all())
+
+
+def test_running_it_again_changes_nothing_and_prints_the_same_logins(seed):
+    first = seed()
+    counts = _counts()
+
+    second = seed()
+
+    assert _counts() == counts
+    assert counts["Deal"] > 0 and counts["FreeeConnection"] == 1 and counts["LineWorksLink"] == 1
+    assert LOGIN.findall(second) == LOGIN.findall(first)
