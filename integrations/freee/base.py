@@ -6,6 +6,8 @@ import abc
 import enum
 from typing import Any
 
+from pydantic import BaseModel
+
 
 class Family(enum.StrEnum):
     """freee API families: they have separate base paths and rate limits."""
@@ -21,8 +23,9 @@ class Transport(abc.ABC):
 
     @abc.abstractmethod
     def _request(self, method: str, family: Family, path: str, *, params: dict | None = None,
-                 json: dict | None = None) -> Any:
-        """Send one call and return the parsed JSON body (None for 204). Raises integrations.freee.errors.*.
+                 json: dict | None = None, model: type[BaseModel] | None = None) -> Any:
+        """Send one call and return its body parsed into `model` (the raw JSON without a model; None for 204).
+        Raises integrations.freee.errors.*; a body that breaks `model` is a MalformedResponse of that call.
 
         `path` is relative to the family's base: "/partners" (→ /api/1/partners), "/invoices" (→ /iv/invoices).
         """

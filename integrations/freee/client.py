@@ -1,10 +1,12 @@
 """FreeeClient: the one way the product talks to freee.
 
-Every call: waits for the shared rate-limit budget, sends with a timeout and a fresh access token, logs the
-attempt (time, method, path, status, duration, X-Freee-Request-ID, error; never a token), and maps the
-answer to a result or one of integrations.freee.errors. A 401 expired token is refreshed once. GETs are
-retried on transient failures with backoff; writes are never re-sent after an unknown outcome (timeout,
-5xx) because freee has no idempotency keys: the caller reconciles instead.
+Every call: waits for the shared rate-limit budget, sends with a timeout and a fresh access token, parses
+the answer into the endpoint's typed model, logs the attempt (time, method, path, status, duration,
+X-Freee-Request-ID, error; never a token), and maps the answer to a result or one of integrations.freee.errors.
+A body that breaks the model is that attempt's error: logged as such and never counted as a success. A 401
+expired token is refreshed once, and the resend spends budget like any call. GETs are retried on transient
+failures with backoff; writes are never re-sent after an unknown outcome (timeout, 5xx) because freee has
+no idempotency keys: the caller reconciles instead.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from typing import Any
 import requests
 from django.conf import settings
 from django.utils import timezone
+from pydantic import BaseModel
 
-from integrations.freee import tokens
+from integrations.freee import schemas, tokens
 from integrations.freee.base import Family
 from integrations.freee.endpoints import FreeeEndpoints
 from integrations.freee.errors import (
@@ -63,14 +66,14 @@ class FreeeClient(FreeeEndpoints):
     # ------------------------------------------------------------------ the Transport contract
 
     def _request(self, method: str, family: Family, path: str, *, params: dict | None = None,
-                 json: dict | None = None) -> Any:
+                 json: dict | None = None, model: type[BaseModel] | None = None) -> Any:
         limiter = RateLimiter(connection_id=self.connection.pk, family=family,
                               daily_cap=self.connection.daily_cap, clock=self.clock)
         last_error: FreeeError | None = None
         for attempt in range(1, ATTEMPTS + 1):
             self._wait_for_budget(limiter)
             try:
-                return self._send_refreshing(method, family, path, params, json, limiter)
+                return self._send_refreshing(method, family, path, params, json, limiter, model)
             except RateLimited as error:
                 # freee refused the call unprocessed, so even a write may go again once the wait is over.
                 if error.retry_after > self.max_wait:
@@ -78,24 +81,27 @@ class FreeeClient(FreeeEndpoints):
                 self.sleep(error.retry_after)
                 last_error = error
             except Transient as error:
-                # The outcome of a write is unknown after a timeout or 5xx: never re-send it blindly.
-                if method != "GET" or attempt == ATTEMPTS:
+                # The outcome of a write is unknown after a timeout or 5xx: never re-send it blindly. A body
+                # that breaks the schema would break it again: asking twice only spends budget.
+                if method != "GET" or attempt == ATTEMPTS or error.code == schemas.SCHEMA_MISMATCH:
                     raise
                 self.sleep(min(8.0, 0.5 * 2 ** attempt) * random.uniform(0.5, 1.0))  # noqa: S311 - jitter
                 last_error = error
         raise last_error
 
-    def _send_refreshing(self, method, family, path, params, json, limiter: RateLimiter) -> Any:
-        """One send; on 401 expired token, refresh once and send again (401 means freee did nothing)."""
+    def _send_refreshing(self, method, family, path, params, json, limiter: RateLimiter, model) -> Any:
+        """One send; on 401 expired token, refresh once and send again (401 means freee did nothing).
+        The second send reaches freee like any other call, so it waits for its own unit of budget."""
         try:
-            return self._attempt(method, family, path, params, json, limiter)
+            return self._attempt(method, family, path, params, json, limiter, model)
         except AuthExpired:
             tokens.access_token_for(self.connection, force_refresh=True)
-            return self._attempt(method, family, path, params, json, limiter)
+            self._wait_for_budget(limiter)
+            return self._attempt(method, family, path, params, json, limiter, model)
 
     # ------------------------------------------------------------------ one attempt
 
-    def _attempt(self, method, family, path, params, json, limiter: RateLimiter) -> Any:
+    def _attempt(self, method, family, path, params, json, limiter: RateLimiter, model) -> Any:
         token = tokens.access_token_for(self.connection)
         url = settings.FREEE_API_URL + PREFIX[family] + path
         started = time.monotonic()
@@ -105,7 +111,7 @@ class FreeeClient(FreeeEndpoints):
                 method, url, params=params, json=json, timeout=settings.FREEE_TIMEOUT_SECONDS,
                 headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
             )
-            return self._result(response, limiter)
+            return self._result(response, limiter, model)
         except requests.Timeout as exc:
             error = Transient("freeeの応答がタイムアウトしました。", code="timeout")
             raise error from exc
@@ -118,12 +124,15 @@ class FreeeClient(FreeeEndpoints):
         finally:
             self._log(method, family, path, response, error, started)
 
-    def _result(self, response: requests.Response, limiter: RateLimiter) -> Any:
+    def _result(self, response: requests.Response, limiter: RateLimiter, model: type[BaseModel] | None) -> Any:
         limiter.observe(response.headers)
         request_id = response.headers.get("X-Freee-Request-ID", "")
         if 200 <= response.status_code < 300:
+            body = self._json(response, request_id) if response.status_code != 204 and response.content else None
+            if model is not None:
+                body = schemas.parse(model, body, status=response.status_code, request_id=request_id)
             self._mark_success()
-            return self._json(response, request_id) if response.status_code != 204 and response.content else None
+            return body
         body = self._error_body(response)
         error = classify(response.status_code, body, response.headers, request_id, self.clock())
         if isinstance(error, RateLimited):

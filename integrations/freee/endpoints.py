@@ -2,15 +2,18 @@
 
 Each method checks its arguments locally (ValueError before anything is sent), adds the connection's
 `company_id` (query string for GET/DELETE, JSON body for POST/PUT, path where freee puts it there) and
-parses the answer strictly (schemas.parse → MalformedResponse). Auth, rate limits, error mapping and the
-call log belong to the transport (client.FreeeClient).
+names the typed model the answer must match. The transport (client.FreeeClient) parses it strictly as part
+of the call (schemas.parse → MalformedResponse, written to the call log), next to auth, rate limits and
+error mapping.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from integrations.freee import schemas as s
 from integrations.freee.base import Family, Transport
@@ -26,6 +29,7 @@ TAGS_MAX_OFFSET = 2147483647
 USERS_MAX_LIMIT = 3000
 
 QueryValue = str | int | bool | dt.date | None
+M = TypeVar("M", bound=BaseModel)
 
 
 def _query(**values: QueryValue) -> dict[str, str | int]:
@@ -61,20 +65,22 @@ def _check_id(name: str, value: int) -> None:
 class FreeeEndpoints(Transport):
     """The freee会計 and freee請求書 endpoints this product uses, as typed methods."""
 
-    def _company_get(self, family: Family, path: str, params: dict[str, Any] | None = None) -> Any:
+    def _company_get(self, family: Family, path: str, model: type[M], params: dict[str, Any] | None = None) -> M:
         """GET (or the query of a DELETE) carries company_id in the query string."""
-        return self._request("GET", family, path, params={"company_id": self.company_id, **(params or {})})
+        return self._request("GET", family, path, params={"company_id": self.company_id, **(params or {})},
+                             model=model)
 
-    def _company_send(self, method: str, family: Family, path: str, body: dict[str, Any] | None = None) -> Any:
+    def _company_send(self, method: str, family: Family, path: str, model: type[M],
+                      body: dict[str, Any] | None = None) -> M:
         """POST/PUT carry company_id in the JSON body."""
-        return self._request(method, family, path, json={"company_id": self.company_id, **(body or {})})
+        return self._request(method, family, path, json={"company_id": self.company_id, **(body or {})},
+                             model=model)
 
     # --- companies and users ------------------------------------------------------------------------------
 
     def companies_list(self) -> list[s.Company]:
         """GET /api/1/companies: every 事業所 the token can reach."""
-        data = self._request("GET", Family.ACCOUNTING, "/companies")
-        return s.parse(s.CompaniesResponse, data).companies
+        return self._request("GET", Family.ACCOUNTING, "/companies", model=s.CompaniesResponse).companies
 
     def company_show(self, *, details: bool = False, account_items: bool = False, taxes: bool = False,
                      partners: bool = False, walletables: bool = False, items: bool = False,
@@ -82,19 +88,18 @@ class FreeeEndpoints(Transport):
         """GET /api/1/companies/{id} for the connected company; each flag adds that master list."""
         params = _flags(details=details, account_items=account_items, taxes=taxes, partners=partners,
                         walletables=walletables, items=items, sections=sections, tags=tags)
-        data = self._request("GET", Family.ACCOUNTING, f"/companies/{self.company_id}", params=params or None)
-        return s.parse(s.CompanyResponse, data).company
+        return self._request("GET", Family.ACCOUNTING, f"/companies/{self.company_id}", params=params or None,
+                             model=s.CompanyResponse).company
 
     def users_me(self, *, companies: bool = False) -> s.UserMe:
         """GET /api/1/users/me: the user the token belongs to (the applicant/approver id)."""
-        data = self._request("GET", Family.ACCOUNTING, "/users/me", params=_flags(companies=companies) or None)
-        return s.parse(s.UserMeResponse, data).user
+        return self._request("GET", Family.ACCOUNTING, "/users/me", params=_flags(companies=companies) or None,
+                             model=s.UserMeResponse).user
 
     def company_users_list(self, *, limit: int = USERS_MAX_LIMIT) -> list[s.CompanyUser]:
         """GET /api/1/users: the company's members (id, e-mail, names), e.g. to pick approver ids."""
         _check_range("limit", limit, 1, USERS_MAX_LIMIT)
-        data = self._company_get(Family.ACCOUNTING, "/users", {"limit": limit})
-        return s.parse(s.CompanyUsersResponse, data).users
+        return self._company_get(Family.ACCOUNTING, "/users", s.CompanyUsersResponse, {"limit": limit}).users
 
     # --- master data --------------------------------------------------------------------------------------
 
@@ -106,25 +111,25 @@ class FreeeEndpoints(Transport):
         _check_range("offset", offset, 0, 2**63 - 1)
         params = _query(keyword=keyword, start_update_date=start_update_date, end_update_date=end_update_date,
                         offset=offset, limit=limit)
-        return s.parse(s.PartnersResponse, self._company_get(Family.ACCOUNTING, "/partners", params)).partners
+        return self._company_get(Family.ACCOUNTING, "/partners", s.PartnersResponse, params).partners
 
     def account_items_list(self, *, base_date: dt.date | None = None) -> list[s.AccountItem]:
         """GET /api/1/account_items: all 勘定科目 (no paging). base_date picks the default tax codes' rate."""
-        data = self._company_get(Family.ACCOUNTING, "/account_items", _query(base_date=base_date))
-        return s.parse(s.AccountItemsResponse, data).account_items
+        return self._company_get(Family.ACCOUNTING, "/account_items", s.AccountItemsResponse,
+                                 _query(base_date=base_date)).account_items
 
     def taxes_list(self, *, available: bool | None = None,
                    display_category: s.TaxDisplayCategory | None = None) -> list[s.Tax]:
         """GET /api/1/taxes/companies/{company_id}: the company's tax codes (use available=True for live ones)."""
         params = _query(available=available, display_category=display_category)
-        data = self._request("GET", Family.ACCOUNTING, f"/taxes/companies/{self.company_id}", params=params or None)
-        return s.parse(s.TaxesResponse, data).taxes
+        return self._request("GET", Family.ACCOUNTING, f"/taxes/companies/{self.company_id}", params=params or None,
+                             model=s.TaxesResponse).taxes
 
     def walletables_list(self, *, type: s.WalletableType | None = None,  # noqa: A002 - freee's parameter name
                          with_balance: bool = False) -> list[s.Walletable]:
         """GET /api/1/walletables: 口座 (bank accounts, cards, wallets), optionally of one type."""
         params = _query(type=type, with_balance=with_balance or None)
-        return s.parse(s.WalletablesResponse, self._company_get(Family.ACCOUNTING, "/walletables", params)).walletables
+        return self._company_get(Family.ACCOUNTING, "/walletables", s.WalletablesResponse, params).walletables
 
     # --- deals (取引) ---------------------------------------------------------------------------------------
 
@@ -142,24 +147,22 @@ class FreeeEndpoints(Transport):
         params = _query(partner_id=partner_id, partner_code=partner_code, account_item_id=account_item_id,
                         status=status, type=type, start_issue_date=start_issue_date, end_issue_date=end_issue_date,
                         start_due_date=start_due_date, end_due_date=end_due_date, offset=offset, limit=limit)
-        page = s.parse(s.DealsResponse, self._company_get(Family.ACCOUNTING, "/deals", params))
+        page = self._company_get(Family.ACCOUNTING, "/deals", s.DealsResponse, params)
         return s.DealPage(page.deals, page.meta.total_count)
 
     def deal_show(self, deal_id: int) -> s.FreeeDeal:
         """GET /api/1/deals/{id}."""
         _check_id("deal_id", deal_id)
-        return s.parse(s.DealResponse, self._company_get(Family.ACCOUNTING, f"/deals/{deal_id}")).deal
+        return self._company_get(Family.ACCOUNTING, f"/deals/{deal_id}", s.DealResponse).deal
 
     def deal_create(self, body: s.DealCreate) -> s.FreeeDeal:
         """POST /api/1/deals. Not idempotent: reconcile by ref_number before ever sending it twice."""
-        data = self._company_send("POST", Family.ACCOUNTING, "/deals", body.to_body())
-        return s.parse(s.DealResponse, data).deal
+        return self._company_send("POST", Family.ACCOUNTING, "/deals", s.DealResponse, body.to_body()).deal
 
     def deal_update(self, deal_id: int, body: s.DealUpdate) -> s.FreeeDeal:
         """PUT /api/1/deals/{id}: rows without an `id` are added, existing rows left out are deleted."""
         _check_id("deal_id", deal_id)
-        data = self._company_send("PUT", Family.ACCOUNTING, f"/deals/{deal_id}", body.to_body())
-        return s.parse(s.DealResponse, data).deal
+        return self._company_send("PUT", Family.ACCOUNTING, f"/deals/{deal_id}", s.DealResponse, body.to_body()).deal
 
     def deal_delete(self, deal_id: int) -> None:
         """DELETE /api/1/deals/{id} (204)."""
@@ -169,8 +172,8 @@ class FreeeEndpoints(Transport):
     def deal_payment_create(self, deal_id: int, body: s.DealPaymentCreate) -> s.FreeeDeal:
         """POST /api/1/deals/{id}/payments: add a 決済 (入金/支払); 201 with the whole deal. Not idempotent."""
         _check_id("deal_id", deal_id)
-        data = self._company_send("POST", Family.ACCOUNTING, f"/deals/{deal_id}/payments", body.to_body())
-        return s.parse(s.DealResponse, data).deal
+        return self._company_send("POST", Family.ACCOUNTING, f"/deals/{deal_id}/payments", s.DealResponse,
+                                  body.to_body()).deal
 
     def deal_payment_delete(self, deal_id: int, payment_id: int) -> None:
         """DELETE /api/1/deals/{id}/payments/{payment_id} (204): the deal becomes unsettled again."""
@@ -188,12 +191,11 @@ class FreeeEndpoints(Transport):
         _check_range("offset", offset, 0, TAGS_MAX_OFFSET)
         params = _query(start_update_date=start_update_date, end_update_date=end_update_date, offset=offset,
                         limit=limit)
-        return s.parse(s.TagsResponse, self._company_get(Family.ACCOUNTING, "/tags", params)).tags
+        return self._company_get(Family.ACCOUNTING, "/tags", s.TagsResponse, params).tags
 
     def tag_create(self, body: s.TagCreate) -> s.Tag:
         """POST /api/1/tags (201). Not idempotent: look the name up with tags_list before sending it twice."""
-        data = self._company_send("POST", Family.ACCOUNTING, "/tags", body.to_body())
-        return s.parse(s.TagResponse, data).tag
+        return self._company_send("POST", Family.ACCOUNTING, "/tags", s.TagResponse, body.to_body()).tag
 
     # --- freee請求書 invoices --------------------------------------------------------------------------------
 
@@ -204,8 +206,12 @@ class FreeeEndpoints(Transport):
                       deal_status: s.InvoiceDealStatus | None = None,
                       start_billing_date: dt.date | None = None, end_billing_date: dt.date | None = None,
                       start_payment_date: dt.date | None = None, end_payment_date: dt.date | None = None,
+                      sales_management_origin: bool | None = None,
                       offset: int = 0, limit: int = 20) -> list[s.InvoiceSummary]:
-        """GET /iv/invoices: one page of invoices with their statuses (no lines, no total count)."""
+        """GET /iv/invoices: one page of invoices with their statuses (no lines, no total count).
+
+        sales_management_origin=True also lists invoices made in freee販売 (the app then needs freee販売's
+        document permission); freee leaves them out by default."""
         _check_range("limit", limit, 1, INVOICES_MAX_LIMIT)
         _check_range("offset", offset, 0, INVOICES_MAX_OFFSET)
         if len(partner_ids) > INVOICES_MAX_PARTNER_IDS:
@@ -220,40 +226,40 @@ class FreeeEndpoints(Transport):
                         payment_status=payment_status, sending_status=sending_status, cancel_status=cancel_status,
                         deal_status=deal_status, start_billing_date=start_billing_date,
                         end_billing_date=end_billing_date, start_payment_date=start_payment_date,
-                        end_payment_date=end_payment_date, offset=offset, limit=limit)
-        return s.parse(s.InvoicesResponse, self._company_get(Family.INVOICE, "/invoices", params)).invoices
+                        end_payment_date=end_payment_date, sales_management_origin=sales_management_origin,
+                        offset=offset, limit=limit)
+        return self._company_get(Family.INVOICE, "/invoices", s.InvoicesResponse, params).invoices
 
     def invoice_show(self, invoice_id: int) -> s.Invoice:
         """GET /iv/invoices/{id}."""
         _check_id("invoice_id", invoice_id)
-        return s.parse(s.InvoiceResponse, self._company_get(Family.INVOICE, f"/invoices/{invoice_id}")).invoice
+        return self._company_get(Family.INVOICE, f"/invoices/{invoice_id}", s.InvoiceResponse).invoice
 
     def invoice_create(self, body: s.InvoiceCreate) -> s.Invoice:
         """POST /iv/invoices. Not idempotent; it also only drafts the 取引 (someone must 取引反映 it)."""
-        data = self._company_send("POST", Family.INVOICE, "/invoices", body.to_body())
-        return s.parse(s.InvoiceResponse, data).invoice
+        return self._company_send("POST", Family.INVOICE, "/invoices", s.InvoiceResponse, body.to_body()).invoice
 
     def invoice_update(self, invoice_id: int, body: s.InvoiceCreate) -> s.Invoice:
         """PUT /iv/invoices/{id}: the whole invoice again (same body as create)."""
         _check_id("invoice_id", invoice_id)
-        data = self._company_send("PUT", Family.INVOICE, f"/invoices/{invoice_id}", body.to_body())
-        return s.parse(s.InvoiceResponse, data).invoice
+        return self._company_send("PUT", Family.INVOICE, f"/invoices/{invoice_id}", s.InvoiceResponse,
+                                  body.to_body()).invoice
 
     def invoice_cancel(self, invoice_id: int) -> s.InvoiceCancelStatus:
         """PUT /iv/invoices/{id}/cancel. freee also deletes a 取引 linked to the invoice."""
         _check_id("invoice_id", invoice_id)
-        data = self._company_send("PUT", Family.INVOICE, f"/invoices/{invoice_id}/cancel")
-        return s.parse(s.InvoiceCancelResponse, data).invoice
+        return self._company_send("PUT", Family.INVOICE, f"/invoices/{invoice_id}/cancel",
+                                  s.InvoiceCancelResponse).invoice
 
     def invoice_uncancel(self, invoice_id: int) -> s.InvoiceCancelStatus:
         """PUT /iv/invoices/{id}/uncancel."""
         _check_id("invoice_id", invoice_id)
-        data = self._company_send("PUT", Family.INVOICE, f"/invoices/{invoice_id}/uncancel")
-        return s.parse(s.InvoiceCancelResponse, data).invoice
+        return self._company_send("PUT", Family.INVOICE, f"/invoices/{invoice_id}/uncancel",
+                                  s.InvoiceCancelResponse).invoice
 
     def invoice_templates_list(self) -> list[s.InvoiceTemplate]:
         """GET /iv/invoices/templates: the 帳票テンプレート an invoice may use."""
-        return s.parse(s.InvoiceTemplatesResponse, self._company_get(Family.INVOICE, "/invoices/templates")).templates
+        return self._company_get(Family.INVOICE, "/invoices/templates", s.InvoiceTemplatesResponse).templates
 
     # --- payment requests (支払依頼) ------------------------------------------------------------------------
 
@@ -275,25 +281,25 @@ class FreeeEndpoints(Transport):
                         end_issue_date=end_issue_date, title=title, applicant_id=applicant_id,
                         approver_id=approver_id, partner_id=partner_id, document_code=document_code,
                         approval_flow_route_id=approval_flow_route_id, offset=offset, limit=limit)
-        data = self._company_get(Family.ACCOUNTING, "/payment_requests", params)
-        return s.parse(s.PaymentRequestsResponse, data).payment_requests
+        return self._company_get(Family.ACCOUNTING, "/payment_requests", s.PaymentRequestsResponse,
+                                 params).payment_requests
 
     def payment_request_show(self, payment_request_id: int) -> s.PaymentRequest:
         """GET /api/1/payment_requests/{id}: read current_step_id/current_round here before any action."""
         _check_id("payment_request_id", payment_request_id)
-        data = self._company_get(Family.ACCOUNTING, f"/payment_requests/{payment_request_id}")
-        return s.parse(s.PaymentRequestResponse, data).payment_request
+        return self._company_get(Family.ACCOUNTING, f"/payment_requests/{payment_request_id}",
+                                 s.PaymentRequestResponse).payment_request
 
     def payment_request_create(self, body: s.PaymentRequestCreate) -> s.PaymentRequest:
         """POST /api/1/payment_requests. Not idempotent: put our id in `description` to reconcile."""
-        data = self._company_send("POST", Family.ACCOUNTING, "/payment_requests", body.to_body())
-        return s.parse(s.PaymentRequestResponse, data).payment_request
+        return self._company_send("POST", Family.ACCOUNTING, "/payment_requests", s.PaymentRequestResponse,
+                                  body.to_body()).payment_request
 
     def payment_request_update(self, payment_request_id: int, body: s.PaymentRequestUpdate) -> s.PaymentRequest:
         """PUT /api/1/payment_requests/{id}: lines left out are deleted; only draft/in_progress/feedback."""
         _check_id("payment_request_id", payment_request_id)
-        data = self._company_send("PUT", Family.ACCOUNTING, f"/payment_requests/{payment_request_id}", body.to_body())
-        return s.parse(s.PaymentRequestResponse, data).payment_request
+        return self._company_send("PUT", Family.ACCOUNTING, f"/payment_requests/{payment_request_id}",
+                                  s.PaymentRequestResponse, body.to_body()).payment_request
 
     def payment_request_delete(self, payment_request_id: int) -> None:
         """DELETE /api/1/payment_requests/{id} (204): only draft or feedback requests."""
@@ -304,9 +310,8 @@ class FreeeEndpoints(Transport):
     def payment_request_action(self, payment_request_id: int, body: s.PaymentRequestAction) -> s.PaymentRequest:
         """POST /api/1/payment_requests/{id}/actions: approve, reject, feedback, cancel ... one step."""
         _check_id("payment_request_id", payment_request_id)
-        data = self._company_send("POST", Family.ACCOUNTING, f"/payment_requests/{payment_request_id}/actions",
-                          body.to_body())
-        return s.parse(s.PaymentRequestResponse, data).payment_request
+        return self._company_send("POST", Family.ACCOUNTING, f"/payment_requests/{payment_request_id}/actions",
+                                  s.PaymentRequestResponse, body.to_body()).payment_request
 
     # --- approval flow routes (申請経路) ----------------------------------------------------------------------
 
@@ -316,11 +321,11 @@ class FreeeEndpoints(Transport):
         if request_form_id is not None and usage != "ApprovalRequest":
             raise ValueError("request_form_id only works with usage='ApprovalRequest'")
         params = _query(usage=usage, included_user_id=included_user_id, request_form_id=request_form_id)
-        data = self._company_get(Family.ACCOUNTING, "/approval_flow_routes", params)
-        return s.parse(s.ApprovalFlowRoutesResponse, data).approval_flow_routes
+        return self._company_get(Family.ACCOUNTING, "/approval_flow_routes", s.ApprovalFlowRoutesResponse,
+                                 params).approval_flow_routes
 
     def approval_flow_route_show(self, route_id: int) -> s.ApprovalFlowRouteDetail:
         """GET /api/1/approval_flow_routes/{id}: the route with its steps."""
         _check_id("route_id", route_id)
-        data = self._company_get(Family.ACCOUNTING, f"/approval_flow_routes/{route_id}")
-        return s.parse(s.ApprovalFlowRouteResponse, data).approval_flow_route
+        return self._company_get(Family.ACCOUNTING, f"/approval_flow_routes/{route_id}",
+                                 s.ApprovalFlowRouteResponse).approval_flow_route

@@ -34,7 +34,8 @@ class Transient(FreeeError):
 
 
 class MalformedResponse(Transient):
-    """freee answered, but the body was not the JSON shape its schema promises."""
+    """freee answered, but the body was not the JSON shape its schema promises. A GET is asked again when the
+    body was not JSON at all; never when it was JSON breaking the schema (code "schema_mismatch")."""
 
 
 class AuthExpired(FreeeError):

@@ -22,7 +22,8 @@ def permissions_hint() -> str:
 def connect_error(error: FreeeError) -> str:
     """Why connecting (code exchange) failed, and what the admin should check."""
     if error.code == "invalid_grant":
-        return _("認可コードが無効か、有効期限（10分）が切れています。新しい認可コードを取得して、もう一度接続してください。")
+        # A wrong or expired code; with correct values, seed 000's FAQ blames the app's permissions.
+        return _("認可コードが無効か、有効期限（10分）が切れています。新しい認可コードを取得して、もう一度接続してください。") + permissions_hint()
     if error.code in {"invalid_client", "unauthorized_client"}:
         return _("Client ID または Client Secret が正しくありません。freeeのアプリ設定の値を確認してください。") + permissions_hint()
     if isinstance(error, Transient):

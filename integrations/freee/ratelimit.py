@@ -1,7 +1,8 @@
 """freee rate limits as shared state in Redis, so every web process and worker spends one budget.
 
 Per connection and API family: freee請求書 allows 30 calls/min and 1,500/h; both families have the plan's
-daily cap. freee's own X-RateLimit-* headers and 429 / 403 lock-out answers block the family until reset.
+daily cap, which resets at midnight Japan time (as freee's does). freee's own X-RateLimit-* headers and
+429 / 403 lock-out answers block the family until reset.
 `reserve()` either takes one call from every window (returns 0) or takes nothing and returns how many
 seconds to wait; the caller sleeps (a page, briefly) or reschedules (a task).
 """
@@ -34,15 +35,25 @@ return 0
 """
 
 
+JST_OFFSET = 9 * 3600  # Asia/Tokyo is UTC+9 all year (no daylight saving)
+
+
 @dataclass(frozen=True)
 class Window:
+    """A fixed counting window; `offset` shifts its boundaries from UTC (the day starts at 00:00 JST)."""
+
     name: str
     seconds: int
     limit: int
+    offset: int = 0
+
+    def start(self, now: float) -> int:
+        """The epoch second the window containing `now` began."""
+        return int((now + self.offset) // self.seconds * self.seconds - self.offset)
 
 
 def windows_for(family: Family, daily_cap: int) -> list[Window]:
-    day = Window("day", 86400, daily_cap)
+    day = Window("day", 86400, daily_cap, offset=JST_OFFSET)
     if family == Family.INVOICE:
         return [Window("minute", 60, 30), Window("hour", 3600, 1500), day]
     return [day]
@@ -71,13 +82,13 @@ class RateLimiter:
         blocked = self._blocked_for(now)
         if blocked > 0:
             return blocked
-        keys = [f"{self.prefix}:{w.name}:{int(now // w.seconds)}" for w in self.windows]
+        keys = [f"{self.prefix}:{w.name}:{w.start(now)}" for w in self.windows]
         args = [str(x) for w in self.windows for x in (w.limit, w.seconds + 5)]
         full = int(self.redis.eval(_RESERVE, len(keys), *keys, *args))
         if full == 0:
             return 0.0
         window = self.windows[full - 1]
-        return (int(now // window.seconds) + 1) * window.seconds - now
+        return window.start(now) + window.seconds - now
 
     def block_until(self, until_epoch: float) -> None:
         """freee said stop (429, lock-out, or no calls remaining): nobody calls until then."""

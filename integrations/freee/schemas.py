@@ -14,7 +14,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, Literal, NamedTuple, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, Strict, ValidationError, model_validator
 
 from integrations.freee.errors import MalformedResponse
 
@@ -79,10 +79,17 @@ def _decimal_as_json_number(value: Decimal) -> int | float:
 JsonDecimal = Annotated[Decimal, PlainSerializer(_decimal_as_json_number, when_used="json")]
 
 
-class FreeeModel(BaseModel):
-    """A freee response object: immutable, unknown fields ignored."""
+# JSON has no date, time or decimal type: freee sends them as strings (and decimals as numbers), so response
+# models convert exactly these. Every other field is strict: "1" is no int, 1 is no bool, 1.0 is no int.
+ApiDate = Annotated[dt.date, Strict(False)]
+ApiDateTime = Annotated[dt.datetime, Strict(False)]
+ApiDecimal = Annotated[Decimal, Strict(False)]
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+
+class FreeeModel(BaseModel):
+    """A freee response object: immutable, unknown fields ignored, JSON types taken as they are (strict)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, strict=True)
 
 
 class FreeeInput(BaseModel):
@@ -96,13 +103,15 @@ class FreeeInput(BaseModel):
 
 
 M = TypeVar("M", bound=BaseModel)
+SCHEMA_MISMATCH = "schema_mismatch"  # MalformedResponse.code of a JSON body that breaks the typed model
 
 
-def parse(model: type[M], data: Any) -> M:
+def parse(model: type[M], data: Any, *, status: int | None = None, request_id: str = "") -> M:
     """Validate a freee body into `model`, or raise MalformedResponse naming the model and the bad fields.
 
     The message carries field paths and pydantic's reason only, never the input values, so a body that
-    echoes a token (or personal data) cannot leak into logs through this error.
+    echoes a token (or personal data) cannot leak into logs through this error. `status` and `request_id`
+    (of the answer the body came in) are kept on the error for the call log.
     """
     try:
         return model.model_validate(data)
@@ -112,7 +121,8 @@ def parse(model: type[M], data: Any) -> M:
             for error in exc.errors(include_url=False, include_input=False, include_context=False)
         ]
         shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
-        raise MalformedResponse(f"freee response does not match {model.__name__}: {shown}") from None
+        raise MalformedResponse(f"freee response does not match {model.__name__}: {shown}", status=status,
+                                request_id=request_id, code=SCHEMA_MISMATCH) from None
 
 
 # --- companies and users --------------------------------------------------------------------------------
@@ -133,8 +143,8 @@ class FiscalYear(FreeeModel):
     """A 会計期間 of the company. tax_account_method: 0 税込, 1 旧税抜, 2 税抜."""
 
     id: int
-    start_date: dt.date
-    end_date: dt.date
+    start_date: ApiDate
+    end_date: ApiDate
     tax_method: int
     tax_fraction: int
     tax_account_method: Literal[0, 1, 2]
@@ -290,7 +300,7 @@ class Partner(FreeeModel):
     code: str | None
     company_id: int
     name: str
-    update_date: dt.date
+    update_date: ApiDate
     available: bool
     shortcut1: str | None = None
     shortcut2: str | None = None
@@ -336,7 +346,7 @@ class AccountItem(FreeeModel):
     corresponding_income_id: int | None
     corresponding_expense_name: str | None
     corresponding_expense_id: int | None
-    update_date: dt.date
+    update_date: ApiDate
 
 
 class Tax(FreeeModel):
@@ -356,8 +366,8 @@ class Walletable(FreeeModel):
     name: str
     bank_id: int | None
     type: WalletableType
-    update_date: dt.date
-    last_synced_at: dt.datetime | None = None
+    update_date: ApiDate
+    last_synced_at: ApiDateTime | None = None
     sync_status: WalletableSyncStatus | None = None
     last_balance: int | None = None
     walletable_balance: int | None = None
@@ -438,7 +448,7 @@ class DealPayment(FreeeModel):
     """A 決済 (入金/支払) recorded on a deal."""
 
     id: int
-    date: dt.date
+    date: ApiDate
     from_walletable_type: PaymentWalletableType | None = None
     from_walletable_id: int | None = None
     amount: int
@@ -449,8 +459,8 @@ class FreeeDeal(FreeeModel):
 
     id: int
     company_id: int
-    issue_date: dt.date
-    due_date: dt.date | None = None
+    issue_date: ApiDate
+    due_date: ApiDate | None = None
     amount: int
     due_amount: int | None = None
     type: DealType | None = None
@@ -633,9 +643,9 @@ class InvoiceLine(FreeeModel):
     id: int
     type: Literal["item", "text"]
     description: str
-    sales_date: dt.date | None = None
+    sales_date: ApiDate | None = None
     unit: str | None = None
-    quantity: Decimal | None = None
+    quantity: ApiDecimal | None = None
     unit_price: str | None = None
     tax_rate: TaxRate | None = None
     reduced_tax_rate: bool | None = None
@@ -674,9 +684,9 @@ class InvoiceSummary(FreeeModel):
     invoice_number: str
     subject: str
     template_id: int | None = None
-    billing_date: dt.date
-    issue_date: dt.date | None = None
-    payment_date: dt.date | None = None
+    billing_date: ApiDate
+    issue_date: ApiDate | None = None
+    payment_date: ApiDate | None = None
     payment_type: InvoicePaymentType | None = None
     memo: str
     sending_status: InvoiceSendingStatus
@@ -706,7 +716,7 @@ class Invoice(InvoiceSummary):
     branch_no: int | None = None
     template_name: str | None = None
     invoice_note: str
-    created_at: dt.datetime
+    created_at: ApiDateTime
     tax_entry_method: TaxEntryMethod | None = None
     tax_fraction: Fraction | None = None
     line_amount_fraction: Fraction | None = None
@@ -879,13 +889,13 @@ class Approver(FreeeModel):
 class PaymentRequestComment(FreeeModel):
     comment: str
     user_id: int
-    posted_at: dt.datetime
+    posted_at: ApiDateTime
 
 
 class ApprovalFlowLog(FreeeModel):
     action: ApprovalFlowLogAction
     user_id: int
-    updated_at: dt.datetime
+    updated_at: ApiDateTime
 
 
 class PaymentRequestListItem(FreeeModel):
@@ -897,7 +907,7 @@ class PaymentRequestListItem(FreeeModel):
     id: int
     company_id: int
     title: str
-    application_date: dt.date
+    application_date: ApiDate
     total_amount: int
     status: PaymentRequestStatus
     deal_id: int | None = None
@@ -908,8 +918,8 @@ class PaymentRequestListItem(FreeeModel):
     current_step_id: int | None
     current_round: int
     document_code: str
-    issue_date: dt.date
-    payment_date: dt.date | None
+    issue_date: ApiDate
+    payment_date: ApiDate | None
     payment_method: PaymentMethod
     partner_id: int | None
     partner_code: str | None
@@ -928,7 +938,7 @@ class PaymentRequest(FreeeModel):
     id: int
     company_id: int
     title: str
-    application_date: dt.date
+    application_date: ApiDate
     description: str
     total_amount: int
     status: PaymentRequestStatus
@@ -945,8 +955,8 @@ class PaymentRequest(FreeeModel):
     current_round: int
     document_code: str
     receipt_ids: list[int]
-    issue_date: dt.date
-    payment_date: dt.date | None
+    issue_date: ApiDate
+    payment_date: ApiDate | None
     payment_method: PaymentMethod
     partner_id: int | None
     partner_code: str | None = None

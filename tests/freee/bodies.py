@@ -146,6 +146,11 @@ def settled_deal() -> Body:
                            "from_walletable_id": 501, "amount": 110000}])
 
 
+def tag(**overrides: Any) -> Body:
+    return {"id": 31, "company_id": COMPANY_ID, "name": "案件: 基幹システム刷新", "update_date": "2026-06-30",
+            "shortcut1": None, "shortcut2": None, **overrides}
+
+
 def deals(total_count: int = 2) -> Body:
     return {"deals": [deal(), settled_deal() | {"id": 9002}], "meta": {"total_count": total_count}}
 

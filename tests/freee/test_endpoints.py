@@ -304,14 +304,16 @@ def test_invoices_list_sends_every_filter(freee, mocked):
         "company_id": CID, "invoice_number": "INV-0000123", "subject": "6月分", "partner_ids": "201,202,203",
         "payment_status": "unsettled", "sending_status": "unsent", "cancel_status": "uncanceled",
         "deal_status": "unregistered", "start_billing_date": "2026-06-01", "end_billing_date": "2026-06-30",
-        "start_payment_date": "2026-07-01", "end_payment_date": "2026-07-31", "offset": "200", "limit": "100",
+        "start_payment_date": "2026-07-01", "end_payment_date": "2026-07-31", "sales_management_origin": "true",
+        "offset": "200", "limit": "100",
     })
 
     invoices = freee.invoices_list(
         invoice_number="INV-0000123", subject="6月分", partner_ids=[201, 202, 203], payment_status="unsettled",
         sending_status="unsent", cancel_status="uncanceled", deal_status="unregistered",
         start_billing_date=dt.date(2026, 6, 1), end_billing_date=dt.date(2026, 6, 30),
-        start_payment_date=dt.date(2026, 7, 1), end_payment_date=dt.date(2026, 7, 31), offset=200, limit=100,
+        start_payment_date=dt.date(2026, 7, 1), end_payment_date=dt.date(2026, 7, 31), sales_management_origin=True,
+        offset=200, limit=100,
     )
 
     unsent, settled = invoices
@@ -329,6 +331,13 @@ def test_invoices_list_defaults_to_twenty_without_filters(freee, mocked):
            reply={"invoices": []})
 
     assert freee.invoices_list() == []
+
+
+def test_invoices_list_can_leave_out_freee_hanbai_invoices_explicitly(freee, mocked):
+    expect(mocked, "GET", "/iv/invoices", reply={"invoices": []},
+           query={"company_id": CID, "sales_management_origin": "false", "offset": "0", "limit": "20"})
+
+    assert freee.invoices_list(sales_management_origin=False) == []
 
 
 def test_invoice_show_parses_lines_with_string_unit_price_and_decimal_quantity(freee, mocked):
@@ -605,6 +614,15 @@ MALFORMED: list[tuple[str, str, str, dict, Call, str]] = [
     ("GET", "/api/1/approval_flow_routes", "unknown usage",
      _with(bodies.approval_flow_routes(), ["Expense"], "approval_flow_routes", 0, "usages"),
      lambda f: f.approval_flow_routes_list(), "ApprovalFlowRoutesResponse"),
+    ("GET", "/api/1/partners", "id as a numeric string",
+     _with(bodies.partners(), "201", "partners", 0, "id"), lambda f: f.partners_search(), "PartnersResponse"),
+    ("GET", f"/api/1/taxes/companies/{COMPANY_ID}", "available as 1",
+     _with(bodies.taxes(), 1, "taxes", 0, "available"), lambda f: f.taxes_list(), "TaxesResponse"),
+    ("GET", "/api/1/deals", "total_count as a float",
+     _with(bodies.deals(), 2.0, "meta", "total_count"), lambda f: f.deals_list(), "DealsResponse"),
+    ("GET", "/iv/invoices", "total_amount as a string",
+     _with(bodies.invoices(), "110000", "invoices", 0, "total_amount"), lambda f: f.invoices_list(),
+     "InvoicesResponse"),
     ("GET", "/api/1/approval_flow_routes/71", "steps missing",
      _without(bodies.approval_flow_route(), "approval_flow_route", "steps"),
      lambda f: f.approval_flow_route_show(71), "ApprovalFlowRouteResponse"),
@@ -620,7 +638,8 @@ def test_a_body_that_breaks_the_schema_raises_malformed_response(freee, mocked, 
     with pytest.raises(MalformedResponse, match=f"does not match {model}") as raised:
         call(freee)
 
-    assert isinstance(raised.value, Transient)  # retried like any unreadable answer
+    assert isinstance(raised.value, Transient)  # the caller may try later, like any unreadable answer
+    assert len(mocked.calls) == 1  # but the client does not ask again: the same body would break again
 
 
 def test_malformed_response_names_fields_but_never_echoes_values():

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import json
 import types
 import typing
@@ -23,6 +24,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 from integrations.freee import schemas as s
+from integrations.freee.endpoints import FreeeEndpoints
 from tests.freee import bodies
 from tests.sandbox import freee_schema
 
@@ -321,3 +323,10 @@ def test_the_contract_check_does_catch_a_body_freee_would_not_send():
     bad["invoices"][0]["payment_status"] = "paid"
     with pytest.raises(AssertionError, match="'paid' is not one of"):
         _assert_valid(INVOICE, _response_pointer("/invoices", "get", "200"), bad)
+
+
+def test_invoices_list_takes_every_filter_of_freees_get_invoices():
+    parameters = _spec(INVOICE)["paths"]["/invoices"]["get"]["parameters"]
+    filters = {p["name"] for p in parameters if p["in"] == "query"} - {"company_id"}
+    assert "sales_management_origin" in filters
+    assert filters - set(inspect.signature(FreeeEndpoints.invoices_list).parameters) == set()

@@ -9,6 +9,7 @@ import responses
 from responses import matchers
 
 from integrations.freee import schemas
+from integrations.freee.base import Family
 from integrations.freee.client import FreeeClient
 from integrations.freee.errors import (
     MalformedResponse,
@@ -17,6 +18,7 @@ from integrations.freee.errors import (
     ReauthorizationRequired,
     Transient,
 )
+from integrations.freee.ratelimit import RateLimiter
 from integrations.models import ApiCallLog, FreeeConnection
 from tests.integrations.conftest import TOKEN_URL, token_body
 
@@ -155,18 +157,45 @@ def test_a_5xx_post_is_never_sent_again(client):
 
 
 @responses.activate(assert_all_requests_are_fired=True)
-def test_malformed_json_is_reported_as_malformed(client):
+def test_malformed_json_is_logged_as_failed_and_is_no_success(client, connection):
     for _ in range(3):
         responses.get(PARTNERS, body="<html>maintenance</html>", status=200)
     with pytest.raises(MalformedResponse):
         client.partners_search()
+    logs = ApiCallLog.objects.filter(tenant=connection.tenant)
+    assert [(log.status_code, log.error_message) for log in logs] == [
+        (200, "freeeの応答を読み取れませんでした（JSONではありません）。")] * 3
+    connection.refresh_from_db()
+    assert connection.last_success_at is None
 
 
 @responses.activate(assert_all_requests_are_fired=True)
-def test_a_body_of_the_wrong_shape_is_malformed(client):
-    responses.get(PARTNERS, json={"partners": [{"id": "not-a-number"}]})
-    with pytest.raises(MalformedResponse):
+def test_a_body_of_the_wrong_shape_is_logged_as_that_calls_error_and_is_no_success(client, connection):
+    responses.get(PARTNERS, json={"partners": [{"id": "not-a-number"}]}, headers={"X-Freee-Request-ID": "req-9"})
+    with pytest.raises(MalformedResponse) as error:
         client.partners_search()
+    assert (error.value.status, error.value.request_id) == (200, "req-9")
+    log = ApiCallLog.objects.get(tenant=connection.tenant)  # asked once: the same body would break again
+    assert (log.method, log.path, log.status_code, log.request_id) == ("GET", "/api/1/partners", 200, "req-9")
+    assert log.error_message.startswith("freee response does not match PartnersResponse: partners.0.id")
+    assert "not-a-number" not in log.error_message
+    connection.refresh_from_db()
+    assert connection.last_success_at is None
+
+
+@responses.activate(assert_all_requests_are_fired=True)
+def test_the_resend_after_a_refresh_spends_budget_like_any_call(client, connection, fake_time):
+    fake_time.now = 1_800_000_000.0 + 15  # mid-minute
+    limiter = RateLimiter(connection_id=connection.pk, family=Family.INVOICE, daily_cap=connection.daily_cap,
+                          clock=fake_time.clock)
+    for _ in range(29):
+        assert limiter.reserve() == 0
+    responses.get(INVOICES, status=401, json=EXPIRED)  # the 30th call of the minute
+    responses.post(TOKEN_URL, json=token_body(2))
+    responses.get(INVOICES, json={"invoices": []},  # the 31st: it waits for the next minute
+                  match=[matchers.header_matcher({"Authorization": "Bearer access-2"})])
+    assert client.invoices_list() == []
+    assert fake_time.slept == [pytest.approx(45.0)]
 
 
 @responses.activate(assert_all_requests_are_fired=True)

@@ -1,6 +1,7 @@
 """Every client method × every way freee can answer: success, 400 with freee's body, 401 expired then
-refresh then success, invalid_grant, the 403 lock-out, 429 with reset headers, 5xx, timeout, malformed JSON.
-freee is answered by `responses`; the client, token service, limiter (test Redis) and log are real."""
+refresh then success, invalid_grant, the 403 lock-out, 429 with reset headers, 5xx, timeout, malformed JSON,
+a body of the wrong shape. freee is answered by `responses`; the client, token service, limiter (test Redis)
+and log are real."""
 
 from __future__ import annotations
 
@@ -59,6 +60,11 @@ def _payment_request() -> s.PaymentRequestCreate:
                                   draft=True, payment_request_lines=[s.PaymentRequestLineInput(amount=1000)])
 
 
+def _deal_payment() -> s.DealPaymentCreate:
+    return s.DealPaymentCreate(date=dt.date(2026, 7, 31), from_walletable_type="bank_account", from_walletable_id=501,
+                               amount=110000)
+
+
 def _payment_request_update() -> s.PaymentRequestUpdate:
     return s.PaymentRequestUpdate(title="外注費", issue_date=dt.date(2026, 6, 20), approval_flow_route_id=71,
                                   draft=True, payment_request_lines=[s.PaymentRequestLineUpdate(amount=1000)])
@@ -81,6 +87,13 @@ ENDPOINTS = [
     Endpoint("deal_update", "PUT", "/api/1/deals/9001", lambda c: c.deal_update(9001, _deal_update()),
              {"deal": bodies.deal()}),
     Endpoint("deal_delete", "DELETE", "/api/1/deals/9001", lambda c: c.deal_delete(9001), None, 204),
+    Endpoint("deal_payment_create", "POST", "/api/1/deals/9001/payments",
+             lambda c: c.deal_payment_create(9001, _deal_payment()), {"deal": bodies.settled_deal()}, 201),
+    Endpoint("deal_payment_delete", "DELETE", "/api/1/deals/9001/payments/9201",
+             lambda c: c.deal_payment_delete(9001, 9201), None, 204),
+    Endpoint("tags_list", "GET", "/api/1/tags", lambda c: c.tags_list(), {"tags": [bodies.tag()]}),
+    Endpoint("tag_create", "POST", "/api/1/tags", lambda c: c.tag_create(s.TagCreate(name="案件: 基幹システム刷新")),
+             {"tag": bodies.tag()}, 201),
     Endpoint("invoices_list", "GET", "/iv/invoices", lambda c: c.invoices_list(), bodies.invoices()),
     Endpoint("invoice_show", "GET", "/iv/invoices/7001", lambda c: c.invoice_show(7001),
              bodies.invoice(with_account_fields=False)),
@@ -222,10 +235,36 @@ def test_timeout_retries_reads_and_never_resends_writes(endpoint, connection, fa
         assert len(mock.calls) == (3 if endpoint.method == "GET" else 1)
 
 
-@pytest.mark.parametrize("endpoint", [e for e in ENDPOINTS if e.reply is not None], ids=lambda e: e.name)
-def test_malformed_json(endpoint, connection, fake_time):
+WITH_BODY = [e for e in ENDPOINTS if e.reply is not None]
+
+
+@pytest.mark.parametrize("endpoint", WITH_BODY, ids=lambda e: e.name)
+def test_malformed_json_fails_the_call_in_the_log(endpoint, connection, fake_time):
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         mock.add(endpoint.method, API + endpoint.path, status=endpoint.status, body="{truncated",
                  content_type="application/json")
         with pytest.raises(MalformedResponse):
             endpoint.call(_client(connection, fake_time))
+        assert len(mock.calls) == (3 if endpoint.method == "GET" else 1)
+    logs = ApiCallLog.objects.filter(tenant=connection.tenant)
+    assert {(log.status_code, log.error_message) for log in logs} == {
+        (endpoint.status, "freeeの応答を読み取れませんでした（JSONではありません）。")}
+    connection.refresh_from_db()
+    assert connection.last_success_at is None
+
+
+@pytest.mark.parametrize("endpoint", WITH_BODY, ids=lambda e: e.name)
+def test_a_body_of_the_wrong_shape_fails_the_call_in_the_log(endpoint, connection, fake_time):
+    with responses.RequestsMock() as mock:
+        mock.add(endpoint.method, API + endpoint.path, status=endpoint.status, json={"unexpected": []},
+                 headers={"X-Freee-Request-ID": "rid"})
+        with pytest.raises(MalformedResponse) as error:
+            endpoint.call(_client(connection, fake_time))
+        assert len(mock.calls) == 1  # not asked again, even for a GET: the same body would break again
+    log = ApiCallLog.objects.get(tenant=connection.tenant)
+    assert (log.method, log.path, log.status_code, log.request_id) == (
+        endpoint.method, endpoint.path, endpoint.status, "rid")
+    assert log.error_message == error.value.message
+    assert log.error_message.startswith("freee response does not match ")
+    connection.refresh_from_db()
+    assert connection.last_success_at is None

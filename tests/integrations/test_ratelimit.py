@@ -1,5 +1,8 @@
 """The shared rate limiter on the real test Redis, with a controllable clock."""
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 from django.conf import settings
 
@@ -55,11 +58,33 @@ def test_connections_have_separate_budgets(limiter_for):
     assert limiter_for(clock=clock, connection_id=2).reserve() == 0
 
 
-def test_the_daily_cap_applies_to_accounting_calls(limiter_for):
-    clock = Clock(1_800_000_000.0 - 1_800_000_000.0 % 86400 + 3600)
+def _jst(moment: str) -> float:
+    return datetime.fromisoformat(moment).replace(tzinfo=ZoneInfo("Asia/Tokyo")).timestamp()
+
+
+def test_the_daily_cap_applies_to_accounting_calls_until_midnight_japan_time(limiter_for):
+    clock = Clock(_jst("2027-01-15T10:00:00"))
     limiter = limiter_for(family=Family.ACCOUNTING, daily_cap=3, clock=clock)
     assert [limiter.reserve() for _ in range(3)] == [0, 0, 0]
-    assert limiter.reserve() == pytest.approx(86400 - 3600)
+    assert limiter.reserve() == pytest.approx(14 * 3600)
+
+
+@pytest.mark.parametrize("family", [Family.ACCOUNTING, Family.INVOICE])
+def test_a_new_day_starts_at_midnight_japan_time(limiter_for, family):
+    clock = Clock(_jst("2027-01-15T23:59:00"))  # 14:59 UTC
+    limiter = limiter_for(family=family, daily_cap=1, clock=clock)
+    assert limiter.reserve() == 0
+    assert limiter.reserve() == pytest.approx(60.0)
+    clock.now = _jst("2027-01-16T00:01:00")  # 15:01 UTC, the same UTC day, but a new day for freee
+    assert limiter.reserve() == 0
+
+
+def test_midnight_utc_does_not_renew_the_daily_cap(limiter_for):
+    clock = Clock(_jst("2027-01-16T08:59:00"))  # 23:59 UTC
+    limiter = limiter_for(family=Family.ACCOUNTING, daily_cap=1, clock=clock)
+    assert limiter.reserve() == 0
+    clock.now = _jst("2027-01-16T09:01:00")  # 00:01 UTC: still the same day for freee
+    assert limiter.reserve() == pytest.approx(15 * 3600 - 60)
 
 
 def test_hourly_limit_of_1500(limiter_for):

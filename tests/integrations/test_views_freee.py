@@ -6,8 +6,11 @@ import pytest
 import responses
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.timezone import localtime
 
-from integrations.models import ApiCallLog, FreeeConnection
+from integrations.freee import tokens
+from integrations.models import ApiCallLog, FreeeConnection, IntegrationEvent
 from tests.freee import bodies
 from tests.integrations.conftest import TOKEN_URL, token_body
 
@@ -96,20 +99,30 @@ def test_pasted_code_uses_the_oob_redirect_uri(admin, world_a):
     assert FreeeConnection.objects.get(tenant=world_a.tenant).is_connected
 
 
+PERMISSIONS_HINT = ("freeeのアプリ設定で次の権限が有効か確認してください: [会計] 勘定科目の参照、[会計] 事業所の参照、"
+                    "[会計] 見積書・納品書・請求書・領収書・発注書の参照、更新、[会計] 取引先の参照、更新、"
+                    "[freee請求書] 見積書・請求書・納品書の参照、更新")
+
+
 @responses.activate(assert_all_requests_are_fired=True)
-def test_an_expired_code_says_to_fetch_a_new_one(admin, world_a):
+def test_a_wrong_or_expired_code_says_to_fetch_a_new_one_and_which_permissions_to_check(admin, world_a):
     _save_credentials(admin)
     responses.post(TOKEN_URL, status=401, json={"error": "invalid_grant", "error_description": "期限切れ"})
     page = admin.post(reverse("integrations:freee_paste_code"), {"code": "old"}, follow=True).content.decode()
-    assert "有効期限（10分）" in page
+    expected = ("認可コードが無効か、有効期限（10分）が切れています。新しい認可コードを取得して、もう一度接続してください。"
+                + PERMISSIONS_HINT)
+    assert expected in page
+    assert FreeeConnection.objects.get(tenant=world_a.tenant).last_error == expected
 
 
+@pytest.mark.parametrize("error", ["invalid_client", "unauthorized_client"])
 @responses.activate(assert_all_requests_are_fired=True)
-def test_a_wrong_secret_explains_which_permissions_to_check(admin, world_a):
+def test_a_wrong_id_or_secret_explains_which_permissions_to_check(admin, world_a, error):
     _save_credentials(admin)
-    responses.post(TOKEN_URL, status=401, json={"error": "invalid_client", "error_description": "bad client"})
+    responses.post(TOKEN_URL, status=401, json={"error": error, "error_description": "bad client"})
     page = admin.post(reverse("integrations:freee_paste_code"), {"code": "x"}, follow=True).content.decode()
-    assert "Client ID または Client Secret が正しくありません" in page and "[会計] 勘定科目の参照" in page
+    assert ("Client ID または Client Secret が正しくありません。freeeのアプリ設定の値を確認してください。"
+            + PERMISSIONS_HINT) in page
 
 
 def test_connecting_without_credentials_says_what_to_do_first(admin):
@@ -117,11 +130,17 @@ def test_connecting_without_credentials_says_what_to_do_first(admin):
     assert "先に Client ID と Client Secret を登録してください" in page
 
 
-def test_needs_reauth_state_shows_a_reconnect_button(admin, connection):
-    FreeeConnection.objects.filter(pk=connection.pk).update(status=FreeeConnection.Status.NEEDS_REAUTH,
-                                                            last_error="接続が切れました")
+def test_needs_reauth_state_shows_a_reconnect_button_and_the_notice(admin, connection, world_b):
+    tokens.connection_mark_needs_reauth(connection=connection, reason="invalid_grant")
+    IntegrationEvent.objects.create(tenant=world_b.tenant, kind=IntegrationEvent.Kind.FREEE_REAUTH_REQUIRED,
+                                    message="他社のお知らせ")
+    event = IntegrationEvent.objects.get(tenant=connection.tenant)
     page = admin.get(SETTINGS_URL).content.decode()
     assert "再接続が必要です" in page and "freeeに再接続" in page
+    notices = page.split("<h3>お知らせ</h3>", 1)[1].split("</ul>", 1)[0]
+    shown = f"{localtime(event.created_at):%Y/%m/%d %H:%M} freeeの再接続が必要です: {escape(tokens.REAUTH_MESSAGE)}"
+    assert f"<li>{shown}</li>" in notices
+    assert "他社のお知らせ" not in page
 
 
 def test_disconnect_asks_first_then_deletes_the_tokens(admin, connection):

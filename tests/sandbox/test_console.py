@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -65,9 +66,34 @@ def test_payment_status_button_marks_the_invoice_paid(world_a, company, api):
     world_a.client().post(url, {"action": "invoice_status", "invoice_id": invoice["id"], "field": "payment_status",
                                 "value": "settled"})
     assert api.get(f"/iv/invoices/{invoice['id']}").json()["invoice"]["payment_status"] == "settled"
-    world_a.client().post(url, {"action": "invoice_status", "invoice_id": invoice["id"], "field": "sending_status",
-                                "value": "sent"})
+
+
+def _button_form(page: str, label: str) -> dict[str, str]:
+    """The hidden fields of the console form whose button reads `label` (what a click would post)."""
+    form = next(f for f in page.split("<form")[1:] if f">{label}</button>" in f)
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form))
+    fields.pop("csrfmiddlewaretoken", None)  # the test client does not check CSRF
+    return fields
+
+
+def test_sending_status_buttons_mark_the_invoice_sent_and_back(world_a, world_b, company, api):
+    invoice = api.post("/iv/invoices", invoice_body()).json()["invoice"]
+    url = reverse("sandbox:console-company", kwargs={"public_id": company.public_id})
+    client = world_a.client()
+    page = client.get(url).content.decode()
+    sent = _button_form(page, "送付済みにする")
+    assert sent == {"action": "invoice_status", "invoice_id": str(invoice["id"]), "field": "sending_status",
+                    "value": "sent"}
+    assert world_b.client().post(url, sent).status_code == 404  # another tenant's company
+    assert api.get(f"/iv/invoices/{invoice['id']}").json()["invoice"]["sending_status"] == "unsent"
+
+    page = client.post(url, sent, follow=True).content.decode()
+    assert f"請求書（ID {invoice['id']}）のステータスを変更しました。" in page
     assert api.get("/iv/invoices", sending_status="sent").json()["invoices"][0]["id"] == invoice["id"]
+    client.post(url, _button_form(page, "送付待ちに戻す"))
+    assert api.get(f"/iv/invoices/{invoice['id']}").json()["invoice"]["sending_status"] == "unsent"
+    page = client.post(url, {**sent, "value": "delivered"}, follow=True).content.decode()
+    assert "請求書のステータスを変更できませんでした。" in page
 
 
 def test_settings_and_faults_forms(world_a, company):

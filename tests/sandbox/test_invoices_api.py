@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from integrations.sandbox.models import SandboxResource
 from integrations.sandbox.services import sandbox_company_update, sandbox_invoice_status_set
 from tests.sandbox.conftest import invoice_body
 
@@ -134,6 +135,25 @@ def test_list_filters_and_paging(api, company):
     assert ids(limit=1, offset=1) == [second["id"]]
     assert api.get("/iv/invoices", partner_ids="1,2,3,4").status_code == 400
     assert api.get("/iv/invoices", limit=101).status_code == 400
+
+
+def test_freee_hanbai_invoices_are_listed_only_when_asked_for(api, company):
+    ours = _create(api)
+    hanbai = _create(api, subject="freee販売の請求書")
+    resource = SandboxResource.objects.get(company=company, kind="invoice", resource_id=hanbai["id"])
+    resource.data["sales_management_origin"] = True  # as if made in freee販売: the API cannot create one
+    resource.save(update_fields=["data"])
+
+    def ids(**params):
+        response = api.get("/iv/invoices", **params)
+        assert response.status_code == 200, response.content
+        return [row["id"] for row in response.json()["invoices"]]
+
+    assert ids() == ids(sales_management_origin="false") == [ours["id"]]
+    assert ids(sales_management_origin="true") == [ours["id"], hanbai["id"]]
+    assert ids(sales_management_origin="true", subject="freee販売") == [hanbai["id"]]
+    assert ids(subject="freee販売") == []
+    assert api.get("/iv/invoices", sales_management_origin="yes").status_code == 400
 
 
 def test_templates(api):
