@@ -61,7 +61,10 @@ class DealDetailView(TenantMemberRequiredMixin, View):
     def get(self, request, public_id):
         deal = get_tenant_object_or_404(Deal.objects.select_related("deal_type", "owner"), request,
                                         public_id=public_id)
-        return render(request, "deals/deal_detail.html", {"deal": deal, "lines": selectors.deal_lines(deal=deal)})
+        # Tabs: 基本情報 (details and 商品内訳) and, for deal types linked to freee, 請求書 (seed 000).
+        tab = "invoices" if request.GET.get("tab") == "invoices" and deal.deal_type.linked_to_freee else "details"
+        lines = selectors.deal_lines(deal=deal) if tab == "details" else []
+        return render(request, "deals/deal_detail.html", {"deal": deal, "lines": lines, "tab": tab})
 
 
 class DealEditView(TenantMemberRequiredMixin, View):

@@ -267,5 +267,5 @@ def _emit_for(tenant, before: dict, invoice: Invoice, deal_row) -> None:
                       _("%(deal)s の請求書 %(number)s がfreeeで取り消されました。") % names, f"canceled:{stamp}"))
     for kind, title, text, change in found:
         events.emit(tenant=tenant, kind=kind, recipients=[owner_id], key=f"{kind}:{invoice.public_id}:{change}",
-                    payload={"title": title, "text": text, "url": f"/deals/{deal_public_id}/",
+                    payload={"title": title, "text": text, "url": f"/deals/{deal_public_id}/?tab=invoices",
                              "invoice_id": str(invoice.public_id), "deal_id": str(deal_public_id)})

@@ -97,6 +97,7 @@ def _open_invoice_tab(page: Page, deal: Deal) -> Locator:
     """Open the deal page and wait for htmx to load its 請求書 tab."""
     page.goto(f"/deals/{deal.public_id}/")
     expect(page.get_by_role("heading", name=deal.name, level=1)).to_be_visible()
+    page.locator("nav.tabs").get_by_role("link", name="請求書", exact=True).click()
     tab = page.locator("#invoices #invoice-tab")
     expect(tab.locator("table.invoice-list")).to_be_visible()
     return tab

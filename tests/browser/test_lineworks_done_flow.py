@@ -174,6 +174,7 @@ def test_demo_employee_links_issues_and_reads_then_approver_approves_from_the_me
     # 2. The employee issues an invoice from the deal's 請求書 tab, the partner chosen from freee.
     page.goto(f"/deals/{demo.deal.public_id}/")
     expect(page.get_by_role("heading", name=demo.deal.name, level=1)).to_be_visible()
+    page.locator("nav.tabs").get_by_role("link", name="請求書", exact=True).click()
     tab = page.locator("#invoices #invoice-tab")
     expect(tab.locator("table.invoice-list")).to_be_visible()
     search = tab.get_by_label("取引先（freeeから検索）")
@@ -190,14 +191,15 @@ def test_demo_employee_links_issues_and_reads_then_approver_approves_from_the_me
     assert invoice.state == Invoice.State.ISSUED and invoice.get_state_display() == "発行済み"
     expect(number_link).to_have_text(invoice.invoice_number)
 
-    # 3. The employee reads the 請求書発行 notification in 山田 太郎's sandbox inbox; its link opens the deal.
+    # 3. The employee reads the 請求書発行 notification in 山田 太郎's sandbox inbox; its link opens the deal's 請求書 tab.
     _open_inbox(page, demo, demo.employee_lw)
     issued = _wait_for_message(page, "【請求書を発行しました】", what="the invoice-issued notification")
     expect(issued).to_contain_text(demo.deal.name)
     expect(issued).to_contain_text(invoice.invoice_number)
     issued.get_by_role("link", name="詳細を開く").click()
-    expect(page).to_have_url(re.compile(rf"/deals/{demo.deal.public_id}/$"))
+    expect(page).to_have_url(re.compile(rf"/deals/{demo.deal.public_id}/\?tab=invoices$"))
     expect(page.get_by_role("heading", name=demo.deal.name, level=1)).to_be_visible()
+    expect(page.locator("#invoice-tab").get_by_role("link", name=invoice.invoice_number)).to_be_visible()
 
     # 4a. The approver (the demo admin) links 佐藤 花子 from their own profile page.
     approver_page = open_page()

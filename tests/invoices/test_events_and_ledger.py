@@ -39,7 +39,7 @@ def test_issuing_announces_invoice_issued_to_the_deals_owner(sandbox, world_a):
     assert event.recipient_ids == [world_a.member.pk] and event.tenant == world_a.tenant
     assert event.payload["invoice_id"] == str(invoice.public_id)
     assert event.payload["deal_id"] == str(invoice.deal.public_id)
-    assert event.payload["url"] == f"/deals/{invoice.deal.public_id}/" and event.payload["title"]
+    assert event.payload["url"] == f"/deals/{invoice.deal.public_id}/?tab=invoices" and event.payload["title"]
     services.invoice_refresh(invoice=invoice)  # nothing changed: nothing announced again
     assert len(_events("invoice.issued")) == 1
 

@@ -65,6 +65,25 @@ def test_a_deal_type_not_linked_to_freee_has_no_tab(world_a, connected):
     assert reverse("invoices:deal_tab", args=[deal.public_id]) not in page
 
 
+def test_the_deal_page_of_a_linked_type_has_a_invoice_tab_that_loads_the_invoices(world_a, linked_deal, connected):
+    client = world_a.client()
+    details = client.get(reverse("deals:detail", args=[linked_deal.public_id])).content.decode()
+    tab_url = reverse("deals:detail", args=[linked_deal.public_id]) + "?tab=invoices"
+    assert f'href="{tab_url}">請求書</a>' in details and "商品内訳" in details  # 基本情報 is the first tab
+    assert reverse("invoices:deal_tab", args=[linked_deal.public_id]) not in details
+
+    invoices = client.get(tab_url).content.decode()
+    assert f'href="{tab_url}" aria-current="page">請求書</a>' in invoices
+    assert reverse("invoices:deal_tab", args=[linked_deal.public_id]) in invoices and "商品内訳" not in invoices
+
+
+def test_the_invoice_tab_of_an_unlinked_type_falls_back_to_the_details(world_a, connected):
+    deal = DealFactory(tenant=world_a.tenant, deal_type=DealTypeFactory(tenant=world_a.tenant, linked_to_freee=False))
+    page = world_a.client().get(reverse("deals:detail", args=[deal.public_id]) + "?tab=invoices").content.decode()
+    assert "商品内訳" in page and 'class="tabs"' not in page
+    assert reverse("invoices:deal_tab", args=[deal.public_id]) not in page
+
+
 def test_without_a_connection_the_tab_says_so(world_a, linked_deal):
     assert "freeeと接続されていません" in _tab(world_a.client(), linked_deal)
 
