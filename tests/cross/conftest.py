@@ -1,10 +1,23 @@
-"""Cross-app suites: the fuzzing summary printed at the end of the run."""
+"""Cross-app suites: unique ids for the fuzzing items, and the fuzzing summary printed at the end of the run."""
 
 from __future__ import annotations
 
 from collections import Counter
 
 FUZZ_RESULTS: dict[str, Counter[int]] = {}
+
+
+def pytest_collection_modifyitems(items):
+    """Under pytest 9, schemathesis 4's parametrize gives all its items ONE node id (`test_x`, not
+    `test_x[GET /path]`: pytest now builds ids from `originalname` and a callspec, which these items lack).
+    xdist's `--dist loadfile` (make test) keys items by node id, so 70 of the 71 fuzzed operations silently
+    never ran in the suite. Each item gets the operation its name already carries as the id's params."""
+    for item in items:
+        if type(item).__name__ != "SchemathesisFunction" or item.nodeid.endswith("]"):
+            continue
+        operation = item.name.removeprefix(item.originalname).removeprefix("[").removesuffix("]")
+        if operation:
+            item._id = item.id.with_params(operation)
 
 
 def pytest_runtest_logreport(report):

@@ -197,3 +197,11 @@ def test_every_api_operation_is_fuzzed_or_excluded_with_a_reason():
     assert fuzzed == operations - set(EXCLUDED_OPERATIONS)
     assert set(EXCLUDED_OPERATIONS) <= operations, "an excluded operation no longer exists: remove it"
     assert len(fuzzed) >= 20
+
+
+def test_every_fuzzed_operation_is_its_own_test_item(request):
+    """xdist (make test runs `--dist loadfile`) keys items by node id: one id shared by all operations meant
+    only one of them was ever fuzzed in the suite (see tests/cross/conftest.py)."""
+    fuzz_items = [item for item in request.session.items if type(item).__name__ == "SchemathesisFunction"]
+    fuzzed = {op.ok().label for op in schema.get_all_operations()}
+    assert len({item.nodeid for item in fuzz_items}) == len(fuzz_items) == len(fuzzed)
