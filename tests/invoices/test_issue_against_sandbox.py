@@ -164,15 +164,22 @@ def _sweep_and_run(monkeypatch, settings, invoice) -> None:
         task(*args)
 
 
-@pytest.mark.parametrize("after_freee_created_it", [True, False], ids=["created-in-freee", "not-in-freee"])
-def test_a_worker_dying_mid_post_is_recovered_by_the_sweeper_with_exactly_one_invoice(
-        sandbox, linked_deal, world_a, monkeypatch, settings, after_freee_created_it):
-    company, _connection = sandbox
-    invoice = _issue(linked_deal, world_a, company)
+def _issued_by_a_worker_killed_mid_post(deal, world, company, monkeypatch, *, after_freee_created_it: bool):
+    """Issue, and let the worker die inside the POST (before or after freee stored the invoice)."""
+    invoice = _issue(deal, world, company)
     _die_in_the_post(monkeypatch, after_freee_created_it=after_freee_created_it)
     with pytest.raises(WorkerKilled):
         services.invoice_push(invoice_id=invoice.pk)
     monkeypatch.undo()
+    return invoice
+
+
+@pytest.mark.parametrize("after_freee_created_it", [True, False], ids=["created-in-freee", "not-in-freee"])
+def test_a_worker_dying_mid_post_is_recovered_by_the_sweeper_with_exactly_one_invoice(
+        sandbox, linked_deal, world_a, monkeypatch, settings, after_freee_created_it):
+    company, _connection = sandbox
+    invoice = _issued_by_a_worker_killed_mid_post(linked_deal, world_a, company, monkeypatch,
+                                                  after_freee_created_it=after_freee_created_it)
     invoice.refresh_from_db()
     assert (invoice.state, invoice.post_attempts) == (Invoice.State.ISSUING, 1)
     assert Job.objects.get(pk=invoice.job_id).status == Job.Status.RUNNING
@@ -199,11 +206,8 @@ def test_a_worker_dying_mid_post_is_recovered_by_the_sweeper_with_exactly_one_in
 def test_retry_on_an_abandoned_issuing_row_reconciles_instead_of_posting_again(
         sandbox, linked_deal, world_a, monkeypatch, settings):
     company, _connection = sandbox
-    invoice = _issue(linked_deal, world_a, company)
-    _die_in_the_post(monkeypatch, after_freee_created_it=True)
-    with pytest.raises(WorkerKilled):
-        services.invoice_push(invoice_id=invoice.pk)
-    monkeypatch.undo()
+    invoice = _issued_by_a_worker_killed_mid_post(linked_deal, world_a, company, monkeypatch,
+                                                  after_freee_created_it=True)
     Invoice.objects.filter(pk=invoice.pk).update(
         updated_at=timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 1))
     with pytest.raises(ApplicationError, match="再試行"):  # a new 発行 is refused meanwhile
