@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core import audit
 from core.errors import ApplicationError
@@ -18,6 +19,21 @@ from tenancy.models import Tenant
 
 STATE_LIFETIME = timedelta(minutes=10)
 SETTINGS_AUDITED = ["client_id", "client_secret", "invoice_numbering", "daily_cap"]
+
+
+NOT_CONNECTED = gettext_lazy("freeeと接続されていません。管理者設定 > 外部サービス連携 > 会計freee から接続してください。")
+
+
+def connection_for(*, tenant: Tenant, message: str | None = None) -> FreeeConnection:
+    """The tenant's connected freee connection, or an ApplicationError saying how to connect.
+
+    Every feature that calls freee starts here; `message` replaces the default explanation where the
+    feature has a more precise one (e.g. what to do after connecting).
+    """
+    connection = FreeeConnection.objects.filter(tenant=tenant).first()
+    if connection is None or not connection.is_connected:
+        raise ApplicationError(message or str(NOT_CONNECTED), code="freee_not_connected")
+    return connection
 
 
 def connection_get_or_create(*, tenant: Tenant) -> FreeeConnection:
