@@ -22,6 +22,7 @@ from django.conf import settings
 from django.utils import timezone
 from pydantic import BaseModel
 
+from integrations import http
 from integrations.freee import schemas, tokens
 from integrations.freee.base import Family
 from integrations.freee.endpoints import FreeeEndpoints
@@ -35,12 +36,14 @@ from integrations.freee.errors import (
     Transient,
 )
 from integrations.freee.ratelimit import RateLimiter, parse_reset
-from integrations.models import ApiCallLog, FreeeConnection
+from integrations.models import FreeeConnection
 
 logger = logging.getLogger(__name__)
 
 PREFIX = {Family.ACCOUNTING: "/api/1", Family.INVOICE: "/iv"}
 ATTEMPTS = 3
+REQUEST_ID_HEADER = "X-Freee-Request-ID"
+NO_ANSWER = http.NoAnswer(Transient, connection="freeeに接続できませんでした。", timeout="freeeの応答がタイムアウトしました。")
 EXPIRED_CODES = {"expired_access_token", "invalid_access_token"}
 REAUTH_CODES = {"re_authorization_required"}
 PERMISSION_CODES = {"user_do_not_have_permission", "company_not_found", "freee_plan_limit",
@@ -104,29 +107,19 @@ class FreeeClient(FreeeEndpoints):
     def _attempt(self, method, family, path, params, json, limiter: RateLimiter, model) -> Any:
         token = tokens.access_token_for(self.connection)
         url = settings.FREEE_API_URL + PREFIX[family] + path
-        started = time.monotonic()
-        response, error = None, None
-        try:
-            response = self.session.request(
-                method, url, params=params, json=json, timeout=settings.FREEE_TIMEOUT_SECONDS,
-                headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
-            )
-            return self._result(response, limiter, model)
-        except requests.Timeout as exc:
-            error = Transient("freeeの応答がタイムアウトしました。", code="timeout")
-            raise error from exc
-        except requests.RequestException as exc:
-            error = Transient("freeeに接続できませんでした。", code="connection")
-            raise error from exc
-        except FreeeError as exc:
-            error = exc
-            raise
-        finally:
-            self._log(method, family, path, response, error, started)
+        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        log = http.CallLog(tenant_id=self.connection.tenant_id, vendor="freee", family=family.value, method=method,
+                           path=PREFIX[family] + path, request_id_header=REQUEST_ID_HEADER, secrets=(token,))
+        return http.send(
+            lambda timeout: self.session.request(method, url, params=params, json=json, timeout=timeout,
+                                                 headers=headers),
+            timeout=settings.FREEE_TIMEOUT_SECONDS, no_answer=NO_ANSWER, log=log,
+            result=lambda response: self._result(response, limiter, model),
+        )
 
     def _result(self, response: requests.Response, limiter: RateLimiter, model: type[BaseModel] | None) -> Any:
         limiter.observe(response.headers)
-        request_id = response.headers.get("X-Freee-Request-ID", "")
+        request_id = response.headers.get(REQUEST_ID_HEADER, "")
         if 200 <= response.status_code < 300:
             body = self._json(response, request_id) if response.status_code != 204 and response.content else None
             if model is not None:
@@ -172,21 +165,6 @@ class FreeeClient(FreeeEndpoints):
         now = timezone.now()
         FreeeConnection.objects.filter(pk=self.connection.pk).update(last_success_at=now)
         self.connection.last_success_at = now
-
-    def _log(self, method, family, path, response, error, started) -> None:
-        ApiCallLog.objects.create(
-            tenant_id=self.connection.tenant_id, family=family.value, method=method, path=PREFIX[family] + path,
-            status_code=response.status_code if response is not None else None,
-            duration_ms=int((time.monotonic() - started) * 1000),
-            request_id=response.headers.get("X-Freee-Request-ID", "") if response is not None else "",
-            error_message=_log_text(error),
-        )
-
-
-def _log_text(error: FreeeError | None) -> str:
-    if error is None:
-        return ""
-    return " / ".join([error.message, *error.messages])[:2000]
 
 
 def classify(status: int, body: dict, headers, request_id: str, now: float) -> FreeeError:

@@ -9,27 +9,22 @@
 
 from __future__ import annotations
 
+from integrations import http
 
-class FreeeError(Exception):
+
+class FreeeError(http.VendorError):
     """Base of every freee failure. `messages` are freee's own texts (Japanese), safe to show users."""
 
-    def __init__(self, message: str, *, status: int | None = None, messages: list[str] | None = None,
-                 request_id: str = "", code: str = ""):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.messages = messages or []
-        self.request_id = request_id
-        self.code = code
+    @property
+    def log_text(self) -> str:
+        return super().log_text[:2000]
 
 
-class RateLimited(FreeeError):
-    def __init__(self, message: str, *, retry_after: float, **kwargs):
-        super().__init__(message, **kwargs)
-        self.retry_after = retry_after
+class RateLimited(FreeeError, http.RateLimited):
+    """freee refused the call unprocessed (429, a spent budget, or the ~10-minute 403 lock-out)."""
 
 
-class Transient(FreeeError):
+class Transient(FreeeError, http.Transient):
     """The outcome is unknown or temporary: 5xx, timeout, connection failure, unreadable body."""
 
 
@@ -38,13 +33,13 @@ class MalformedResponse(Transient):
     body was not JSON at all; never when it was JSON breaking the schema (code "schema_mismatch")."""
 
 
-class AuthExpired(FreeeError):
+class AuthExpired(FreeeError, http.AuthExpired):
     """401 with an expired access token: the client refreshes once and sends again."""
 
 
-class ReauthorizationRequired(FreeeError):
+class ReauthorizationRequired(FreeeError, http.ReauthorizationRequired):
     """invalid_grant or re_authorization_required: an admin must connect freee again."""
 
 
-class Permanent(FreeeError):
+class Permanent(FreeeError, http.Permanent):
     """A 4xx freee will answer the same way again; `messages` say why (shown to the user)."""

@@ -6,7 +6,7 @@ Token endpoint calls are logged like every other vendor call (never with a token
 from __future__ import annotations
 
 import os
-import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,13 +16,16 @@ from django.utils import timezone
 from oauthlib.oauth2 import MissingTokenError, OAuth2Error
 from requests_oauthlib import OAuth2Session
 
+from integrations import http
 from integrations.freee.errors import MalformedResponse, Permanent, ReauthorizationRequired, Transient
-from integrations.models import ApiCallLog, FreeeConnection
+from integrations.models import FreeeConnection
 
 OOB_REDIRECT_URI = "urn:ietf:wg:oauth:2.0:oob"
 AUTHORIZE_PATH = "/public_api/authorize"
 TOKEN_PATH = "/public_api/token"  # noqa: S105 - a URL path, not a secret
 REFRESH_TOKEN_LIFETIME = timedelta(days=90)
+# A timeout is worded like any other failure to reach the authorization server.
+NO_ANSWER = http.NoAnswer(Transient, connection="freeeの認可サーバーに接続できませんでした。")
 
 if settings.SANDBOX_ENABLED and settings.FREEE_ACCOUNTS_URL.startswith("http://"):
     # oauthlib refuses plain HTTP; only our local sandbox is served without TLS.
@@ -48,42 +51,61 @@ def authorization_url(*, client_id: str, redirect_uri: str, state: str) -> str:
 def exchange_code(connection: FreeeConnection, *, code: str, redirect_uri: str) -> TokenSet:
     """POST the token endpoint with grant_type=authorization_code."""
     session = OAuth2Session(connection.client_id, redirect_uri=redirect_uri)
-    return _token_call(connection, "authorization_code", lambda: session.fetch_token(
+    return _token_call(connection, "authorization_code", lambda timeout: session.fetch_token(
         settings.FREEE_ACCOUNTS_URL + TOKEN_PATH, code=code, client_secret=connection.client_secret,
-        include_client_id=True, timeout=settings.FREEE_TIMEOUT_SECONDS,
-    ))
+        include_client_id=True, timeout=timeout,
+    ), secrets=(code,))
 
 
 def refresh(connection: FreeeConnection) -> TokenSet:
     """POST the token endpoint with grant_type=refresh_token (single use: the caller holds the row lock)."""
     session = OAuth2Session(connection.client_id)
-    return _token_call(connection, "refresh_token", lambda: session.refresh_token(
+    return _token_call(connection, "refresh_token", lambda timeout: session.refresh_token(
         settings.FREEE_ACCOUNTS_URL + TOKEN_PATH, refresh_token=connection.refresh_token,
-        client_id=connection.client_id, client_secret=connection.client_secret,
-        timeout=settings.FREEE_TIMEOUT_SECONDS,
-    ))
+        client_id=connection.client_id, client_secret=connection.client_secret, timeout=timeout,
+    ), secrets=(connection.refresh_token,))
 
 
-def _token_call(connection: FreeeConnection, grant: str, call) -> TokenSet:
-    started = time.monotonic()
-    status, error = 200, ""
-    try:
-        token = call()
-    except OAuth2Error as exc:
-        status, error = exc.status_code or 400, f"{exc.error}: {exc.description or ''}".strip()
-        raise _oauth_error(exc) from exc
-    except requests.RequestException as exc:
-        status, error = None, f"{type(exc).__name__}"
-        raise Transient("freeeの認可サーバーに接続できませんでした。", code="connection") from exc
-    except (ValueError, KeyError) as exc:  # a token answer that is not freee's JSON shape
-        error = f"malformed token response: {type(exc).__name__}"
-        raise MalformedResponse("freeeの認可サーバーの応答を読み取れませんでした。", code="malformed") from exc
-    finally:
-        ApiCallLog.objects.create(
-            tenant_id=connection.tenant_id, family="oauth", method="POST", path=f"{TOKEN_PATH} ({grant})",
-            status_code=status, duration_ms=int((time.monotonic() - started) * 1000), error_message=error,
-        )
+def _token_call(connection: FreeeConnection, grant: str, call: Callable[[float], dict], *,
+                secrets: tuple[str, ...]) -> TokenSet:
+    log = http.CallLog(tenant_id=connection.tenant_id, vendor="freee", family="oauth", method="POST",
+                       path=f"{TOKEN_PATH} ({grant})", status=_log_status, text=_log_text,
+                       secrets=(connection.client_secret, *secrets))
+    token = http.send(lambda timeout: _fetch(call, timeout), timeout=settings.FREEE_TIMEOUT_SECONDS,
+                      no_answer=NO_ANSWER, log=log)
     return _token_set(token)
+
+
+def _fetch(call: Callable[[float], dict], timeout: float) -> dict:
+    """requests-oauthlib's answer, its OAuth errors and unreadable bodies mapped to ours."""
+    try:
+        return call(timeout)
+    except OAuth2Error as exc:
+        raise _oauth_error(exc) from exc
+    except requests.RequestException:
+        raise  # http.send words it (before ValueError: some requests errors are ValueErrors too)
+    except (ValueError, KeyError) as exc:  # a token answer that is not freee's JSON shape
+        raise MalformedResponse("freeeの認可サーバーの応答を読み取れませんでした。", code="malformed") from exc
+
+
+def _log_status(outcome: http.Outcome) -> int | None:
+    """requests-oauthlib hides the response: the status comes from its error (a token answer is a 200)."""
+    if isinstance(outcome.cause, OAuth2Error):
+        return outcome.cause.status_code or 400
+    if isinstance(outcome.cause, requests.RequestException):
+        return None
+    return 200
+
+
+def _log_text(outcome: http.Outcome) -> str:
+    cause = outcome.cause
+    if isinstance(cause, OAuth2Error):
+        return f"{cause.error}: {cause.description or ''}".strip()
+    if isinstance(cause, requests.RequestException):
+        return f"{type(cause).__name__}"
+    if isinstance(cause, (ValueError, KeyError)):
+        return f"malformed token response: {type(cause).__name__}"
+    return ""
 
 
 def _oauth_error(exc: OAuth2Error) -> Exception:

@@ -21,14 +21,16 @@ from django.db import transaction
 from django.utils import timezone
 from pydantic import ValidationError
 
-from integrations.lineworks.errors import AuthFailed, LineWorksError, RateLimited, Transient
+from integrations import http
+from integrations.lineworks.errors import AuthFailed, RateLimited, Transient
 from integrations.lineworks.ratelimit import reset_seconds
 from integrations.lineworks.schemas import JWT_BEARER_GRANT, SCOPE, ErrorBody, TokenResponse
-from integrations.models import ApiCallLog
 
 TOKEN_PATH = "/oauth2/v2.0/token"  # noqa: S105 - a URL path
 JWT_LIFETIME_SECONDS = 3600  # LINE WORKS accepts at most 60 minutes between iat and exp
 REFRESH_MARGIN_SECONDS = 300
+NO_ANSWER = http.NoAnswer(Transient, connection="LINE WORKSの認証サーバーに接続できませんでした。",
+                          timeout="LINE WORKSの認証サーバーの応答がタイムアウトしました。")
 
 
 def assertion(*, client_id: str, service_account: str, private_key: str, now: float | None = None) -> str:
@@ -63,26 +65,11 @@ def refresh_token(link) -> TokenResponse:
 
 
 def _token_call(link, data: dict, grant: str) -> TokenResponse:
-    started = time.monotonic()
-    response, error = None, None
-    try:
-        response = requests.post(token_url(), data=data, timeout=settings.LINEWORKS_TIMEOUT_SECONDS)
-        return _token_result(response)
-    except requests.Timeout as exc:
-        error = Transient("LINE WORKSの認証サーバーの応答がタイムアウトしました。", code="timeout")
-        raise error from exc
-    except requests.RequestException as exc:
-        error = Transient("LINE WORKSの認証サーバーに接続できませんでした。", code="connection")
-        raise error from exc
-    except LineWorksError as exc:
-        error = exc
-        raise
-    finally:
-        ApiCallLog.objects.create(
-            tenant_id=link.tenant_id, vendor="lineworks", family="auth", method="POST",
-            path=f"{TOKEN_PATH} ({grant})", status_code=response.status_code if response is not None else None,
-            duration_ms=int((time.monotonic() - started) * 1000), error_message=error.detail if error else "",
-        )
+    log = http.CallLog(tenant_id=link.tenant_id, vendor="lineworks", family="auth", method="POST",
+                       path=f"{TOKEN_PATH} ({grant})",
+                       secrets=(link.client_secret, data.get("refresh_token", ""), data.get("assertion", "")))
+    return http.send(lambda timeout: requests.post(token_url(), data=data, timeout=timeout),
+                     timeout=settings.LINEWORKS_TIMEOUT_SECONDS, no_answer=NO_ANSWER, log=log, result=_token_result)
 
 
 def _token_result(response: requests.Response) -> TokenResponse:

@@ -17,13 +17,15 @@ import requests
 from django.conf import settings
 from pydantic import ValidationError
 
+from integrations import http
 from integrations.lineworks import auth
 from integrations.lineworks.errors import AuthExpired, LineWorksError, Permanent, RateLimited, Transient
 from integrations.lineworks.ratelimit import LineWorksRateLimiter, reset_seconds
 from integrations.lineworks.schemas import Content, LineWorksUser, message_body
-from integrations.models import ApiCallLog
 
 BUDGET_MESSAGE = "LINE WORKSのAPI利用上限に達しました。しばらく待ってから再送します。"
+NO_ANSWER = http.NoAnswer(Transient, connection="LINE WORKSに接続できませんでした。",
+                          timeout="LINE WORKSの応答がタイムアウトしました。")
 
 
 class LineWorksClient:
@@ -75,35 +77,19 @@ class LineWorksClient:
 
     def _attempt(self, method: str, path: str, json: dict | None, family: str) -> requests.Response:
         token = auth.access_token_for(self.link)
-        started = time.monotonic()
-        response, error = None, None
-        try:
-            response = self.session.request(
-                method, settings.LINEWORKS_API_URL + path, json=json, timeout=settings.LINEWORKS_TIMEOUT_SECONDS,
-                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json; charset=UTF-8"},
-            )
-            self._result(response)
-            return response
-        except requests.Timeout as exc:
-            error = Transient("LINE WORKSの応答がタイムアウトしました。", code="timeout")
-            raise error from exc
-        except requests.RequestException as exc:
-            error = Transient("LINE WORKSに接続できませんでした。", code="connection")
-            raise error from exc
-        except LineWorksError as exc:
-            error = exc
-            raise
-        finally:
-            ApiCallLog.objects.create(
-                tenant_id=self.link.tenant_id, vendor="lineworks", family=family, method=method, path=path[:500],
-                status_code=response.status_code if response is not None else None,
-                duration_ms=int((time.monotonic() - started) * 1000), error_message=error.detail if error else "",
-            )
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json; charset=UTF-8"}
+        log = http.CallLog(tenant_id=self.link.tenant_id, vendor="lineworks", family=family, method=method,
+                           path=path, secrets=(token,))
+        return http.send(
+            lambda timeout: self.session.request(method, settings.LINEWORKS_API_URL + path, json=json,
+                                                 timeout=timeout, headers=headers),
+            timeout=settings.LINEWORKS_TIMEOUT_SECONDS, no_answer=NO_ANSWER, log=log, result=self._result,
+        )
 
-    def _result(self, response: requests.Response) -> None:
+    def _result(self, response: requests.Response) -> requests.Response:
         self.limiter.observe(response.headers)
         if 200 <= response.status_code < 300:
-            return
+            return response
         error = classify(response)
         if isinstance(error, RateLimited):
             self.limiter.block_until(self.clock() + error.retry_after)

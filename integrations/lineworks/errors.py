@@ -9,15 +9,14 @@
 
 from __future__ import annotations
 
+from integrations import http
 
-class LineWorksError(Exception):
-    """Base of every LINE WORKS failure."""
 
-    def __init__(self, message: str, *, status: int | None = None, code: str = "", description: str = ""):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.code = code
+class LineWorksError(http.VendorError):
+    """Base of every LINE WORKS failure; `code` and `description` are LINE WORKS's own."""
+
+    def __init__(self, message: str, *, description: str = "", **kwargs):
+        super().__init__(message, **kwargs)
         self.description = description
 
     @property
@@ -26,24 +25,26 @@ class LineWorksError(Exception):
         vendor = " ".join(part for part in (self.code, self.description) if part)
         return f"{self.message} ({vendor})" if vendor else self.message
 
-
-class RateLimited(LineWorksError):
-    def __init__(self, message: str, *, retry_after: float, **kwargs):
-        super().__init__(message, **kwargs)
-        self.retry_after = retry_after
+    @property
+    def log_text(self) -> str:
+        return self.detail
 
 
-class Transient(LineWorksError):
+class RateLimited(LineWorksError, http.RateLimited):
+    """429, or our own per-minute budget is spent: wait `retry_after` seconds."""
+
+
+class Transient(LineWorksError, http.Transient):
     """Temporary or unknown outcome: 5xx, timeout, connection failure, malformed body."""
 
 
-class AuthExpired(LineWorksError):
+class AuthExpired(LineWorksError, http.AuthExpired):
     """401 on an API call: the access token expired or was revoked."""
 
 
-class AuthFailed(LineWorksError):
+class AuthFailed(LineWorksError, http.ReauthorizationRequired):
     """The token endpoint refused the app's credentials: an admin must fix the link settings."""
 
 
-class Permanent(LineWorksError):
+class Permanent(LineWorksError, http.Permanent):
     """A 4xx LINE WORKS will answer the same way again (unknown user, bad parameter, ...)."""
