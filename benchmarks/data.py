@@ -6,13 +6,18 @@ import copy
 import datetime as dt
 import random
 from datetime import timedelta
+from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import timezone
 
 from deals.models import Deal, DealType, FreeeLatestStatus
-from integrations.models import ApiCallLog, FreeeConnection
-from integrations.sandbox.models import SandboxResource
+from integrations.freee import schemas
+from integrations.freee.client import FreeeClient
+from integrations.models import ApiCallLog, FreeeConnection, LineWorksLink
+from integrations.sandbox.lineworks import sandbox_lineworks_domain_create
+from integrations.sandbox.models import SandboxLineWorksUser, SandboxResource
 from integrations.sandbox.services import (
     sandbox_app_create,
     sandbox_company_create,
@@ -20,7 +25,8 @@ from integrations.sandbox.services import (
     sandbox_tokens_issue,
 )
 from invoices.models import Invoice
-from tenancy.models import Membership
+from notifications.models import LineWorksUserLink
+from tenancy.models import Membership, Tenant
 from tests.factories import MembershipFactory, TenantFactory, UserFactory
 
 STATUSES = ["unsettled", "settled", "sent", "unsent", "failed", "canceled"]
@@ -93,11 +99,6 @@ def mirror_in_sandbox(company, tenant) -> None:
 
 
 def _template_invoice(company) -> dict:
-    from decimal import Decimal
-
-    from integrations.freee import schemas
-    from integrations.freee.client import FreeeClient
-
     connection = FreeeConnection.objects.get(company_id=company.company_id)
     created = FreeeClient(connection).invoice_create(schemas.InvoiceCreate(
         partner_id=SandboxResource.objects.filter(company=company, kind="partner").first().resource_id,
@@ -115,13 +116,6 @@ def lineworks_recipients_seed(live_url: str, settings, *, tenant_name: str, pref
                               per_minute: int):
     """A tenant linked to a fresh LINE WORKS sandbox domain (on the live server) with `recipients` members, each
     ID-linked to a sandbox user. Returns (tenant, domain, users)."""
-    from django.contrib.auth import get_user_model
-
-    from integrations.sandbox.lineworks import sandbox_lineworks_domain_create
-    from integrations.sandbox.models import SandboxLineWorksUser
-    from notifications.models import LineWorksLink, LineWorksUserLink
-    from tenancy.models import Tenant
-
     settings.SITE_URL = live_url
     settings.LINEWORKS_AUTH_URL = live_url + "/sandbox/lineworks/auth"
     settings.LINEWORKS_API_URL = live_url + "/sandbox/lineworks/v1.0"

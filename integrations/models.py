@@ -1,4 +1,4 @@
-"""Per-tenant vendor connections, the outbound API call log, and integration events for admins."""
+"""Per-tenant vendor connections (freee, LINE WORKS), the outbound API call log, and integration events for admins."""
 
 from django.db import models
 from django.utils import timezone
@@ -63,6 +63,54 @@ class FreeeConnection(TenantOwnedModel):
 
     def access_token_fresh(self, margin_seconds: int) -> bool:
         """Whether the access token is valid for at least `margin_seconds` more."""
+        if not self.access_token or self.access_expires_at is None:
+            return False
+        return self.access_expires_at - timezone.timedelta(seconds=margin_seconds) > timezone.now()
+
+
+class LineWorksLink(TenantOwnedModel):
+    """【管理者】事業所の連携設定: one LINE WORKS domain (its app, service account and bot) linked to a tenant.
+
+    A domain links to one tenant only (unique domain_id across tenants); a tenant may link several domains.
+    The access token is cached here and refreshed under a row lock (the refresh token rotates).
+    """
+
+    class RateLimit(models.IntegerChoices):
+        FREE = 60, _("60回/分（フリープラン）")
+        PAID = 240, _("240回/分（スタンダード・アドバンスト）")
+
+    domain_id = models.CharField(_("ドメインID"), max_length=32)
+    name = models.CharField(_("表示名"), max_length=100, blank=True)
+    client_id = models.CharField(_("Client ID"), max_length=255)
+    client_secret = EncryptedTextField(_("Client Secret"))
+    service_account = models.CharField(_("Service Account"), max_length=255)
+    private_key = EncryptedTextField(_("Private Key"))
+    bot_id = models.CharField(_("Bot ID"), max_length=64)
+    bot_secret = EncryptedTextField(_("Bot Secret"))
+    rate_limit_per_minute = models.PositiveIntegerField(_("API利用上限"), choices=RateLimit.choices,
+                                                        default=RateLimit.FREE)
+    access_token = EncryptedTextField(blank=True)
+    refresh_token = EncryptedTextField(blank=True)
+    access_expires_at = models.DateTimeField(null=True, blank=True)
+    last_checked_at = models.DateTimeField(_("最終接続確認日時"), null=True, blank=True)
+    last_error = models.TextField(_("最後のエラー"), blank=True)
+
+    class Meta:
+        verbose_name = _("LINE WORKS連携")
+        verbose_name_plural = _("LINE WORKS連携")
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["domain_id"], name="lineworks_link_one_tenant_per_domain")]
+        indexes = [models.Index(fields=["bot_id"], name="lineworks_link_bot")]
+        db_table = "notifications_lineworkslink"  # the table it was created as in notifications (moved in state only)
+
+    def __str__(self) -> str:
+        return f"LINE WORKS {self.name or self.domain_id}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}（{self.domain_id}）" if self.name else self.domain_id
+
+    def access_token_fresh(self, margin_seconds: int = 300) -> bool:
         if not self.access_token or self.access_expires_at is None:
             return False
         return self.access_expires_at - timezone.timedelta(seconds=margin_seconds) > timezone.now()

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pydantic import ValidationError
 
+from core.errors import ApplicationError
 from core.jobs import enqueue_on_commit
 from integrations.lineworks import auth
 from integrations.lineworks.client import LineWorksClient
@@ -31,8 +32,10 @@ from integrations.lineworks.schemas import (
 from integrations.lineworks.schemas import (
     CallbackEvent as CallbackBody,
 )
+from integrations.models import LineWorksLink
 from notifications import services
-from notifications.models import CallbackEvent, LineWorksLink, LineWorksUserLink, LinkRequest
+from notifications.errors import USER_NOT_FOUND, LinkError
+from notifications.models import CallbackEvent, LineWorksUserLink, LinkRequest
 
 logger = logging.getLogger(__name__)
 
@@ -163,9 +166,6 @@ def profile_link_start(*, tenant, user, link: LineWorksLink, lineworks_user_id: 
 
     The typed ID may be a login ID (email): it is resolved with GET /users/{userId} first, so the request
     (and the link it becomes) holds the user id that bot callbacks carry in `source.userId`."""
-    from core.errors import ApplicationError
-    from notifications.errors import USER_NOT_FOUND, LinkError
-
     if LineWorksUserLink.objects.for_tenant(tenant).filter(user=user).exists():
         raise LinkError("already_linked")
     client = LineWorksClient(link, max_wait=5)

@@ -5,7 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.events import KINDS
 from core.fields import SecretField, SecretsFormMixin
-from notifications.models import Delivery, LineWorksLink
+from integrations.models import LineWorksLink
+from notifications.models import Delivery
 
 
 class SecretTextarea(forms.Textarea):

@@ -1,4 +1,6 @@
-"""LINE WORKS links (tenant and employee), preferences, the delivery outbox and the stored bot callbacks."""
+"""Employee LINE WORKS links (ID連携), preferences, the delivery outbox and the stored bot callbacks.
+
+The tenant's LINE WORKS connection itself (integrations.models.LineWorksLink) lives next to the freee one."""
 
 from __future__ import annotations
 
@@ -7,61 +9,13 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.fields import EncryptedTextField
 from tenancy.models import TenantOwnedModel
-
-
-class LineWorksLink(TenantOwnedModel):
-    """【管理者】事業所の連携設定: one LINE WORKS domain (its app, service account and bot) linked to a tenant.
-
-    A domain links to one tenant only (unique domain_id across tenants); a tenant may link several domains.
-    The access token is cached here and refreshed under a row lock (the refresh token rotates).
-    """
-
-    class RateLimit(models.IntegerChoices):
-        FREE = 60, _("60回/分（フリープラン）")
-        PAID = 240, _("240回/分（スタンダード・アドバンスト）")
-
-    domain_id = models.CharField(_("ドメインID"), max_length=32)
-    name = models.CharField(_("表示名"), max_length=100, blank=True)
-    client_id = models.CharField(_("Client ID"), max_length=255)
-    client_secret = EncryptedTextField(_("Client Secret"))
-    service_account = models.CharField(_("Service Account"), max_length=255)
-    private_key = EncryptedTextField(_("Private Key"))
-    bot_id = models.CharField(_("Bot ID"), max_length=64)
-    bot_secret = EncryptedTextField(_("Bot Secret"))
-    rate_limit_per_minute = models.PositiveIntegerField(_("API利用上限"), choices=RateLimit.choices,
-                                                        default=RateLimit.FREE)
-    access_token = EncryptedTextField(blank=True)
-    refresh_token = EncryptedTextField(blank=True)
-    access_expires_at = models.DateTimeField(null=True, blank=True)
-    last_checked_at = models.DateTimeField(_("最終接続確認日時"), null=True, blank=True)
-    last_error = models.TextField(_("最後のエラー"), blank=True)
-
-    class Meta:
-        verbose_name = _("LINE WORKS連携")
-        verbose_name_plural = _("LINE WORKS連携")
-        ordering = ["created_at", "id"]
-        constraints = [models.UniqueConstraint(fields=["domain_id"], name="lineworks_link_one_tenant_per_domain")]
-        indexes = [models.Index(fields=["bot_id"], name="lineworks_link_bot")]
-
-    def __str__(self) -> str:
-        return f"LINE WORKS {self.name or self.domain_id}"
-
-    @property
-    def label(self) -> str:
-        return f"{self.name}（{self.domain_id}）" if self.name else self.domain_id
-
-    def access_token_fresh(self, margin_seconds: int = 300) -> bool:
-        if not self.access_token or self.access_expires_at is None:
-            return False
-        return self.access_expires_at - timezone.timedelta(seconds=margin_seconds) > timezone.now()
 
 
 class LineWorksUserLink(TenantOwnedModel):
     """【従業員】ID連携: one member of the tenant linked to one LINE WORKS user of a linked domain."""
 
-    link = models.ForeignKey(LineWorksLink, on_delete=models.CASCADE, related_name="user_links",
+    link = models.ForeignKey("integrations.LineWorksLink", on_delete=models.CASCADE, related_name="user_links",
                              verbose_name=_("LINE WORKS連携"))
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lineworks_links",
                              verbose_name=_("ユーザー"))
@@ -87,7 +41,7 @@ class LinkRequest(TenantOwnedModel):
         LINK = "link", _("ID連携")
         UNLINK = "unlink", _("ID連携解除")
 
-    link = models.ForeignKey(LineWorksLink, on_delete=models.CASCADE, related_name="+")
+    link = models.ForeignKey("integrations.LineWorksLink", on_delete=models.CASCADE, related_name="+")
     lineworks_user_id = models.CharField(max_length=255)
     action = models.CharField(max_length=10, choices=Action.choices, default=Action.LINK)
     # Set when a member started the link from the profile page: only that member may confirm it.
@@ -185,7 +139,7 @@ class CallbackEvent(TenantOwnedModel):
         HANDLED = "handled", _("処理済み")
         FAILED = "failed", _("エラー")
 
-    link = models.ForeignKey(LineWorksLink, on_delete=models.CASCADE, related_name="+")
+    link = models.ForeignKey("integrations.LineWorksLink", on_delete=models.CASCADE, related_name="+")
     body = models.TextField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
     attempts = models.PositiveSmallIntegerField(default=0)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.db.models import Count, QuerySet
 
 from core.events import KINDS
-from notifications.models import Delivery, LineWorksLink, LineWorksUserLink, NotificationPreference
+from integrations.models import LineWorksLink
+from notifications.models import Delivery, LineWorksUserLink, NotificationPreference
 
 LINK_SORTS = {"domain": "domain_id", "-domain": "-domain_id", "created": "created_at", "-created": "-created_at",
               "users": "user_count", "-users": "-user_count"}

@@ -11,10 +11,12 @@ from django.utils import timezone
 
 from core import audit
 from core.errors import ApplicationError
+from core.events import KINDS
 from integrations.lineworks import auth
 from integrations.lineworks.errors import LineWorksError
+from integrations.models import LineWorksLink
 from notifications.errors import DOMAIN_ALREADY_HERE, DOMAIN_TAKEN, LinkError
-from notifications.models import LineWorksLink, LineWorksUserLink, LinkRequest, NotificationPreference
+from notifications.models import LineWorksUserLink, LinkRequest, NotificationPreference
 
 LINK_REQUEST_SALT = "notifications.link_request"
 LINK_REQUEST_LIFETIME = timedelta(minutes=30)
@@ -168,8 +170,6 @@ def user_link_delete(*, tenant, user) -> int:
 
 def preferences_save(*, tenant, user, enabled_kinds: list[str]) -> NotificationPreference:
     """Store which kinds the member turned off (the complement of what is enabled)."""
-    from core.events import KINDS
-
     disabled = sorted(set(KINDS) - set(enabled_kinds))
     preference, _ = NotificationPreference.objects.update_or_create(
         tenant=tenant, user=user, defaults={"disabled_kinds": disabled})

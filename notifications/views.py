@@ -18,11 +18,12 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError
+from integrations.models import LineWorksLink
 from notifications import bot, outbox, selectors, services
 from notifications.errors import LinkError
 from notifications.forms import DeliveryFilterForm, LineWorksLinkForm, PreferencesForm, ProfileLinkForm
 from notifications.messages import approval_token_load
-from notifications.models import Delivery, LineWorksLink, LineWorksUserLink
+from notifications.models import Delivery, LineWorksUserLink
 from tenancy.access import TenantAdminRequiredMixin, TenantMemberRequiredMixin, get_tenant_object_or_404
 
 logger = logging.getLogger(__name__)

@@ -42,7 +42,7 @@ def secrets_on_the_old_key(settings, world_a, world_b):
 def test_every_encrypted_field_is_found():
     labels = {f"{model._meta.label}.{field.name}" for model, field in key_rotation.encrypted_columns()}
     assert {"integrations.FreeeConnection.client_secret", "integrations.FreeeConnection.refresh_token",
-            "notifications.LineWorksLink.private_key", "notifications.LineWorksLink.bot_secret"} <= labels
+            "integrations.LineWorksLink.private_key", "integrations.LineWorksLink.bot_secret"} <= labels
 
 
 def test_rotating_moves_every_secret_to_the_new_key_so_the_old_one_can_go(settings, secrets_on_the_old_key):
@@ -52,7 +52,7 @@ def test_rotating_moves_every_secret_to_the_new_key_so_the_old_one_can_go(settin
         _run("--check")
     output = _run()
     assert "integrations.FreeeConnection.refresh_token: 1 of 1 re-encrypted" in output
-    assert "notifications.LineWorksLink.private_key: 1 of 1 re-encrypted" in output
+    assert "integrations.LineWorksLink.private_key: 1 of 1 re-encrypted" in output
     assert _raw("integrations_freeeconnection", "refresh_token", freee.pk) != before
     assert "the older keys can go" in _run("--check")
 

@@ -26,8 +26,7 @@ from core.models import AuditEntry
 from integrations.freee import tokens
 from integrations.freee.client import FreeeClient
 from integrations.freee.errors import FreeeError, ReauthorizationRequired
-from integrations.models import ApiCallLog, FreeeConnection, IntegrationEvent
-from notifications.models import LineWorksLink
+from integrations.models import ApiCallLog, FreeeConnection, IntegrationEvent, LineWorksLink
 from tests.factories import PASSWORD
 from tests.freee import bodies
 from tests.integrations.conftest import TOKEN_URL

@@ -9,8 +9,7 @@ from django.core.management import call_command
 from django.db.models import Count
 
 from deals.models import Deal, DealLine, DealType, Product
-from integrations.models import FreeeConnection
-from notifications.models import LineWorksLink
+from integrations.models import FreeeConnection, LineWorksLink
 from tenancy.models import Membership, Tenant
 
 LOGIN = re.compile(r"^\s+(demo-\w+) / (\S+)\s", re.MULTILINE)

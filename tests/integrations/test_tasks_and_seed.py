@@ -9,9 +9,8 @@ from django.utils import timezone
 
 from integrations.freee import messages
 from integrations.freee.errors import Permanent, RateLimited
-from integrations.models import FreeeConnection
+from integrations.models import FreeeConnection, LineWorksLink
 from integrations.tasks import freee_connection_refresh, freee_refresh_idle_connections
-from notifications.models import LineWorksLink
 from tests.integrations.conftest import TOKEN_URL, token_body
 
 

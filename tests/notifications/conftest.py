@@ -2,9 +2,9 @@ from dataclasses import dataclass
 
 import pytest
 
+from integrations.models import LineWorksLink
 from integrations.sandbox.lineworks import sandbox_lineworks_domain_create
 from integrations.sandbox.models import SandboxLineWorksDomain
-from notifications.models import LineWorksLink
 
 
 @dataclass

@@ -8,7 +8,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from core import events
-from notifications.models import LineWorksLink, LineWorksUserLink
+from integrations.models import LineWorksLink
+from notifications.models import LineWorksUserLink
 
 SECRET_LINK_NAME = "他テナントの秘密LINE WORKS"
 

@@ -1,13 +1,15 @@
 """事業所の連携設定 (admins) and ID連携 (employees): seed 003's rules and its four error messages."""
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from core.errors import ApplicationError
+from integrations.models import LineWorksLink
 from integrations.sandbox.lineworks import callback_body, sandbox_lineworks_faults_set
 from notifications import bot, services
 from notifications.errors import ALREADY_LINKED, OTHER, OTHER_TENANT, TOKEN_INVALID, USER_NOT_FOUND
-from notifications.models import LineWorksLink, LineWorksUserLink, LinkRequest
+from notifications.models import LineWorksUserLink, LinkRequest
 from tests.factories import MembershipFactory
 from tests.notifications.factories import make_link, make_user_link, private_key_pem
 
@@ -29,7 +31,6 @@ def test_admin_saves_a_link_with_encrypted_secrets(world_a):
                                             {**FORM, "private_key": private_key_pem()})
     link = LineWorksLink.objects.get()
     assert response.status_code == 302 and link.tenant == world_a.tenant and link.bot_secret == "bot-secret-value-123"
-    from django.db import connection
     with connection.cursor() as cursor:
         cursor.execute("select client_secret, private_key, bot_secret from notifications_lineworkslink")
         stored = cursor.fetchone()

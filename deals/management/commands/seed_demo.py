@@ -11,10 +11,9 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from deals.models import Deal, DealLine, DealType, Product, TaxRate
-from integrations.models import FreeeConnection
+from integrations.models import FreeeConnection, LineWorksLink
 from integrations.sandbox import services as sandbox_services
 from integrations.sandbox.lineworks import sandbox_lineworks_domain_create
-from notifications.models import LineWorksLink
 from notifications.services import lineworks_link_save
 from tenancy import services as tenancy_services
 from tenancy.models import Membership, Tenant
