@@ -17,7 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 from pydantic import ValidationError
 
+from core.errors import ApplicationError
 from core.jobs import enqueue_on_commit
+from core.retry import RetryLater
 from integrations.lineworks import auth
 from integrations.lineworks.client import LineWorksClient
 from integrations.lineworks.errors import AuthExpired, LineWorksError, RateLimited, Transient
@@ -32,6 +34,7 @@ from integrations.lineworks.schemas import (
     CallbackEvent as CallbackBody,
 )
 from notifications import services
+from notifications.errors import USER_NOT_FOUND, LinkError
 from notifications.models import CallbackEvent, LineWorksLink, LineWorksUserLink, LinkRequest
 
 logger = logging.getLogger(__name__)
@@ -82,8 +85,8 @@ def callback_claim(*, callback_id: int) -> CallbackEvent | None:
     return CallbackEvent.objects.select_related("link", "link__tenant").get(pk=callback_id)
 
 
-def callback_handle(*, callback_id: int) -> float | None:
-    """Handle one stored callback; returns seconds to wait before trying again, or None when done."""
+def callback_handle(*, callback_id: int) -> RetryLater | None:
+    """Handle one stored callback; returns when to try again (rate limit, transient failure), or None when done."""
     event = callback_claim(callback_id=callback_id)
     if event is None:
         return None
@@ -99,7 +102,7 @@ def callback_handle(*, callback_id: int) -> float | None:
             _close(event, CallbackEvent.Status.FAILED, error=error.detail)
             return None
         _close(event, CallbackEvent.Status.RECEIVED, error=error.detail)
-        return max(getattr(error, "retry_after", 0.0), 15.0 * event.attempts)
+        return RetryLater(max(getattr(error, "retry_after", 0.0), 15.0 * event.attempts), error.detail)
     except LineWorksError as error:
         _close(event, CallbackEvent.Status.FAILED, error=error.detail)
     else:
@@ -163,9 +166,6 @@ def profile_link_start(*, tenant, user, link: LineWorksLink, lineworks_user_id: 
 
     The typed ID may be a login ID (email): it is resolved with GET /users/{userId} first, so the request
     (and the link it becomes) holds the user id that bot callbacks carry in `source.userId`."""
-    from core.errors import ApplicationError
-    from notifications.errors import USER_NOT_FOUND, LinkError
-
     if LineWorksUserLink.objects.for_tenant(tenant).filter(user=user).exists():
         raise LinkError("already_linked")
     client = LineWorksClient(link, max_wait=5)
