@@ -5,8 +5,8 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
-from integrations.freee import tokens
-from integrations.freee.errors import ReauthorizationRequired, Transient
+from core.retry import RetryLater, retry_later
+from integrations.freee import services
 from integrations.models import FreeeConnection
 
 IDLE_REFRESH_AFTER = timedelta(days=30)  # well before freee's 90-day refresh-token expiry
@@ -28,8 +28,7 @@ def freee_connection_refresh(self, connection_id: int) -> None:
     """Refresh one connection's tokens; invalid_grant is recorded by the service and not retried."""
     connection = FreeeConnection.objects.get(pk=connection_id)
     try:
-        tokens.access_token_for(connection, force_refresh=True)
-    except ReauthorizationRequired:
-        return
-    except Transient as error:
-        raise self.retry(exc=error, countdown=60 * 2 ** self.request.retries) from error
+        services.connection_tokens_refresh(connection=connection)
+    except RetryLater as later:
+        # freee's token endpoint is down for a while: back off from a minute; the next idle sweep tries again.
+        retry_later(self, later, backoff_base=60)

@@ -27,14 +27,16 @@ from django.utils.translation import gettext as _
 from core import jobs
 from core.errors import ApplicationError
 from core.models import Job
+from core.retry import RetryLater
 from core.sql import update_rows
 from integrations.freee import messages as freee_messages
 from integrations.freee.client import FreeeClient
 from integrations.freee.errors import FreeeError, Permanent, RateLimited, Transient
+from integrations.freee.services import connection_for
 from integrations.models import FreeeConnection
 from invoices import ledger
-from invoices.models import Invoice
-from invoices.services import RetryLater, connected_connection, deals_latest_status_update
+from invoices.models import Invoice, PaymentStatus
+from invoices.services import deals_latest_status_update
 from tenancy.models import Tenant
 
 BULK_KIND = "invoices.bulk_refresh"
@@ -76,7 +78,7 @@ def bulk_refresh_start(*, tenant: Tenant, actor, max_calls: int | None = None) -
     """Save a bulk-refresh Job and enqueue its task after commit; refuses while another one is under way."""
     from invoices.tasks import bulk_refresh_task
 
-    connected_connection(tenant=tenant)
+    connection_for(tenant=tenant)
     with transaction.atomic():
         Tenant.objects.select_for_update().get(pk=tenant.pk)  # two clicks at once start one job
         if bulk_refresh_in_progress(tenant=tenant):
@@ -209,7 +211,7 @@ def bulk_refresh(*, job: Job, max_calls: int | None = None) -> None:
     if job is None:
         return
     try:
-        run = _Run(job=job, client=FreeeClient(connected_connection(tenant=job.tenant), max_wait=MAX_WAIT_SECONDS),
+        run = _Run(job=job, client=FreeeClient(connection_for(tenant=job.tenant), max_wait=MAX_WAIT_SECONDS),
                    max_calls=max_calls, deadline=time.monotonic() + RUN_SECONDS,
                    tally={"updated": 0, "unchanged": 0, "missing": 0, "calls": 0, **(job.result or {})})
         _refresh(run)
@@ -320,7 +322,7 @@ def _apply(run: _Run, pairs: list[tuple[Invoice, object]]) -> None:
             unchanged.append(invoice)
     for invoice, before in zip(changed, befores, strict=True):
         invoice.last_synced_at = invoice.updated_at = now
-        if invoice.payment_status == "settled" and before["payment_status"] != "settled":
+        if invoice.payment_status == PaymentStatus.SETTLED and before["payment_status"] != PaymentStatus.SETTLED:
             invoice.settled_on = timezone.localdate()
     with transaction.atomic():
         fields = [*SYNCED_FIELDS, "settled_on", "last_synced_at", "updated_at"]

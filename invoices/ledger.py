@@ -15,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,9 +23,19 @@ from django.utils.translation import gettext_lazy
 from core import events
 from core.errors import ApplicationError
 from deals.models import Deal, DealLine, TaxRate
-from invoices.models import Invoice, InvoiceSettings, PaymentStatus
+from invoices.models import CancelStatus, Invoice, InvoiceSettings, PaymentStatus
+from journals import selectors
+from journals.services import DetailInput, PaymentInput, TradeInput
 from journals.sync import services as sync
-from journals.sync.documents import DocumentType, Group, PaymentSpec, SyncDocument, plan_allows_projects, source_key
+from journals.sync.documents import (
+    DocumentType,
+    Group,
+    PaymentSpec,
+    SyncDocument,
+    plan_allows_projects,
+    register_document_type,
+    source_key,
+)
 
 INVOICE, RECEIPT = "invoice", "receipt"
 SALES_TAX_CODES = {TaxRate.STANDARD_10: (129, 10), TaxRate.REDUCED_8: (156, 8), TaxRate.ZERO: (23, 0)}
@@ -68,8 +79,6 @@ def _receipt_date(invoice: Invoice) -> date:
 
 
 def _load(tenant, ids: list[int], *, receipts: bool) -> dict[int, SyncDocument]:
-    from django.db.models import F
-
     rows = _issued(tenant).filter(pk__in=ids).annotate(deal_public_id=F("deal__public_id")).only(*LOAD_FIELDS)
     if receipts:
         rows = rows.filter(payment_status=PaymentStatus.SETTLED)
@@ -92,8 +101,6 @@ def invoices_in_period(tenant, start: date, end: date, closed_only: bool) -> lis
 
 def receipts_in_period(tenant, start: date, end: date, closed_only: bool) -> list[int]:
     """Settled invoices whose receipt date is in the period."""
-    from django.db.models import Q
-
     settled = _issued(tenant).filter(payment_status=PaymentStatus.SETTLED)
     in_period = (Q(settled_on__range=(start, end))
                  | Q(settled_on__isnull=True, payment_date__range=(start, end)))
@@ -113,8 +120,6 @@ class _Masters:
 
 
 def _masters(tenant) -> _Masters:
-    from journals import selectors
-
     codes = {}
     for code, _rate in SALES_TAX_CODES.values():
         codes[code] = selectors.tax_code_get(tenant=tenant, code=code)
@@ -136,8 +141,6 @@ def invoice_trades(tenant, documents: list[SyncDocument]) -> dict[int, object]:
 
 def receipt_payments(tenant, documents: list[SyncDocument]) -> dict[int, PaymentSpec | None]:
     """PaymentSpec per settled invoice: the whole amount received into the default wallet on the receipt date."""
-    from journals.services import PaymentInput
-
     masters = _masters(tenant)
     lines = _lines_by_deal(tenant, {d.deal_id for d in documents})
     return {d.id: PaymentSpec(trade_source_key=source_key(INVOICE, d.id),
@@ -155,8 +158,6 @@ def _lines_by_deal(tenant, deal_ids: set[int]) -> dict[int, list[DealLine]]:
 
 
 def _trade(invoice: Invoice, masters: _Masters, lines: list[DealLine]):
-    from journals.services import DetailInput, TradeInput
-
     description = (invoice.subject or _number(invoice))[:255]
     details = tuple(DetailInput(account_item=masters.sales, tax_code=masters.tax_codes[code], amount=amount,
                            description=description)
@@ -187,8 +188,6 @@ def _amounts_by_tax_code(invoice: Invoice, lines: list[DealLine], fraction: str)
 
 def register() -> None:
     """Called from InvoicesConfig.ready()."""
-    from journals.sync.documents import register_document_type
-
     register_document_type(DocumentType(code=INVOICE, label=gettext_lazy("請求書"), group=Group.SALES,
                                         load=load_invoices, in_period=invoices_in_period, to_ledger=invoice_trades))
     register_document_type(DocumentType(code=RECEIPT, label=gettext_lazy("入金"), group=Group.SALES,
@@ -201,9 +200,9 @@ def register() -> None:
 EDIT_FIELDS = ("total_amount", "billing_date", "payment_date")  # a change of these is an edit of the document
 SNAPSHOT_FIELDS = ("state", "payment_status", "cancel_status", "total_amount", "billing_date", "payment_date")
 STATUS_EVENTS = {
-    "settled": (events.INVOICE_SETTLED, gettext_lazy("請求書の決済が完了しました"),
+    PaymentStatus.SETTLED: (events.INVOICE_SETTLED, gettext_lazy("請求書の決済が完了しました"),
                 gettext_lazy("%(deal)s の請求書 %(number)s が決済済みになりました。")),
-    "failed": (events.INVOICE_PAYMENT_FAILED, gettext_lazy("請求書の決済に失敗しました"),
+    PaymentStatus.FAILED: (events.INVOICE_PAYMENT_FAILED, gettext_lazy("請求書の決済に失敗しました"),
                gettext_lazy("%(deal)s の請求書 %(number)s の決済が失敗しました。freeeで確認してください。")),
 }
 
@@ -262,7 +261,7 @@ def _emit_for(tenant, before: dict, invoice: Invoice, deal_row) -> None:
     if invoice.payment_status in STATUS_EVENTS and before["payment_status"] != invoice.payment_status:
         kind, title, text = STATUS_EVENTS[invoice.payment_status]
         found.append((kind, str(title), str(text) % names, f"{invoice.payment_status}:{stamp}"))
-    if invoice.cancel_status == "canceled" and before["cancel_status"] != "canceled":
+    if invoice.cancel_status == CancelStatus.CANCELED and before["cancel_status"] != CancelStatus.CANCELED:
         found.append((events.INVOICE_CANCELED, _("請求書が取り消されました"),
                       _("%(deal)s の請求書 %(number)s がfreeeで取り消されました。") % names, f"canceled:{stamp}"))
     for kind, title, text, change in found:

@@ -1,6 +1,7 @@
 from django.db.models import QuerySet
 
-from integrations.models import FreeeConnection
+from core.errors import ApplicationError
+from integrations.freee.services import connection_for
 from invoices.models import Invoice
 
 
@@ -9,5 +10,9 @@ def invoice_list_for_deal(*, deal) -> QuerySet[Invoice]:
 
 
 def is_connected(*, tenant) -> bool:
-    connection = FreeeConnection.objects.filter(tenant=tenant).first()
-    return bool(connection and connection.is_connected)
+    """Whether the tenant's freee connection is usable: the same rule connection_for enforces, as a yes/no."""
+    try:
+        connection_for(tenant=tenant)
+    except ApplicationError:
+        return False
+    return True

@@ -22,29 +22,25 @@ from django.utils.translation import gettext as _
 
 from core import audit, jobs
 from core.errors import ApplicationError
+from core.retry import RetryLater
 from deals.models import Deal, DealLine, FreeeLatestStatus, TaxRate
 from integrations.freee import messages as freee_messages
 from integrations.freee import schemas
 from integrations.freee.client import FreeeClient
 from integrations.freee.errors import FreeeError, RateLimited, Transient
+from integrations.freee.services import connection_for
 from integrations.models import FreeeConnection
-from invoices.models import Invoice, InvoiceSettings, issuing_stale_before
+from invoices import ledger
+from invoices.models import CancelStatus, Invoice, InvoiceSettings, PaymentStatus, issuing_stale_before
+from journals.sync import services as ledger_sync
 from tenancy.models import Membership
 from tenancy.permissions import FREEE_INVOICE_CREATE
 
 OPEN_STATES = (Invoice.State.PENDING, Invoice.State.ISSUING, Invoice.State.NEEDS_CHECK)
-PAYMENT_TO_LATEST = {"canceled": FreeeLatestStatus.PAYMENT_CANCELED}
+PAYMENT_TO_LATEST = {PaymentStatus.CANCELED: FreeeLatestStatus.PAYMENT_CANCELED}
 # How freee (and the sandbox) word "that partner does not exist": 見つかりません / 存在しません / 削除されて…
 PARTNER_MISSING = ("見つかりません", "存在し", "削除", "not found", "does not exist", "deleted")
 TAX_RATES = {TaxRate.STANDARD_10: (10, False), TaxRate.REDUCED_8: (8, True), TaxRate.ZERO: (0, False)}
-
-
-class RetryLater(Exception):
-    """The task should run again after `retry_after` seconds (rate limit, or an outcome to reconcile)."""
-
-    def __init__(self, retry_after: float):
-        super().__init__(f"retry after {retry_after:.0f}s")
-        self.retry_after = retry_after
 
 
 def invoice_settings_for(*, tenant) -> InvoiceSettings:
@@ -64,14 +60,6 @@ def invoice_settings_update(*, tenant, actor, data: dict) -> InvoiceSettings:
                            target_label=_("請求書の設定"),
                            changes=audit.changes_between(before, audit.snapshot(settings, list(data))))
     return settings
-
-
-def connected_connection(*, tenant) -> FreeeConnection:
-    connection = FreeeConnection.objects.filter(tenant=tenant).first()
-    if connection is None or not connection.is_connected:
-        raise ApplicationError(_("freeeと接続されていません。管理者設定 > 外部サービス連携 > 会計freee から接続してください。"),
-                               code="freee_not_connected")
-    return connection
 
 
 def can_issue(membership: Membership | None) -> bool:
@@ -98,7 +86,7 @@ def needs_grant_hint(membership: Membership | None) -> bool:
 def invoice_issue(*, deal: Deal, membership: Membership, partner_id: int | None, partner_name: str) -> Invoice:
     """Write the invoice row and its Job, and queue the freee POST for after commit."""
     _check_can_issue(deal, membership, partner_id)
-    connected_connection(tenant=deal.tenant)
+    connection_for(tenant=deal.tenant)
     settings = invoice_settings_for(tenant=deal.tenant)
     from invoices.tasks import invoice_push_task
 
@@ -213,7 +201,7 @@ def invoice_push(*, invoice_id: int) -> None:
     _job_running(invoice)
     unconfirmed = invoice.post_attempts > 0  # an earlier POST may have created the invoice: search first
     try:
-        connection = connected_connection(tenant=invoice.tenant)
+        connection = connection_for(tenant=invoice.tenant)
         client = FreeeClient(connection)
         remote = _reconcile(client, invoice) if unconfirmed else None
         unconfirmed = False
@@ -290,8 +278,6 @@ def _reconcile(client: FreeeClient, invoice: Invoice):
 
 def invoice_apply_remote(invoice: Invoice, remote, *, actor=None) -> None:
     """Copy freee's id, number, URL, amounts and statuses onto the row; announce what changed (events, ledger)."""
-    from invoices import ledger
-
     before = ledger.snapshot(invoice)
     fields = {
         "freee_invoice_id": remote.id, "invoice_number": remote.invoice_number or "", "report_url": remote.report_url,
@@ -302,7 +288,7 @@ def invoice_apply_remote(invoice: Invoice, remote, *, actor=None) -> None:
     }
     if invoice.issued_at is None:
         fields["issued_at"] = timezone.now()
-    if fields["payment_status"] == "settled" and before["payment_status"] != "settled":
+    if fields["payment_status"] == PaymentStatus.SETTLED and before["payment_status"] != PaymentStatus.SETTLED:
         fields["settled_on"] = timezone.localdate()
     with transaction.atomic():
         Invoice.objects.filter(pk=invoice.pk).update(**fields, updated_at=timezone.now())
@@ -319,7 +305,7 @@ def latest_status_of(invoice: Invoice) -> str:
         return FreeeLatestStatus.NEEDS_CHECK
     if invoice.state == Invoice.State.FAILED:
         return FreeeLatestStatus.ISSUE_FAILED
-    if invoice.cancel_status == "canceled":
+    if invoice.cancel_status == CancelStatus.CANCELED:
         return FreeeLatestStatus.CANCELED
     if invoice.payment_status:
         return PAYMENT_TO_LATEST.get(invoice.payment_status, invoice.payment_status)
@@ -350,7 +336,7 @@ def deals_latest_status_update(*, deal_ids: Iterable[int]) -> None:
 
 def _latest_status(invoices: list[Invoice]) -> str:
     """The newest invoice that is not canceled or failed; 取消 only when every invoice is canceled."""
-    live = [i for i in invoices if i.cancel_status != "canceled" and i.state != Invoice.State.FAILED]
+    live = [i for i in invoices if i.cancel_status != CancelStatus.CANCELED and i.state != Invoice.State.FAILED]
     chosen = live[0] if live else (invoices[0] if invoices else None)
     return latest_status_of(chosen) if chosen else FreeeLatestStatus.NONE
 
@@ -410,7 +396,7 @@ def invoice_refresh(*, invoice: Invoice) -> Invoice:
     """ステータス更新 of one invoice: GET it from freee and copy its statuses."""
     if invoice.freee_invoice_id is None:
         raise ApplicationError(_("この請求書はまだfreeeに発行されていません。"), code="not_issued")
-    client = FreeeClient(connected_connection(tenant=invoice.tenant), max_wait=5)
+    client = FreeeClient(connection_for(tenant=invoice.tenant), max_wait=5)
     try:
         remote = client.invoice_show(invoice.freee_invoice_id)
     except FreeeError as error:
@@ -425,15 +411,12 @@ def invoice_resync(*, invoice: Invoice, membership: Membership) -> Invoice:
         raise ApplicationError(_("freee請求書の作成権限がありません。"), code="permission_denied", http_status=403)
     if invoice.freee_invoice_id is None:
         raise ApplicationError(_("この請求書はまだfreeeに発行されていません。"), code="not_issued")
-    connection = connected_connection(tenant=invoice.tenant)
+    connection = connection_for(tenant=invoice.tenant)
     try:
         remote = FreeeClient(connection, max_wait=5).invoice_update(invoice.freee_invoice_id,
                                                                      invoice_body(invoice, connection))
     except FreeeError as error:
         raise ApplicationError(invoice_error_message(error), code="freee_error") from error
-    from invoices import ledger
-    from journals.sync import services as ledger_sync
-
     with transaction.atomic():
         before = ledger.snapshot(invoice)
         invoice_apply_remote(invoice, remote, actor=membership.user)

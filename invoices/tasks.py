@@ -1,12 +1,11 @@
 """Thin task wrappers: load by id, call the service, retry only what the service says is retryable."""
 
-import random
-
 from celery import shared_task
 from django.utils.translation import gettext as _
 
 from core import jobs
 from core.models import Job
+from core.retry import RetryLater, retry_later
 from invoices import bulk, services
 from invoices.models import Invoice
 
@@ -16,9 +15,9 @@ def invoice_push_task(self, invoice_id: int) -> None:
     """Create the freee invoice of one row (reconciling first after an unknown outcome)."""
     try:
         services.invoice_push(invoice_id=invoice_id)
-    except services.RetryLater as later:
-        backoff = min(600, 15 * 2 ** self.request.retries) * random.uniform(0.8, 1.2)  # noqa: S311 - jitter
-        raise self.retry(countdown=max(later.retry_after, backoff)) from later
+    except RetryLater as later:
+        # An outcome to reconcile may take freee a while to show: back off from 15 s, doubling.
+        retry_later(self, later, backoff_base=15)
 
 
 BULK_MAX_RETRIES = 200  # a large tenant's refresh waits out many per-minute windows
@@ -32,13 +31,10 @@ def bulk_refresh_task(self, job_id: int, max_calls: int | None = None) -> None:
         return
     try:
         bulk.bulk_refresh(job=job, max_calls=max_calls)
-    except services.RetryLater as later:
-        if self.request.retries >= self.max_retries:
-            jobs.job_fail(job=job, error=_("freeeの応答待ちが長引いたため中断しました。時間をおいて再度お試しください。"))
-            return
-        # Rate limits name their own wait; jitter only spreads the tenants' restarts a little.
-        countdown = later.retry_after * random.uniform(1.0, 1.1) + 1  # noqa: S311 - jitter
-        raise self.retry(countdown=countdown) from later
+    except RetryLater as later:
+        # Rate limits name their own wait (no backoff); jitter only spreads the tenants' restarts a little.
+        retry_later(self, later, on_exhausted=lambda: jobs.job_fail(
+            job=job, error=_("freeeの応答待ちが長引いたため中断しました。時間をおいて再度お試しください。")))
 
 
 @shared_task(name="invoices.bulk_refresh_schedule")

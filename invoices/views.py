@@ -14,10 +14,14 @@ from deals.models import Deal
 from integrations.freee import messages as freee_messages
 from integrations.freee.client import FreeeClient
 from integrations.freee.errors import FreeeError
-from invoices import bulk, selectors, services
+from integrations.freee.services import connection_for
+from invoices import bulk, ledger, selectors, services
 from invoices.forms import InvoiceSettingsForm
 from invoices.models import Invoice, PaymentStatus
-from tenancy.access import TenantAdminRequiredMixin, get_tenant_object_or_404, member_required
+from journals.sync import selectors as sync_selectors
+from journals.sync import services as sync
+from tenancy.access import TenantAdminRequiredMixin, check_member_perm, get_tenant_object_or_404, member_required
+from tenancy.permissions import LEDGER_SYNC
 
 PARTNER_CACHE_SECONDS = 60
 
@@ -61,7 +65,7 @@ def partner_search(request, public_id):
     partners, error = cache.get(key), ""
     if partners is None:
         try:
-            client = FreeeClient(services.connected_connection(tenant=request.tenant), max_wait=2)
+            client = FreeeClient(connection_for(tenant=request.tenant), max_wait=2)
             partners = [{"id": p.id, "name": p.name, "long_name": p.long_name or ""}
                         for p in client.partners_search(keyword=keyword, limit=20)]
             cache.set(key, partners, PARTNER_CACHE_SECONDS)
@@ -210,10 +214,6 @@ def invoice_list(request):
 
 
 def _ledger_history(request, invoice, *, message: str = "", error: str = "", status: int = 200):
-    from invoices import ledger
-    from journals.sync import selectors as sync_selectors
-    from tenancy.permissions import LEDGER_SYNC
-
     records = sync_selectors.document_history(tenant=request.tenant, document_types=[ledger.INVOICE, ledger.RECEIPT],
                                               document_id=invoice.pk)[:50]
     context = {"invoice": invoice, "records": records, "message": message, "error": error,
@@ -234,11 +234,6 @@ def ledger_history(request, public_id):
 @require_POST
 def ledger_sync(request, public_id):
     """連携する: sync this invoice (and its 入金 when settled) to the ledger now."""
-    from invoices import ledger
-    from journals.sync import services as sync
-    from tenancy.access import check_member_perm
-    from tenancy.permissions import LEDGER_SYNC
-
     invoice = _invoice(request, public_id)
     check_member_perm(request, LEDGER_SYNC)
     try:

@@ -19,6 +19,7 @@ from integrations.freee import messages as freee_messages
 from integrations.freee import schemas
 from integrations.freee.client import FreeeClient
 from integrations.freee.errors import FreeeError
+from integrations.freee.services import connection_for
 from integrations.models import FreeeConnection
 from journals.defaults import ledger_defaults_ensure
 from journals.models import AccountItem, TaxCode, Wallet
@@ -56,12 +57,10 @@ def masters_import_latest(*, tenant) -> Job | None:
 
 
 def _connection(tenant) -> FreeeConnection:
-    connection = FreeeConnection.objects.filter(tenant=tenant).first()
-    if connection is None or not connection.is_connected:
-        raise ApplicationError(
-            _("freeeと接続されていません。管理者設定 > 外部サービス連携 > 会計freee から接続してから取り込んでください。"),
-            code="freee_not_connected")
-    return connection
+    """The tenant's freee connection; the error says to import again once connected."""
+    return connection_for(
+        tenant=tenant,
+        message=_("freeeと接続されていません。管理者設定 > 外部サービス連携 > 会計freee から接続してから取り込んでください。"))
 
 
 @dataclass

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from core.errors import ApplicationError
 from core.jobs import enqueue_on_commit
+from core.retry import RetryLater
 from integrations.lineworks import auth
 from integrations.lineworks.client import LineWorksClient
 from integrations.lineworks.errors import AuthExpired, LineWorksError, RateLimited, Transient
@@ -85,8 +86,8 @@ def callback_claim(*, callback_id: int) -> CallbackEvent | None:
     return CallbackEvent.objects.select_related("link", "link__tenant").get(pk=callback_id)
 
 
-def callback_handle(*, callback_id: int) -> float | None:
-    """Handle one stored callback; returns seconds to wait before trying again, or None when done."""
+def callback_handle(*, callback_id: int) -> RetryLater | None:
+    """Handle one stored callback; returns when to try again (rate limit, transient failure), or None when done."""
     event = callback_claim(callback_id=callback_id)
     if event is None:
         return None
@@ -102,7 +103,7 @@ def callback_handle(*, callback_id: int) -> float | None:
             _close(event, CallbackEvent.Status.FAILED, error=error.detail)
             return None
         _close(event, CallbackEvent.Status.RECEIVED, error=error.detail)
-        return max(getattr(error, "retry_after", 0.0), 15.0 * event.attempts)
+        return RetryLater(max(getattr(error, "retry_after", 0.0), 15.0 * event.attempts), error.detail)
     except LineWorksError as error:
         _close(event, CallbackEvent.Status.FAILED, error=error.detail)
     else:

@@ -16,8 +16,6 @@ or 5xx is still retried: a rare duplicate beats a lost approval request.
 from __future__ import annotations
 
 import logging
-import random
-from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
@@ -26,9 +24,11 @@ from django.utils import timezone
 
 from core.jobs import enqueue_on_commit
 from core.models import Event
+from core.retry import RetryLater, countdown
 from integrations.lineworks.client import LineWorksClient
 from integrations.lineworks.errors import AuthExpired, LineWorksError, RateLimited, Transient
 from notifications import messages
+from notifications.bot import CALLBACK_GRACE, HANDLING_STALE
 from notifications.models import CallbackEvent, Delivery, DeliveryAttempt, LineWorksUserLink, NotificationPreference
 from tenancy.models import Membership
 
@@ -43,13 +43,6 @@ UNLINKED_MESSAGE = "ID連携が解除されたため送信できません。"
 UNKNOWN_MESSAGE = ("送信中に処理が中断されたため、LINE WORKSに届いたか確認できません。二重送信を避けるため自動では再送しません。"
                    "届いていなければ再送してください。")
 INTERRUPTED_MESSAGE = "LINE WORKSの応答を受け取る前に処理が中断されました。"
-
-
-@dataclass(frozen=True)
-class RetryLater:
-    """The send should run again in `seconds` (rate limit or transient failure)."""
-
-    seconds: float
 
 
 def _send_task():
@@ -145,14 +138,11 @@ def _failed(delivery: Delivery, attempt: DeliveryAttempt, error: LineWorksError)
         if not retryable or delivery.attempts >= MAX_ATTEMPTS:
             _finish(delivery, Delivery.Status.DEAD, last_error=error.detail)
             return None
-        wait = max(getattr(error, "retry_after", 0.0), backoff(delivery.attempts))
+        # The row's own schedule: LINE WORKS' wait, or about 10 s, 20 s, 40 s ... (capped) after each attempt.
+        wait = countdown(retry_after=getattr(error, "retry_after", 0.0), retries=delivery.attempts - 1,
+                         backoff_base=10.0)
         _finish(delivery, Delivery.Status.FAILED, last_error=error.detail, next_attempt_at=_at(wait))
     return RetryLater(wait)
-
-
-def backoff(attempts: int) -> float:
-    """Exponential backoff with jitter: about 10 s, 20 s, 40 s ... capped at 10 minutes."""
-    return min(600.0, 10.0 * 2 ** (attempts - 1)) * random.uniform(0.8, 1.2)  # noqa: S311 - jitter
 
 
 def _at(seconds: float):
@@ -262,8 +252,6 @@ def deliveries_reclaim_abandoned(*, now, stale: timedelta = SENDING_STALE) -> li
 
 def callbacks_due(*, now) -> list[int]:
     """Stored callbacks nobody handled: never enqueued, or their worker died while handling them."""
-    from notifications.bot import CALLBACK_GRACE, HANDLING_STALE
-
     due = (Q(status=CallbackEvent.Status.RECEIVED, created_at__lt=now - CALLBACK_GRACE)
            | Q(status=CallbackEvent.Status.HANDLING, claimed_at__lt=now - HANDLING_STALE))
     return list(CallbackEvent.objects.filter(due).values_list("pk", flat=True)[:SWEEP_BATCH])

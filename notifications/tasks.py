@@ -1,9 +1,8 @@
 """Thin Celery wrappers: load by id, call the service, retry only what it says is retryable."""
 
-import random
-
 from celery import shared_task
 
+from core.retry import retry_later
 from notifications import bot, outbox
 
 SEND_MAX_RETRIES = 200  # a large fan-out waits out many per-minute windows of the tenant's budget
@@ -19,17 +18,17 @@ def event_fan_out_task(event_id: int) -> int:
 def delivery_send_task(self, delivery_id: int) -> None:
     """Send one delivery; a rate limit or transient failure comes back after its wait."""
     later = outbox.delivery_send(delivery_id=delivery_id)
-    if later is not None and self.request.retries < self.max_retries:
+    if later is not None:
         # The sweeper re-enqueues the row if retries run out; jitter spreads a fan-out's restarts.
-        raise self.retry(countdown=later.seconds * random.uniform(1.0, 1.15) + 0.5)  # noqa: S311 - jitter
+        retry_later(self, later)
 
 
 @shared_task(name="notifications.callback_handle", bind=True, max_retries=10)
 def callback_handle_task(self, callback_id: int) -> None:
     """Handle one stored bot callback (acks_late: a worker killed mid-way leaves it for redelivery)."""
-    wait = bot.callback_handle(callback_id=callback_id)
-    if wait is not None and self.request.retries < self.max_retries:
-        raise self.retry(countdown=wait)
+    later = bot.callback_handle(callback_id=callback_id)
+    if later is not None:
+        retry_later(self, later)  # out of retries, the sweeper hands the stored callback out again
 
 
 @shared_task(name="notifications.sweep")

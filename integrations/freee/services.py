@@ -12,8 +12,10 @@ from django.utils.translation import gettext_lazy
 
 from core import audit
 from core.errors import ApplicationError
+from core.retry import RetryLater
 from integrations.freee import messages, oauth, tokens
-from integrations.freee.errors import FreeeError
+from integrations.freee.client import FreeeClient
+from integrations.freee.errors import FreeeError, ReauthorizationRequired, Transient
 from integrations.models import FreeeConnection
 from tenancy.models import Tenant
 
@@ -100,8 +102,6 @@ def connection_complete(*, connection: FreeeConnection, code: str, redirect_uri:
 
 def connection_refresh_company(*, connection: FreeeConnection) -> None:
     """Fetch the connected company's name; a failure here does not undo the connection."""
-    from integrations.freee.client import FreeeClient
-
     try:
         company = FreeeClient(connection).company_show()
     except FreeeError as error:
@@ -112,13 +112,25 @@ def connection_refresh_company(*, connection: FreeeConnection) -> None:
     connection.save(update_fields=["company_name", "updated_at"])
 
 
+def connection_tokens_refresh(*, connection: FreeeConnection) -> None:
+    """Rotate the connection's token pair now (kept alive while idle, well before freee's 90-day expiry).
+
+    invalid_grant is recorded by the token service (the connection needs re-authorisation) and is final;
+    a transient failure raises RetryLater for the task.
+    """
+    try:
+        tokens.access_token_for(connection, force_refresh=True)
+    except ReauthorizationRequired:
+        return
+    except Transient as error:
+        raise RetryLater(60, str(error)) from error
+
+
 def connection_check(*, connection: FreeeConnection) -> list[str]:
     """Call freee会計 and freee請求書 once each; return what failed (empty when both work).
 
     The freee請求書 call is what fails when the app's creator is not a freee請求書 member (seed 000).
     """
-    from integrations.freee.client import FreeeClient
-
     problems = []
     client = FreeeClient(connection)
     for call, invoice in ((client.company_show, False), (client.invoice_templates_list, True)):

@@ -26,6 +26,8 @@ from django.utils.translation import gettext as _
 
 from core import audit, events, jobs
 from core.errors import ApplicationError
+from core.models import Job
+from core.retry import RetryLater
 from core.sql import insert_rows, update_rows
 from journals.sync.documents import (
     DocumentType,
@@ -156,12 +158,12 @@ RECORD_FIELDS = ["tenant_id", "public_id", "created_at", "updated_at", "document
 # --------------------------------------------------------------------------- the worker
 
 
-def sync_records_push(*, record_ids: list[int]) -> float | None:
+def sync_records_push(*, record_ids: list[int]) -> RetryLater | None:
     """The task's work: claim the waiting records, book their documents, record each outcome.
 
-    Returns the seconds after which the task should run again (records handed back to 連携待ち because the
-    document was busy in another worker or freee asked us to wait; 0 when the run's time slice was spent),
-    else None.
+    Returns a RetryLater when records were handed back to 連携待ち (the document was busy in another worker, or
+    freee asked us to wait; retry_after 0 when only the run's time slice was spent), else None. It returns the
+    instruction rather than raising it: the outcomes of the other records are written and final either way.
     """
     claimed = _claim(record_ids)
     if not claimed:
@@ -174,7 +176,7 @@ def sync_records_push(*, record_ids: list[int]) -> float | None:
         later = _push_tenant(records[0].tenant, records)
         if later is not None:
             retry_after = max(retry_after or 0, later)
-    return retry_after
+    return None if retry_after is None else RetryLater(retry_after)
 
 
 def sync_records_requeue_stale(*, waiting_for: timedelta, in_progress_for: timedelta) -> int:
@@ -344,8 +346,6 @@ def _outcomes_write(records: list[SyncRecord]) -> None:
 
 def _advance_jobs(records: list[SyncRecord]) -> None:
     """Manual export Jobs: count finished records, and finish the Job when none of its records is open."""
-    from core.models import Job
-
     finished = defaultdict(int)
     for record in records:
         if record.job_id and record.status in (Status.DONE, Status.ERROR):

@@ -1,12 +1,12 @@
 """Thin task wrappers around journals.sync.services (ids in, retries only for busy documents and rate limits)."""
 
-import random
 from datetime import timedelta
 
 from celery import shared_task
 
 from core import jobs
 from core.models import Job
+from core.retry import retry_later
 from journals.sync import services
 
 MAX_RETRIES = 20
@@ -15,17 +15,15 @@ MAX_RETRIES = 20
 @shared_task(name="journals.sync_records_push", bind=True, max_retries=MAX_RETRIES)
 def sync_records_push_task(self, record_ids: list[int]) -> None:
     """Sync the documents of these records (records other workers hold are skipped)."""
-    retry_after = services.sync_records_push(record_ids=record_ids)
-    if retry_after is None:
+    later = services.sync_records_push(record_ids=record_ids)
+    if later is None:
         return
-    if retry_after == 0:  # the run's time slice is spent: the rest continues at once, in a fresh task
+    if later.retry_after == 0:  # the run's time slice is spent: the rest continues at once, in a fresh task
         jobs.send_task(sync_records_push_task, record_ids)
         return
-    if self.request.retries >= self.max_retries:
-        services.sync_records_give_up(record_ids=record_ids)
-        return
-    backoff = min(600, 5 * 2 ** self.request.retries) * random.uniform(0.8, 1.2)  # noqa: S311 - jitter
-    raise self.retry(countdown=max(retry_after, backoff))
+    # A busy document or a rate limit: back off from 5 s, doubling; out of retries, the records become エラー.
+    retry_later(self, later, backoff_base=5,
+                on_exhausted=lambda: services.sync_records_give_up(record_ids=record_ids))
 
 
 @shared_task(name="journals.sync_export_run")

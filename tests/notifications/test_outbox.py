@@ -211,7 +211,7 @@ def test_429_waits_for_rate_limit_reset_and_is_logged(linked, world_a):
     delivery = Delivery.objects.get()
     later = outbox.delivery_send(delivery_id=delivery.pk)
     delivery.refresh_from_db()
-    assert later is not None and later.seconds >= 42
+    assert later is not None and later.retry_after >= 42
     assert delivery.status == "failed" and delivery.next_attempt_at >= timezone.now() + timedelta(seconds=40)
     attempt = DeliveryAttempt.objects.get()
     assert attempt.status_code == 429 and "TOO_MANY_REQUESTS" in attempt.error
@@ -219,7 +219,7 @@ def test_429_waits_for_rate_limit_reset_and_is_logged(linked, world_a):
     Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
     again = outbox.delivery_send(delivery_id=delivery.pk)
     delivery.refresh_from_db()
-    assert again.seconds > 30 and delivery.status == "pending" and DeliveryAttempt.objects.count() == 1
+    assert again.retry_after > 30 and delivery.status == "pending" and DeliveryAttempt.objects.count() == 1
     assert linked.user(0).messages.count() == 0
 
 
@@ -233,7 +233,7 @@ def test_the_per_link_budget_is_shared_and_spent_calls_wait(linked, world_a):
     event = emit_event(world_a.tenant, [world_a.admin])
     outbox.event_fan_out(event_id=event.pk)
     later = outbox.delivery_send(delivery_id=Delivery.objects.get().pk)
-    assert 0 < later.seconds <= 60 and Delivery.objects.get().status == "pending"
+    assert 0 < later.retry_after <= 60 and Delivery.objects.get().status == "pending"
     assert linked.user(0).messages.count() == 0 and not DeliveryAttempt.objects.exists()
     assert Delivery.objects.get().attempts == 0  # waiting for our own budget is not an attempt
 

@@ -1,190 +1,38 @@
-"""Ledger targets behind one interface: the built-in ledger (default) and freee会計 (/api/1/deals).
+"""The freee会計 target: documents become freee deals (/api/1/deals), one document at a time.
 
-`target.sync(tenant=, items=)` books a batch of WorkItems and fills each one's outcome (trade_id /
-freee_deal_id / note, or error). The built-in target works on the whole batch in one transaction with a
-constant number of statements; freee goes one document at a time, because every document is one or two
-HTTP calls that must run outside any transaction.
+Every document is one or two HTTP calls that must run outside any transaction. freee has no idempotency key:
+each document's SyncedDocument row holds our reference (the deal's ref_number) and a create counter, and a
+later attempt that sees a non-zero counter searches freee for the reference before any second POST.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import uuid
-from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import connection
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
-from core.sql import insert_rows
-from journals.sync.documents import DocumentType, PaymentSpec, SyncDocument, plan_allows_projects, source_key
+from deals.models import Deal
+from integrations.freee import messages as freee_messages
+from integrations.freee import schemas
+from integrations.freee.client import FreeeClient
+from integrations.freee.endpoints import TAGS_MAX_LIMIT
+from integrations.freee.errors import FreeeError, Permanent, RateLimited, Transient
+from integrations.freee.services import connection_for
+from journals.sync.documents import PaymentSpec, plan_allows_projects
 from journals.sync.models import FreeeProjectTag, SyncedDocument, SyncRecord, Target
+from journals.sync.targets.base import WorkItem, reference_for
 
 logger = logging.getLogger(__name__)
 
 PROJECT_TAG_PREFIX = "案件: "
 WALLET_TYPES = {"bank": "bank_account", "bank_account": "bank_account", "card": "credit_card",
                 "credit_card": "credit_card", "cash": "wallet", "wallet": "wallet"}
-
-
-class RetryLater(Exception):
-    """The document is busy elsewhere or freee asked us to wait: the record goes back to 連携待ち."""
-
-    def __init__(self, retry_after: float, message: str = ""):
-        super().__init__(message or f"retry after {retry_after:.0f}s")
-        self.retry_after = retry_after
-        self.message = message
-
-
-@dataclass
-class WorkItem:
-    """One document to sync in this run, with every waiting record of it that the run claimed."""
-
-    doc_type: DocumentType
-    document_id: int
-    operation: str
-    records: list[SyncRecord]
-    document: SyncDocument | None = None
-    ledger: Any = None  # TradeInput | PaymentSpec | None
-    trade_id: int | None = None
-    freee_deal_id: int | None = None
-    note: str = ""
-    error: str = ""
-    retry_after: float | None = None
-    extra: dict = field(default_factory=dict)
-
-    @property
-    def key(self) -> str:
-        return source_key(self.doc_type.code, self.document_id)
-
-
-def target_for(code: str):
-    return FreeeTarget() if code == Target.FREEE else BuiltinTarget()
-
-
-def reference_for(tenant, key: str) -> str:
-    """Our correlation key written into freee's ref_number: short, stable per (tenant, document)."""
-    return "HUB-" + hashlib.sha256(f"{tenant.pk}|{key}".encode()).hexdigest()[:15].upper()
-
-
-# --------------------------------------------------------------------------- built-in ledger
-
-
-class BuiltinTarget:
-    """The hub's own ledger (journals.services): upsert by (tenant, source_key), in bulk."""
-
-    code = Target.BUILTIN
-    chunk = 1000  # documents per call of sync(): a whole claim (services.BATCH) in one transaction
-
-    def sync(self, *, tenant, items: list[WorkItem]) -> None:
-        try:
-            with transaction.atomic():
-                self._book(tenant, items)
-        except (ApplicationError, DatabaseError):
-            # One bad document must not fail the batch: redo it one document at a time to find which.
-            for item in items:
-                self._book_one(tenant, item)
-
-    def _book_one(self, tenant, item: WorkItem) -> None:
-        try:
-            with transaction.atomic():
-                self._book(tenant, [item])
-        except ApplicationError as error:
-            item.error = str(error.message)
-        except DatabaseError:
-            logger.exception("ledger sync of %s failed", item.key)
-            item.error = _("会計帳簿への登録に失敗しました。時間をおいて再連携してください。")
-
-    def _book(self, tenant, items: list[WorkItem]) -> None:
-        from journals import services as ledger
-
-        lock_documents(tenant, [i.key for i in items])
-        deletes = [i for i in items if i.operation == SyncRecord.Operation.DELETE]
-        trades = [i for i in items if i not in deletes and not i.doc_type.settles]
-        payments = [i for i in items if i not in deletes and i.doc_type.settles]
-        trade_deletes = [i.key for i in deletes if not i.doc_type.settles]
-        if trade_deletes:
-            ledger.trades_delete_bulk(tenant=tenant, source_keys=trade_deletes)
-        for item in deletes:
-            if item.doc_type.settles:
-                self._unpay(tenant, item)
-        if trades:
-            ledger.trades_save_bulk(tenant=tenant, trades=[i.ledger for i in trades])
-        for item in payments:
-            self._pay(tenant, item)
-        ids = trade_ids(tenant, [i.key for i in trades] + [i.ledger.trade_source_key for i in payments])
-        for item in trades:
-            item.trade_id = ids.get(item.key)
-        for item in payments:
-            item.trade_id = ids.get(item.ledger.trade_source_key)
-        _links_save(tenant, items, self.code)
-
-    def _unpay(self, tenant, item: WorkItem) -> None:
-        from journals import services as ledger
-        from journals.models import TradePayment
-
-        payment = TradePayment.objects.for_tenant(tenant).filter(source_key=item.key).first()
-        if payment is not None:
-            ledger.trade_payment_delete(tenant=tenant, payment=payment)
-
-    def _pay(self, tenant, item: WorkItem) -> None:
-        from journals import services as ledger
-        from journals.models import Trade
-
-        spec: PaymentSpec = item.ledger
-        trade = Trade.objects.for_tenant(tenant).filter(source_key=spec.trade_source_key).first()
-        if trade is None:
-            if spec.trade is None:
-                raise ApplicationError(_("決済する取引が会計に連携されていません。先に元の帳票を連携してください。"))
-            trade = ledger.trade_save(tenant=tenant, trade=spec.trade)
-        ledger.trade_payment_add(tenant=tenant, trade=trade, payment=spec.payment, source_key=item.key)
-
-
-def lock_documents(tenant, keys: list[str]) -> None:
-    """Transaction-scoped advisory locks on the documents, in a fixed order, in one statement.
-
-    Two workers syncing the same document at once are serialised here, so the second one finds the first
-    one's trade and updates it in place instead of booking a second trade.
-    """
-    if not keys:
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(pg_advisory_xact_lock(h)) FROM (SELECT DISTINCT hashtextextended(k, 0) AS h "
-            "FROM unnest(%s::text[]) AS k ORDER BY h) AS locks",
-            [[f"{tenant.pk}:{key}" for key in keys]],
-        )
-
-
-def trade_ids(tenant, keys: list[str]) -> dict[str, int]:
-    from journals.models import Trade
-
-    if not keys:
-        return {}
-    return dict(Trade.objects.for_tenant(tenant).filter(source_key__in=set(keys)).values_list("source_key", "id"))
-
-
-def _links_save(tenant, items: list[WorkItem], target: str) -> None:
-    """Remember what each document became (one INSERT ... ON CONFLICT for the batch)."""
-    now = timezone.now()
-    fields = ["tenant", "public_id", "document_type", "document_id", "target", "reference", "trade_id", "deleted",
-              "synced_at", "create_attempts", "created_at", "updated_at"]
-    rows = [(tenant.pk, uuid.uuid4(), i.doc_type.code, i.document_id, target, reference_for(tenant, i.key),
-             i.trade_id, i.operation == SyncRecord.Operation.DELETE, now, 0, now, now)
-            for i in items if not i.error]
-    insert_rows(SyncedDocument, fields, rows, conflict=(
-        "ON CONFLICT (tenant_id, document_type, document_id) DO UPDATE SET target = EXCLUDED.target, "
-        "trade_id = EXCLUDED.trade_id, deleted = EXCLUDED.deleted, synced_at = EXCLUDED.synced_at, "
-        "updated_at = EXCLUDED.updated_at"))
-
-
-# --------------------------------------------------------------------------- freee会計
 
 
 class FreeeTarget:
@@ -201,11 +49,8 @@ class FreeeTarget:
     chunk = 20
 
     def sync(self, *, tenant, items: list[WorkItem]) -> None:
-        from integrations.freee.client import FreeeClient
-        from integrations.freee.errors import FreeeError
-
         try:
-            client = FreeeClient(_connection(tenant), max_wait=5)
+            client = FreeeClient(connection_for(tenant=tenant), max_wait=5)
         except (ApplicationError, FreeeError) as error:
             for item in items:
                 item.error = _message(error)
@@ -214,9 +59,6 @@ class FreeeTarget:
             self._sync_one(tenant, client, item)
 
     def _sync_one(self, tenant, client, item: WorkItem) -> None:
-        from integrations.freee import messages as freee_messages
-        from integrations.freee.errors import FreeeError, RateLimited, Transient
-
         link = _lease(tenant, item)
         if link is None:
             item.retry_after = 5
@@ -235,8 +77,6 @@ class FreeeTarget:
             _release(link)
 
     def _apply(self, tenant, client, item: WorkItem, link: SyncedDocument) -> None:
-        from integrations.freee.errors import Permanent
-
         if item.operation == SyncRecord.Operation.DELETE and item.doc_type.settles:
             self._unpay(client, item, link)
             return
@@ -272,8 +112,6 @@ class FreeeTarget:
         document is no longer settled) removes exactly it. Like a deal, a payment POST whose outcome is unknown
         is reconciled against the deal's payments before it is sent again.
         """
-        from integrations.freee import schemas
-
         spec: PaymentSpec = item.ledger
         code, _sep, raw_id = spec.trade_source_key.partition(":")
         parent = SyncedDocument.objects.for_tenant(tenant).filter(document_type=code, document_id=int(raw_id)).first()
@@ -293,8 +131,6 @@ class FreeeTarget:
 
     def _unpay(self, client, item: WorkItem, link: SyncedDocument) -> None:
         """The settling document is gone (e.g. the invoice is unsettled again): remove its payment in freee."""
-        from integrations.freee.errors import Permanent
-
         if link.freee_deal_id and link.freee_payment_id:
             try:
                 client.deal_payment_delete(link.freee_deal_id, link.freee_payment_id)
@@ -321,9 +157,7 @@ def payment_reconcile(tenant, deal, body):
 
 def project_tag_name(deal_name: str) -> str:
     """The メモタグ name of a 案件: "案件: <name>", cut to freee's 30 characters."""
-    from integrations.freee.schemas import TAG_NAME_MAX
-
-    return (PROJECT_TAG_PREFIX + " ".join(deal_name.split()))[:TAG_NAME_MAX]
+    return (PROJECT_TAG_PREFIX + " ".join(deal_name.split()))[:schemas.TAG_NAME_MAX]
 
 
 def project_tag_ids(tenant, client, trade) -> list[int] | None:
@@ -332,8 +166,6 @@ def project_tag_ids(tenant, client, trade) -> list[int] | None:
     The tag is cached per (tenant, 案件, freee company); on a miss it is looked up by name before it is
     created, under a lock per tag name, so syncs of one 案件's documents never create two tags.
     """
-    from deals.models import Deal
-
     deal_id = getattr(trade, "deal_id", None)
     if not deal_id or not plan_allows_projects(tenant.plan):
         return None
@@ -353,9 +185,6 @@ def project_tag_ids(tenant, client, trade) -> list[int] | None:
 
 
 def _tag_find_or_create(client, name: str) -> int:
-    from integrations.freee import schemas
-    from integrations.freee.errors import Permanent
-
     found = _tag_find(client, name)
     if found is not None:
         return found
@@ -369,8 +198,6 @@ def _tag_find_or_create(client, name: str) -> int:
 
 
 def _tag_find(client, name: str) -> int | None:
-    from integrations.freee.endpoints import TAGS_MAX_LIMIT
-
     offset = 0
     while True:
         tags = client.tags_list(offset=offset, limit=TAGS_MAX_LIMIT)
@@ -397,20 +224,7 @@ class _session_lock:  # noqa: N801 - used like a function
             cursor.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", [self.key])
 
 
-def _connection(tenant):
-    from integrations.models import FreeeConnection
-
-    found = FreeeConnection.objects.filter(tenant=tenant).first()
-    if found is None or not found.is_connected:
-        raise ApplicationError(_("freeeと接続されていません。管理者設定 > 外部サービス連携 > 会計freee から接続してください。"),
-                               code="freee_not_connected")
-    return found
-
-
 def _message(error) -> str:
-    from integrations.freee import messages as freee_messages
-    from integrations.freee.errors import FreeeError
-
     if isinstance(error, FreeeError):
         return freee_messages.call_error(error)
     return str(getattr(error, "message", error))
@@ -501,8 +315,6 @@ def _details(trade, detail_class, tag_ids: list[int] | None) -> list:
 
 
 def deal_create_body(trade, reference: str, *, tag_ids: list[int] | None = None):
-    from integrations.freee import schemas
-
     payments = [schemas.DealPaymentInput(amount=int(p.amount), date=p.date, **walletable(p.wallet))
                 for p in (trade.payments or [])]
     return schemas.DealCreate(issue_date=trade.issue_date, type=_kind(trade), due_date=trade.due_date,
@@ -511,8 +323,6 @@ def deal_create_body(trade, reference: str, *, tag_ids: list[int] | None = None)
 
 
 def deal_update_body(trade, reference: str, *, tag_ids: list[int] | None = None):
-    from integrations.freee import schemas
-
     return schemas.DealUpdate(issue_date=trade.issue_date, type=_kind(trade), due_date=trade.due_date,
                               partner_id=trade.partner_freee_id or None, ref_number=reference,
                               details=_details(trade, schemas.DealUpdateDetail, tag_ids))
