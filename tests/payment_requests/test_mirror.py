@@ -175,3 +175,33 @@ def test_a_rate_limited_create_waits_and_creates_nothing(world_a, settings):
     request.refresh_from_db()
     assert request.mirror_state == "pending" and later.value.retry_after >= 1
     assert request.mirror_pending == [{"op": "create"}] and request.freee_id is None
+
+
+def _connected(world_a, settings):
+    settings.FREEE_API_URL = "https://api.freee.co.jp"
+    FreeeConnection.objects.create(
+        tenant=world_a.tenant, client_id="cid", client_secret="secret", company_id=1,
+        access_token="access", refresh_token="refresh", access_expires_at=timezone.now() + timedelta(hours=5),
+        status=FreeeConnection.Status.CONNECTED)
+
+
+@pytest.mark.django_db
+def test_a_rate_limited_delete_asks_to_be_retried_after_freees_wait(world_a, settings):
+    _connected(world_a, settings)
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as mocked:
+        mocked.delete("https://api.freee.co.jp/api/1/payment_requests/321", status=429,
+                      json={"status_code": 429, "meta": {"limit": 10, "period": 1, "remaining": 0}},
+                      headers={"Retry-After": "40"})
+        with pytest.raises(mirror.RetryLater) as later:
+            mirror.mirror_delete(tenant_id=world_a.tenant.pk, freee_id=321)
+    assert later.value.retry_after == 40
+
+
+@pytest.mark.django_db
+def test_a_delete_freee_could_not_answer_asks_to_be_retried_later(world_a, settings):
+    _connected(world_a, settings)
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as mocked:
+        mocked.delete("https://api.freee.co.jp/api/1/payment_requests/321", status=503, json={"message": "down"})
+        with pytest.raises(mirror.RetryLater) as later:
+            mirror.mirror_delete(tenant_id=world_a.tenant.pk, freee_id=321)
+    assert later.value.retry_after == mirror.TRANSIENT_WAIT
