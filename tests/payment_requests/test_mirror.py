@@ -151,13 +151,18 @@ def test_routes_with_conditional_branches_are_refused(sandbox, world_a):
     assert not ApprovalFlowRoute.objects.filter(tenant=flow.tenant, freee_route_id=99900).exists()
 
 
-@pytest.mark.django_db
-def test_a_rate_limited_create_waits_and_creates_nothing(world_a, settings):
+def _connected(world_a, settings):
+    """world_a connected to a freee at api.freee.co.jp, answered by `responses`."""
     settings.FREEE_API_URL = "https://api.freee.co.jp"
     FreeeConnection.objects.create(
         tenant=world_a.tenant, client_id="cid", client_secret="secret", company_id=1,
         access_token="access", refresh_token="refresh", access_expires_at=timezone.now() + timedelta(hours=5),
         status=FreeeConnection.Status.CONNECTED)
+
+
+@pytest.mark.django_db
+def test_a_rate_limited_create_waits_and_creates_nothing(world_a, settings):
+    _connected(world_a, settings)
     flow = flow_for(world_a)
     ApprovalFlowRoute.objects.filter(pk=flow.route.pk).update(freee_route_id=71)
     flow.expense_account.freee_id = 501
@@ -175,14 +180,6 @@ def test_a_rate_limited_create_waits_and_creates_nothing(world_a, settings):
     request.refresh_from_db()
     assert request.mirror_state == "pending" and later.value.retry_after >= 1
     assert request.mirror_pending == [{"op": "create"}] and request.freee_id is None
-
-
-def _connected(world_a, settings):
-    settings.FREEE_API_URL = "https://api.freee.co.jp"
-    FreeeConnection.objects.create(
-        tenant=world_a.tenant, client_id="cid", client_secret="secret", company_id=1,
-        access_token="access", refresh_token="refresh", access_expires_at=timezone.now() + timedelta(hours=5),
-        status=FreeeConnection.Status.CONNECTED)
 
 
 @pytest.mark.django_db
