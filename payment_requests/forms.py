@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from journals.models import AccountItem, TaxCode, Wallet
 from journals.selectors import wallet_list
-from payment_requests import services
+from payment_requests import selectors, services
 from payment_requests.models import ApprovalFlowRoute, ApprovalFlowStep, PaymentRequest, RequestFormSetting
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -39,11 +39,11 @@ class PaymentRequestForm(forms.Form):
     def __init__(self, *args, tenant, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["route"].queryset = ApprovalFlowRoute.objects.for_tenant(tenant).filter(
-            pk__in=[r.pk for r in services.usable_routes(tenant=tenant)])
-        self.fields["approver"].queryset = services.member_users(tenant)
+            pk__in=[r.pk for r in selectors.usable_routes(tenant=tenant)])
+        self.fields["approver"].queryset = selectors.member_users(tenant)
         self.fields["parent"].queryset = PaymentRequest.objects.for_tenant(tenant).filter(
             status=PaymentRequest.Status.APPROVED)
-        required = services.form_setting_for(tenant=tenant).required_fields
+        required = selectors.form_setting_for(tenant=tenant).required_fields
         names = {"partner": "partner_name"}
         for name in required:  # shown as required; enforced by the service only when applying (seed 004)
             field = self.fields.get(names.get(name, name))
@@ -82,7 +82,7 @@ class StepForm(forms.Form):
 
     def __init__(self, *args, tenant=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["users"].queryset = services.member_users(tenant)
+        self.fields["users"].queryset = selectors.member_users(tenant)
 
 
 StepFormSet = forms.formset_factory(StepForm, extra=0, min_num=1, max_num=10, validate_max=True, can_delete=True)

@@ -18,6 +18,10 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from journals.models import AccountItem, Trade
+from journals.services import DetailInput, PaymentInput, TradeInput
+from journals.sync.documents import DocumentType, Group, PaymentSpec, SyncDocument, register_document_type, source_key
+from journals.sync.models import SyncedDocument
+from journals.sync.services import document_changed
 from payment_requests.models import PaymentRequest, PaymentRequestLine
 
 DOCUMENT_TYPE = "payment_request"
@@ -27,8 +31,6 @@ LineType = PaymentRequestLine.LineType
 
 def register() -> None:
     """Register the "payment_request" document type (called from AppConfig.ready())."""
-    from journals.sync.documents import DocumentType, Group, register_document_type
-
     register_document_type(DocumentType(code=DOCUMENT_TYPE, label=str(_("支払依頼")), group=Group.PURCHASES,
                                         load=load, in_period=in_period, to_ledger=to_ledger))
     register_document_type(DocumentType(code=DISBURSEMENT, label=str(_("出金")), group=Group.PAYMENTS,
@@ -42,18 +44,22 @@ def _approved(tenant):
 
 def load(tenant, ids: list[int]) -> dict:
     """The tenant's approved requests with these ids (an unapproved or deleted one is absent: not a document)."""
-    from journals.sync.documents import SyncDocument
-
     documents = {}
-    for request in _approved(tenant).filter(pk__in=ids):
-        documents[request.pk] = SyncDocument(
-            id=request.pk, public_id=request.public_id,
-            label=str(_("支払依頼 No.%(number)s %(title)s") % {"number": request.application_number,
-                                                            "title": request.title}),
-            date=request.issue_date, amount=max(request.total_amount, 0), partner_name=request.partner_name,
-            url=reverse("payment_requests:detail", kwargs={"public_id": request.public_id}), source=request,
-        )
+    for payment_request in _approved(tenant).filter(pk__in=ids):
+        label = _("支払依頼 No.%(number)s %(title)s") % {"number": payment_request.application_number,
+                                                      "title": payment_request.title}
+        documents[payment_request.pk] = _document(payment_request, str(label), payment_request.issue_date)
     return documents
+
+
+def _document(payment_request: PaymentRequest, label: str, on: date) -> SyncDocument:
+    """The request as a ledger document dated `on` (its 発生日, or the 支払日 of its disbursement)."""
+    return SyncDocument(
+        id=payment_request.pk, public_id=payment_request.public_id, label=label, date=on,
+        amount=max(payment_request.total_amount, 0), partner_name=payment_request.partner_name,
+        url=reverse("payment_requests:detail", kwargs={"public_id": payment_request.public_id}),
+        source=payment_request,
+    )
 
 
 def in_period(tenant, start: date, end: date, closed_only: bool) -> list[int]:
@@ -62,9 +68,6 @@ def in_period(tenant, start: date, end: date, closed_only: bool) -> list[int]:
 
 def to_ledger(tenant, documents: list) -> dict:
     """TradeInput of each approved request (None when a row lacks its account item or tax code)."""
-    from journals.services import DetailInput, TradeInput
-    from journals.sync.documents import source_key
-
     withholding_account = AccountItem.objects.for_tenant(tenant).filter(role=AccountItem.Role.WITHHOLDING).first()
     lines_by_request: dict[int, list[PaymentRequestLine]] = {}
     for line in (PaymentRequestLine.objects.for_tenant(tenant).filter(request_id__in=[d.id for d in documents])
@@ -72,15 +75,17 @@ def to_ledger(tenant, documents: list) -> dict:
         lines_by_request.setdefault(line.request_id, []).append(line)
     result = {}
     for document in documents:
-        request = document.source
-        details = [_detail(line, withholding_account, DetailInput) for line in lines_by_request.get(request.pk, [])]
+        payment_request = document.source
+        rows = lines_by_request.get(payment_request.pk, [])
+        details = [_detail(line, withholding_account, DetailInput) for line in rows]
         if not details or any(detail is None for detail in details):
             result[document.id] = None
             continue
         result[document.id] = TradeInput(
-            kind=Trade.Kind.EXPENSE, issue_date=request.issue_date, due_date=request.payment_date,
-            partner_name=request.partner_name, partner_freee_id=request.partner_id, details=tuple(details),
-            source_key=source_key(DOCUMENT_TYPE, request.pk), description=request.title[:255],
+            kind=Trade.Kind.EXPENSE, issue_date=payment_request.issue_date, due_date=payment_request.payment_date,
+            partner_name=payment_request.partner_name, partner_freee_id=payment_request.partner_id,
+            details=tuple(details), source_key=source_key(DOCUMENT_TYPE, payment_request.pk),
+            description=payment_request.title[:255],
         )
     return result
 
@@ -91,17 +96,11 @@ def _paid(tenant):
 
 def load_disbursements(tenant, ids: list[int]) -> dict:
     """The tenant's approved and paid requests with these ids (unpaid or no longer approved: absent)."""
-    from journals.sync.documents import SyncDocument
-
     documents = {}
-    for request in _paid(tenant).filter(pk__in=ids).select_related("paid_wallet"):
-        documents[request.pk] = SyncDocument(
-            id=request.pk, public_id=request.public_id,
-            label=str(_("出金 支払依頼 No.%(number)s %(title)s") % {"number": request.application_number,
-                                                                 "title": request.title}),
-            date=request.paid_on, amount=max(request.total_amount, 0), partner_name=request.partner_name,
-            url=reverse("payment_requests:detail", kwargs={"public_id": request.public_id}), source=request,
-        )
+    for payment_request in _paid(tenant).filter(pk__in=ids).select_related("paid_wallet"):
+        label = _("出金 支払依頼 No.%(number)s %(title)s") % {"number": payment_request.application_number,
+                                                           "title": payment_request.title}
+        documents[payment_request.pk] = _document(payment_request, str(label), payment_request.paid_on)
     return documents
 
 
@@ -113,9 +112,6 @@ def disbursements_in_period(tenant, start: date, end: date, closed_only: bool) -
 def disbursement_payments(tenant, documents: list) -> dict:
     """PaymentSpec per paid request: the net payable paid from paid_wallet on paid_on, clearing the request's
     trade (booked first from the request itself when it is not in the ledger yet). 0円: None, never synced."""
-    from journals.services import PaymentInput
-    from journals.sync.documents import PaymentSpec, source_key
-
     trades = to_ledger(tenant, [d for d in documents if d.amount])
     return {d.id: PaymentSpec(trade_source_key=source_key(DOCUMENT_TYPE, d.id),
                               payment=PaymentInput(date=d.date, wallet=d.source.paid_wallet, amount=d.amount),
@@ -134,22 +130,24 @@ def _detail(line: PaymentRequestLine, withholding_account, detail_class):
                         description=line.description or str(line.get_line_type_display()))
 
 
-def is_booked(request: PaymentRequest) -> bool:
+def is_booked(payment_request: PaymentRequest) -> bool:
     """Whether a trade exists for the request: in the ledger sync's records, or freee's deal_id."""
-    from journals.sync.models import SyncedDocument
-
-    if request.freee_deal_id:
+    if payment_request.freee_deal_id:
         return True
-    return SyncedDocument.objects.for_tenant(request.tenant).filter(
-        document_type=DOCUMENT_TYPE, document_id=request.pk, deleted=False).exists()
+    return SyncedDocument.objects.for_tenant(payment_request.tenant).filter(
+        document_type=DOCUMENT_TYPE, document_id=payment_request.pk, deleted=False).exists()
 
 
-def on_change(request: PaymentRequest, operation: str, *, action: str | None = None) -> None:
-    """Queue the ledger sync: approval adds the trade, taking the approval back deletes it."""
-    from journals.sync.services import document_changed
+def on_change(payment_request: PaymentRequest, operation: str, *, action: str | None = None,
+              was_approved: bool = False) -> None:
+    """Queue the ledger sync: approval adds the trade; a force_feedback of a request that `was_approved`
+    (before that action) deletes it."""
+    if action in ("approve", "force_approve") and payment_request.status == PaymentRequest.Status.APPROVED:
+        _queue(payment_request, "add")
+    elif action == "force_feedback" and was_approved:
+        _queue(payment_request, "delete")
 
-    if action in ("approve", "force_approve") and request.status == PaymentRequest.Status.APPROVED:
-        document_changed(tenant=request.tenant, document_type=DOCUMENT_TYPE, document_id=request.pk, operation="add")
-    elif action == "force_feedback" and getattr(request, "_was_approved", False):
-        document_changed(tenant=request.tenant, document_type=DOCUMENT_TYPE, document_id=request.pk,
-                         operation="delete")
+
+def _queue(payment_request: PaymentRequest, operation: str) -> None:
+    document_changed(tenant=payment_request.tenant, document_type=DOCUMENT_TYPE, document_id=payment_request.pk,
+                     operation=operation)

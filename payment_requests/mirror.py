@@ -19,18 +19,22 @@ from django.utils.translation import gettext as _
 
 from core import audit, jobs
 from core.errors import ApplicationError
+from core.retry import RetryLater
 from integrations.freee import messages as freee_messages
 from integrations.freee import schemas
 from integrations.freee.client import FreeeClient
 from integrations.freee.errors import FreeeError, Permanent, RateLimited, Transient
-from integrations.models import FreeeConnection
+from integrations.freee.services import connection_for
+from payment_requests import ledger
 from payment_requests.models import (
     ApprovalFlowRoute,
     ApprovalFlowStep,
     FreeeUserLink,
     PaymentRequest,
+    RequestFormSetting,
     RouteUsage,
 )
+from payment_requests.selectors import form_setting_for
 from tenancy.models import Membership, Tenant
 
 MirrorState = PaymentRequest.MirrorState
@@ -41,57 +45,50 @@ UNAVAILABLE = _("接続中のfreee事業所では支払依頼APIを利用でき�
 FREEE_STEP_TYPES = {"unspecified", "predefined_user", "selected_user"}
 UNMAPPED = _("freeeのユーザーと対応付けられていない承認者がいます。支払依頼の設定で対応付けてください。")
 SELECTED_USER = ApprovalFlowStep.ResourceType.SELECTED_USER
-
-
-class RetryLater(Exception):
-    """Run the push again after `retry_after` seconds (rate limit, or an outcome to reconcile)."""
-
-    def __init__(self, retry_after: float):
-        super().__init__(f"retry after {retry_after:.0f}s")
-        self.retry_after = retry_after
+TRANSIENT_WAIT = 30  # seconds before a push or delete whose outcome freee did not confirm is tried again
 
 
 # --------------------------------------------------------------------------- hooks from services
 
 
-def on_change(request: PaymentRequest, operation: str, *, action: str | None = None) -> None:
+def on_change(payment_request: PaymentRequest, operation: str, *, action: str | None = None) -> None:
     """Queue the freee side of a local change (inside its transaction; the task runs after commit)."""
-    if not request.mirror_state:
+    if not payment_request.mirror_state:
         return
-    ops = list(request.mirror_pending)
+    ops = list(payment_request.mirror_pending)
     if operation == "create":
         ops.append({"op": "create"})
-        if request.status == Status.IN_PROGRESS:
+        if payment_request.status == Status.IN_PROGRESS:
             ops.append({"op": "update", "draft": False})
     elif operation == "update":
-        ops.append({"op": "update", "draft": request.status not in (Status.IN_PROGRESS,)})
+        ops.append({"op": "update", "draft": payment_request.status not in (Status.IN_PROGRESS,)})
     elif operation == "action":
         ops.append({"op": "action", "action": action})
-    PaymentRequest.objects.filter(pk=request.pk).update(mirror_pending=ops, mirror_state=MirrorState.PENDING,
-                                                        mirror_error="", updated_at=timezone.now())
-    request.mirror_pending, request.mirror_state = ops, MirrorState.PENDING
-    from payment_requests.tasks import mirror_push_task
-
-    jobs.enqueue_on_commit(mirror_push_task, request.pk)
+    PaymentRequest.objects.filter(pk=payment_request.pk).update(mirror_pending=ops, mirror_state=MirrorState.PENDING,
+                                                                mirror_error="", updated_at=timezone.now())
+    payment_request.mirror_pending, payment_request.mirror_state = ops, MirrorState.PENDING
+    jobs.enqueue_on_commit(_tasks().mirror_push_task, payment_request.pk)
 
 
-def on_delete(request: PaymentRequest) -> None:
+def on_delete(payment_request: PaymentRequest) -> None:
     """A deleted request is deleted in freee too (after commit), once it exists there."""
-    if request.mirror_state and request.freee_id:
-        from payment_requests.tasks import mirror_delete_task
+    if payment_request.mirror_state and payment_request.freee_id:
+        jobs.enqueue_on_commit(_tasks().mirror_delete_task, payment_request.tenant_id, payment_request.freee_id)
 
-        jobs.enqueue_on_commit(mirror_delete_task, request.tenant_id, request.freee_id)
+
+def _tasks():
+    """payment_requests.tasks imports this module (its tasks call it), so the tasks are looked up on use."""
+    from payment_requests import tasks
+
+    return tasks
 
 
 # --------------------------------------------------------------------------- enabling, routes
 
 
 def connected_client(tenant: Tenant, **kwargs) -> FreeeClient:
-    connection = FreeeConnection.objects.filter(tenant=tenant).first()
-    if connection is None or not connection.is_connected:
-        raise ApplicationError(_("freeeと接続されていません。管理者設定 > 外部サービス連携 > 会計freee から接続してください。"),
-                               code="freee_not_connected")
-    return FreeeClient(connection, **kwargs)
+    """A client of the tenant's freee connection, or an ApplicationError saying how to connect."""
+    return FreeeClient(connection_for(tenant=tenant), **kwargs)
 
 
 def _explain(error: FreeeError) -> ApplicationError:
@@ -110,8 +107,6 @@ def mirror_enable(*, tenant: Tenant, membership: Membership, enabled: bool) -> N
     """Turn the mirror on (after checking the company has the payment-request API) or off (admins only)."""
     if not membership.is_admin or membership.tenant_id != tenant.pk:
         raise ApplicationError(_("この操作は管理者のみ行えます。"), code="permission_denied", http_status=403)
-    from payment_requests.services import form_setting_for
-
     setting = form_setting_for(tenant=tenant)
     if enabled:
         client = connected_client(tenant, max_wait=5)
@@ -197,148 +192,155 @@ def _chain(detail: schemas.ApprovalFlowRouteDetail) -> list:
 
 
 def mirror_push(*, request_id: int) -> None:
-    """The task's work: claim the request, send its queued operations in order, record the outcome."""
+    """The task's work: claim the request, send its queued operations in order, record the outcome.
+
+    Raises RetryLater on a rate limit (freee's wait) or an unconfirmed outcome (reconciled on the next try)."""
     claimable = [MirrorState.PENDING, MirrorState.NEEDS_CHECK]
     if PaymentRequest.objects.filter(pk=request_id, mirror_state__in=claimable).update(
             mirror_state=MirrorState.RUNNING, updated_at=timezone.now()) != 1:
         return
-    request = PaymentRequest.objects.select_related("tenant", "route").get(pk=request_id)
+    payment_request = PaymentRequest.objects.select_related("tenant", "route").get(pk=request_id)
     try:
-        client = connected_client(request.tenant)
-        while request.mirror_pending:
-            _send(client, request, request.mirror_pending[0])
-            request.mirror_pending = request.mirror_pending[1:]
-            PaymentRequest.objects.filter(pk=request.pk).update(mirror_pending=request.mirror_pending)
+        client = connected_client(payment_request.tenant)
+        while payment_request.mirror_pending:
+            _send(client, payment_request, payment_request.mirror_pending[0])
+            payment_request.mirror_pending = payment_request.mirror_pending[1:]
+            PaymentRequest.objects.filter(pk=payment_request.pk).update(mirror_pending=payment_request.mirror_pending)
     except RateLimited as error:
-        _set_state(request, MirrorState.PENDING, freee_messages.call_error(error))
+        _set_state(payment_request, MirrorState.PENDING, freee_messages.call_error(error))
         raise RetryLater(error.retry_after) from error
     except Transient as error:
-        _set_state(request, MirrorState.NEEDS_CHECK, _("freeeの応答を確認できませんでした（要確認）。freeeの支払依頼を"
-                                                       "確認してから再試行します。"))
-        raise RetryLater(30) from error
+        _set_state(payment_request, MirrorState.NEEDS_CHECK,
+                   _("freeeの応答を確認できませんでした（要確認）。freeeの支払依頼を確認してから再試行します。"))
+        raise RetryLater(TRANSIENT_WAIT) from error
     except (FreeeError, ApplicationError) as error:
         message = error.message if isinstance(error, ApplicationError) else freee_messages.call_error(error)
-        _set_state(request, MirrorState.ERROR, _("freeeへの連携に失敗しました: %(message)s") % {"message": message})
+        _set_state(payment_request, MirrorState.ERROR,
+                   _("freeeへの連携に失敗しました: %(message)s") % {"message": message})
         return
-    _set_state(request, MirrorState.DONE, "")
+    _set_state(payment_request, MirrorState.DONE, "")
 
 
-def _set_state(request: PaymentRequest, state: str, error: str) -> None:
-    PaymentRequest.objects.filter(pk=request.pk).update(mirror_state=state, mirror_error=error,
-                                                        updated_at=timezone.now())
+def _set_state(payment_request: PaymentRequest, state: str, error: str) -> None:
+    PaymentRequest.objects.filter(pk=payment_request.pk).update(mirror_state=state, mirror_error=error,
+                                                                updated_at=timezone.now())
 
 
-def _send(client: FreeeClient, request: PaymentRequest, op: dict) -> None:
+def _send(client: FreeeClient, payment_request: PaymentRequest, op: dict) -> None:
     if op["op"] == "create":
-        _create(client, request)
+        _create(client, payment_request)
     elif op["op"] == "update":
-        remote = client.payment_request_update(_freee_id(request), _body(request, schemas.PaymentRequestUpdate,
-                                                                          draft=op["draft"]))
-        _store_remote(request, remote)
+        body = _body(payment_request, schemas.PaymentRequestUpdate, draft=op["draft"])
+        remote = client.payment_request_update(_freee_id(payment_request), body)
+        _store_remote(payment_request, remote)
     elif op["op"] == "action":
-        _action(client, request, op["action"])
+        _action(client, payment_request, op["action"])
 
 
-def _freee_id(request: PaymentRequest) -> int:
-    if not request.freee_id:
+def _freee_id(payment_request: PaymentRequest) -> int:
+    if not payment_request.freee_id:
         raise ApplicationError(_("freeeにまだ支払依頼が作成されていません。"), code="mirror_not_created")
-    return request.freee_id
+    return payment_request.freee_id
 
 
-def _create(client: FreeeClient, request: PaymentRequest) -> None:
-    if request.freee_id:
+def _create(client: FreeeClient, payment_request: PaymentRequest) -> None:
+    if payment_request.freee_id:
         return
-    remote = _reconcile(client, request) if request.mirror_attempts else None
+    remote = _reconcile(client, payment_request) if payment_request.mirror_attempts else None
     if remote is None:
-        PaymentRequest.objects.filter(pk=request.pk).update(mirror_attempts=F("mirror_attempts") + 1)
-        request.mirror_attempts += 1
-        remote = client.payment_request_create(_body(request, schemas.PaymentRequestCreate, draft=True))
-    _store_remote(request, remote)
+        PaymentRequest.objects.filter(pk=payment_request.pk).update(mirror_attempts=F("mirror_attempts") + 1)
+        payment_request.mirror_attempts += 1
+        remote = client.payment_request_create(_body(payment_request, schemas.PaymentRequestCreate, draft=True))
+    _store_remote(payment_request, remote)
 
 
-def _reconcile(client: FreeeClient, request: PaymentRequest):
+def _reconcile(client: FreeeClient, payment_request: PaymentRequest):
     """freee's request carrying our reference in 備考 (same title and application date), or None."""
-    candidates = client.payment_requests_list(title=request.title, start_application_date=request.application_date,
-                                              end_application_date=request.application_date, limit=500)
+    applied_on = payment_request.application_date
+    candidates = client.payment_requests_list(title=payment_request.title, start_application_date=applied_on,
+                                              end_application_date=applied_on, limit=500)
     for candidate in candidates:
         remote = client.payment_request_show(candidate.id)
-        if request.mirror_reference and request.mirror_reference in (remote.description or ""):
+        if payment_request.mirror_reference and payment_request.mirror_reference in (remote.description or ""):
             return remote
     return None
 
 
-def _store_remote(request: PaymentRequest, remote) -> None:
+def _store_remote(payment_request: PaymentRequest, remote) -> None:
     """Keep freee's ids (request and rows, in order) on our rows."""
-    request.freee_id = remote.id
-    PaymentRequest.objects.filter(pk=request.pk).update(freee_id=remote.id)
-    for line, remote_line in zip(request.lines.order_by("position", "id"), remote.payment_request_lines, strict=False):
+    payment_request.freee_id = remote.id
+    PaymentRequest.objects.filter(pk=payment_request.pk).update(freee_id=remote.id)
+    lines = payment_request.lines.order_by("position", "id")
+    for line, remote_line in zip(lines, remote.payment_request_lines, strict=False):
         if line.freee_line_id != remote_line.id:
             line.freee_line_id = remote_line.id
             line.save(update_fields=["freee_line_id", "updated_at"])
 
 
-def _body(request: PaymentRequest, model, *, draft: bool):
-    route_id = request.route.freee_route_id
+def _body(payment_request: PaymentRequest, model, *, draft: bool):
+    route_id = payment_request.route.freee_route_id
     if not route_id:
         raise ApplicationError(_("申請経路「%(name)s」はfreeeから取り込んだ経路ではないため、freeeに連携できません。"
-                                 "freeeの申請経路を取り込んで選び直してください。") % {"name": request.route.name},
+                                 "freeeの申請経路を取り込んで選び直してください。") % {"name": payment_request.route.name},
                                code="mirror_route")
-    lines = [_line(line, update=model is schemas.PaymentRequestUpdate) for line in request.lines.order_by("position", "id")]
-    description = f"{request.description}\n{request.mirror_reference}".strip() if request.mirror_reference else \
-        request.description
+    update = model is schemas.PaymentRequestUpdate
+    lines = [_line(line, update=update) for line in payment_request.lines.order_by("position", "id")]
+    reference = payment_request.mirror_reference
+    description = f"{payment_request.description}\n{reference}".strip() if reference else payment_request.description
     fields = {
-        "title": request.title, "issue_date": request.issue_date, "approval_flow_route_id": route_id, "draft": draft,
-        "application_date": request.application_date, "description": description,
-        "document_code": request.document_code or None, "payment_date": request.payment_date,
-        "payment_method": request.payment_method, "partner_id": request.partner_id,
-        "qualified_invoice_status": request.qualified_invoice_status, "payment_request_lines": lines,
+        "title": payment_request.title, "issue_date": payment_request.issue_date, "approval_flow_route_id": route_id,
+        "draft": draft,
+        "application_date": payment_request.application_date, "description": description,
+        "document_code": payment_request.document_code or None, "payment_date": payment_request.payment_date,
+        "payment_method": payment_request.payment_method, "partner_id": payment_request.partner_id,
+        "qualified_invoice_status": payment_request.qualified_invoice_status, "payment_request_lines": lines,
     }
-    if not request.partner_id:
-        fields.update({name: getattr(request, name) or None for name in (
+    if not payment_request.partner_id:
+        fields.update({name: getattr(payment_request, name) or None for name in (
             "bank_code", "bank_name", "bank_name_kana", "branch_code", "branch_name", "branch_kana",
             "account_number", "account_name")})
-        fields["account_type"] = request.account_type
-    fields["approver_id"] = _first_approver_id(request, required=not draft)
+        fields["account_type"] = payment_request.account_type
+    fields["approver_id"] = _first_approver_id(payment_request, required=not draft)
     return model(**fields)
 
 
-def _chosen_approver(request: PaymentRequest, step: ApprovalFlowStep | None):
+def _chosen_approver(payment_request: PaymentRequest, step: ApprovalFlowStep | None):
     """The member chosen for a 申請時に指定 step (None for other steps, or while nobody is chosen)."""
     if step is None or step.resource_type != SELECTED_USER:
         return None
-    slot = request.approvers.filter(step=step, user__isnull=False).select_related("user").first()
+    slot = payment_request.approvers.filter(step=step, user__isnull=False).select_related("user").first()
     return slot.user if slot else None
 
 
-def _freee_user_id(request: PaymentRequest, user) -> int:
-    link = FreeeUserLink.objects.filter(tenant_id=request.tenant_id, user=user).first() if user else None
+def _freee_user_id(payment_request: PaymentRequest, user) -> int:
+    link = FreeeUserLink.objects.filter(tenant_id=payment_request.tenant_id, user=user).first() if user else None
     if link is None:
         raise ApplicationError(UNMAPPED, code="mirror_user_unmapped")
     return link.freee_user_id
 
 
-def _first_approver_id(request: PaymentRequest, *, required: bool) -> int | None:
+def _first_approver_id(payment_request: PaymentRequest, *, required: bool) -> int | None:
     """freee's approver_id: required when applying on a route whose first step is 申請時に指定."""
-    first = request.route.first_step
+    first = payment_request.route.first_step
     if first is None or first.resource_type != SELECTED_USER:
         return None
-    user = _chosen_approver(request, first)
-    if not required and (user is None or not FreeeUserLink.objects.filter(tenant_id=request.tenant_id,
+    user = _chosen_approver(payment_request, first)
+    if not required and (user is None or not FreeeUserLink.objects.filter(tenant_id=payment_request.tenant_id,
                                                                           user=user).exists()):
         return None  # a draft may be saved without an approver
-    return _freee_user_id(request, user)
+    return _freee_user_id(payment_request, user)
 
 
-def _next_approver_id(request: PaymentRequest, action: str, freee_step_id: int) -> int | None:
+def _next_approver_id(payment_request: PaymentRequest, action: str, freee_step_id: int) -> int | None:
     """freee's next_approver_id: an approval moving to a 申請時に指定 step names that step's chosen member."""
     if action not in ("approve", "force_approve"):
         return None
-    step = ApprovalFlowStep.objects.filter(route=request.route, freee_step_id=freee_step_id).select_related(
+    step = ApprovalFlowStep.objects.filter(route=payment_request.route, freee_step_id=freee_step_id).select_related(
         "next_step").first()
     following = step.next_step if step else None
     if following is None or following.resource_type != SELECTED_USER:
         return None
-    return _freee_user_id(request, _chosen_approver(request, following))
+    return _freee_user_id(payment_request, _chosen_approver(payment_request, following))
 
 
 def _line(line, *, update: bool):
@@ -355,31 +357,30 @@ def _line(line, *, update: bool):
     return schemas.PaymentRequestLineInput(**fields)
 
 
-def _action(client: FreeeClient, request: PaymentRequest, action: str) -> None:
+def _action(client: FreeeClient, payment_request: PaymentRequest, action: str) -> None:
     """Read freee's current step and round (the optimistic-concurrency token), then quote them back."""
-    remote = client.payment_request_show(_freee_id(request))
+    remote = client.payment_request_show(_freee_id(payment_request))
     if remote.current_step_id is None:
         raise ApplicationError(_("freeeの支払依頼は現在この操作を受け付けない状態です（%(status)s）。freeeで状態を確認して"
                                  "ください。") % {"status": remote.status}, code="mirror_state")
+    next_approver_id = _next_approver_id(payment_request, action, remote.current_step_id)
     body = schemas.PaymentRequestAction(approval_action=action, target_step_id=remote.current_step_id,
-                                        target_round=remote.current_round,
-                                        next_approver_id=_next_approver_id(request, action, remote.current_step_id))
-    _store_status(request, client.payment_request_action(remote.id, body))
+                                        target_round=remote.current_round, next_approver_id=next_approver_id)
+    _store_status(payment_request, client.payment_request_action(remote.id, body))
 
 
 # --------------------------------------------------------------------------- pull
 
 
-def mirror_retry(*, request: PaymentRequest, membership: Membership) -> None:
+def mirror_retry(*, payment_request: PaymentRequest, membership: Membership) -> None:
     """再試行 of a failed or 要確認 mirror call (reconciling first when a create's outcome was unknown)."""
-    if membership.tenant_id != request.tenant_id:
+    if membership.tenant_id != payment_request.tenant_id:
         raise ApplicationError(_("この事業所のメンバーではありません。"), code="permission_denied", http_status=403)
-    from payment_requests.tasks import mirror_push_task
-
-    updated = PaymentRequest.objects.filter(pk=request.pk, mirror_state__in=[MirrorState.ERROR, MirrorState.NEEDS_CHECK]
-                                            ).update(mirror_state=MirrorState.NEEDS_CHECK, updated_at=timezone.now())
+    retryable = [MirrorState.ERROR, MirrorState.NEEDS_CHECK]
+    updated = PaymentRequest.objects.filter(pk=payment_request.pk, mirror_state__in=retryable).update(
+        mirror_state=MirrorState.NEEDS_CHECK, updated_at=timezone.now())
     if updated:
-        jobs.enqueue_on_commit(mirror_push_task, request.pk)
+        jobs.enqueue_on_commit(_tasks().mirror_push_task, payment_request.pk)
 
 
 def mirror_pull(*, tenant: Tenant, max_pages: int = 20) -> int:
@@ -401,56 +402,58 @@ def mirror_pull(*, tenant: Tenant, max_pages: int = 20) -> int:
     return changed
 
 
-def mirror_pull_one(*, request: PaymentRequest) -> PaymentRequest:
+def mirror_pull_one(*, payment_request: PaymentRequest) -> PaymentRequest:
     """ステータス更新 of one request (on demand)."""
     try:
-        remote = connected_client(request.tenant, max_wait=5).payment_request_show(_freee_id(request))
+        client = connected_client(payment_request.tenant, max_wait=5)
+        remote = client.payment_request_show(_freee_id(payment_request))
     except FreeeError as error:
         raise ApplicationError(freee_messages.call_error(error), code="freee_error") from error
-    _store_status(request, remote)
-    request.refresh_from_db()
-    return request
+    _store_status(payment_request, remote)
+    payment_request.refresh_from_db()
+    return payment_request
 
 
-def _store_status(request: PaymentRequest, remote) -> int:
+def _store_status(payment_request: PaymentRequest, remote) -> int:
     """freee's status, step and deal onto our row; an approval that happened in freee books the trade."""
-    from payment_requests import ledger
-
-    step = ApprovalFlowStep.objects.filter(route=request.route, freee_step_id=remote.current_step_id).first() \
+    step = ApprovalFlowStep.objects.filter(route=payment_request.route, freee_step_id=remote.current_step_id).first() \
         if remote.current_step_id else None
     fields = {"freee_deal_id": remote.deal_id, "freee_deal_status": remote.deal_status or "",
               "last_pulled_at": timezone.now()}
-    became_approved = remote.status == Status.APPROVED and request.status != Status.APPROVED
-    if remote.status != request.status:
+    became_approved = remote.status == Status.APPROVED and payment_request.status != Status.APPROVED
+    if remote.status != payment_request.status:
         fields.update(status=remote.status, current_step=step if remote.status != Status.FEEDBACK else None)
     if remote.deal_id:
         fields["booked_as"] = PaymentRequest.BookedAs.TRADE
     with transaction.atomic():
-        PaymentRequest.objects.filter(pk=request.pk).update(**fields, updated_at=timezone.now())
+        PaymentRequest.objects.filter(pk=payment_request.pk).update(**fields, updated_at=timezone.now())
         if became_approved:
-            request.status = Status.APPROVED
-            ledger.on_change(request, "action", action="approve")
-    return int(remote.status != request.status or became_approved)
+            payment_request.status = Status.APPROVED
+            ledger.on_change(payment_request, "action", action="approve")
+    return int(remote.status != payment_request.status or became_approved)
 
 
 def mirror_delete(*, tenant_id: int, freee_id: int) -> None:
-    """DELETE the freee request of a request deleted here (a 404 means it is already gone)."""
+    """DELETE the freee request of a request deleted here (a 404 means it is already gone).
+
+    Raises RetryLater on a rate limit (freee's wait) or a transient failure (TRANSIENT_WAIT)."""
     tenant = Tenant.objects.get(pk=tenant_id)
     try:
         connected_client(tenant).payment_request_delete(freee_id)
     except Permanent as error:
         if error.status != 404:
             raise
+    except RateLimited as error:
+        raise RetryLater(error.retry_after) from error
+    except Transient as error:
+        raise RetryLater(TRANSIENT_WAIT) from error
 
 
 def mirror_pull_schedule() -> int:
     """Periodic: pull statuses for every tenant with the mirror on."""
-    from payment_requests.models import RequestFormSetting
-    from payment_requests.tasks import mirror_pull_task
-
     tenant_ids = list(RequestFormSetting.objects.filter(mirror_to_freee=True).values_list("tenant_id", flat=True))
     for tenant_id in tenant_ids:
-        mirror_pull_task.delay(tenant_id)
+        _tasks().mirror_pull_task.delay(tenant_id)
     return len(tenant_ids)
 
 

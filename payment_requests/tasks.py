@@ -1,10 +1,8 @@
 """Thin Celery wrappers of the freee mirror: load by id, call the service, retry only what it says to."""
 
-import random
-
 from celery import shared_task
 
-from integrations.freee.errors import RateLimited, Transient
+from core.retry import RetryLater, retry_later
 from payment_requests import mirror
 from tenancy.models import Tenant
 
@@ -14,9 +12,8 @@ def mirror_push_task(self, request_id: int) -> None:
     """Send a request's queued operations to freee (reconciling a create whose outcome was unknown)."""
     try:
         mirror.mirror_push(request_id=request_id)
-    except mirror.RetryLater as later:
-        backoff = min(600, 15 * 2 ** self.request.retries) * random.uniform(0.8, 1.2)  # noqa: S311 - jitter
-        raise self.retry(countdown=max(later.retry_after, backoff)) from later
+    except RetryLater as later:
+        retry_later(self, later, backoff_base=15)
 
 
 @shared_task(name="payment_requests.mirror_delete", bind=True, max_retries=5)
@@ -24,9 +21,8 @@ def mirror_delete_task(self, tenant_id: int, freee_id: int) -> None:
     """Delete in freee a request deleted here."""
     try:
         mirror.mirror_delete(tenant_id=tenant_id, freee_id=freee_id)
-    except (RateLimited, Transient) as error:
-        wait = getattr(error, "retry_after", 30)
-        raise self.retry(countdown=max(wait, 30 * 2 ** self.request.retries)) from error
+    except RetryLater as later:
+        retry_later(self, later, backoff_base=mirror.TRANSIENT_WAIT)
 
 
 @shared_task(name="payment_requests.mirror_pull")

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import ApplicationError
-from payment_requests import mirror, services
+from payment_requests import mirror, selectors, services
 from payment_requests.filters import DEFAULT_SORT, PAYMENT_STATES, SORTS, PaymentRequestFilter
 from payment_requests.forms import (
     FormSettingForm,
@@ -25,7 +25,6 @@ from payment_requests.forms import (
     StepFormSet,
 )
 from payment_requests.models import ApprovalFlowRoute, ApprovalFlowStep, FreeeUserLink, PaymentRequest
-from payment_requests.withholding import withholding_tax_amount
 from tenancy.access import admin_required, get_tenant_object_or_404, member_required
 
 PAGE_SIZE = 50
@@ -61,10 +60,10 @@ def request_list(request):
     sort_query.pop("sort", None)
     context = {"filter": filterset, "page_obj": page, "requests": page.object_list, "sort": sort,
                "query": query.urlencode(), "sort_query": sort_query.urlencode(),
-               "members": services.member_users(request.tenant), "statuses": PaymentRequest.Status.choices,
+               "members": selectors.member_users(request.tenant), "statuses": PaymentRequest.Status.choices,
                "payment_states": PAYMENT_STATES,
                "filtered": any(v for k, v in request.GET.items() if k not in ("page", "sort")),
-               "can_create": services.can_create(request.membership)}
+               "can_create": selectors.can_create(request.membership)}
     return render(request, "payment_requests/request_list.html", context)
 
 
@@ -151,12 +150,12 @@ def _edit(request, obj: PaymentRequest | None):
 def _save(request, obj, data) -> PaymentRequest:
     if obj is None:
         return services.payment_request_create(tenant=request.tenant, membership=request.membership, data=data)
-    return services.payment_request_update(request=obj, membership=request.membership, data=data)
+    return services.payment_request_update(payment_request=obj, membership=request.membership, data=data)
 
 
 def _totals_from(lines) -> dict:
-    """合計: deal lines minus negative and withholding lines, and the NTA withholding on the deal lines."""
-    deal = negative = withheld = 0
+    """合計 of the rows as typed so far (selectors.line_totals): an amount that is not a number counts as 0."""
+    typed = []
     for form in lines.forms:
         raw = form.data.get(f"{form.prefix}-amount") if form.is_bound else form.initial.get("amount")
         kind = form.data.get(f"{form.prefix}-line_type") if form.is_bound else form.initial.get("line_type")
@@ -164,14 +163,8 @@ def _totals_from(lines) -> dict:
             amount = int(raw or 0)
         except (TypeError, ValueError):
             amount = 0
-        if kind == "withholding_tax":
-            withheld += amount
-        elif kind == "negative_line":
-            negative += amount
-        else:
-            deal += amount
-    return {"deal_total": deal, "negative_total": negative, "withheld_total": withheld,
-            "payment_total": deal - negative - withheld, "suggested_withholding": withholding_tax_amount(deal - negative)}
+        typed.append(services.LineInput(amount=amount, line_type=kind or services.LineType.DEAL))
+    return selectors.line_totals(typed).as_context()
 
 
 @member_required
@@ -197,20 +190,19 @@ def _detail_context(request, obj: PaymentRequest, pay_form: PayForm | None = Non
         "object": obj, "actions": [(a, ACTION_LABELS[a], CONFIRM.get(a, "")) for a in actions],
         "next_needs_approver": bool(following and following.resource_type == "selected_user"),
         "next_candidates": (following.users.all() if following and following.users.exists()
-                            else services.member_users(obj.tenant)) if following else [],
-        "can_edit": obj.status in services.EDITABLE and (
-            request.user.pk == obj.applicant_id or obj.status != "draft"),
+                            else selectors.member_users(obj.tenant)) if following else [],
+        "can_edit": selectors.can_edit(obj, request.user),
         "can_delete": _can(services.check_can_delete, obj, request.membership),
         "steps": obj.route.ordered_steps(),
         "withholding": obj.withholding_amount,
-        "mirror_on": services.form_setting_for(tenant=obj.tenant).mirror_to_freee,
+        "mirror_on": selectors.form_setting_for(tenant=obj.tenant).mirror_to_freee,
         **_payment_context(request, obj, pay_form),
     }
 
 
 def _payment_context(request, obj: PaymentRequest, pay_form: PayForm | None) -> dict:
     """支払登録: admins pay an approved, unpaid request, or take a registered payment back."""
-    can_pay = bool(request.membership and request.membership.is_admin and obj.status == PaymentRequest.Status.APPROVED)
+    can_pay = selectors.can_pay(obj, request.membership)
     if can_pay and not obj.is_paid and pay_form is None:
         pay_form = PayForm(tenant=request.tenant)
     return {"can_pay": can_pay, "pay_form": pay_form if can_pay and not obj.is_paid else None}
@@ -243,7 +235,7 @@ def _back(request, obj, error: ApplicationError | None = None, ok: str = ""):
 def request_action(request, public_id):
     obj = _request(request, public_id)
     next_id = request.POST.get("next_approver_id") or None
-    next_user = services.member_users(request.tenant).filter(pk=next_id).first() if next_id and next_id.isdigit() \
+    next_user = selectors.member_users(request.tenant).filter(pk=next_id).first() if next_id and next_id.isdigit() \
         else None
     try:
         round_ = int(request.POST.get("target_round", ""))
@@ -252,7 +244,7 @@ def request_action(request, public_id):
     data = services.ActionInput(action=request.POST.get("action", ""), target_step_id=request.POST.get(
         "target_step_id"), target_round=round_, next_approver=next_user)
     try:
-        services.payment_request_act(request=obj, membership=request.membership, data=data)
+        services.payment_request_act(payment_request=obj, membership=request.membership, data=data)
     except ApplicationError as error:
         return _back(request, obj, error)
     return _back(request, obj, ok=_("%(action)sしました。") % {"action": ACTION_LABELS.get(data.action, "")})
@@ -263,7 +255,7 @@ def request_action(request, public_id):
 def request_comment(request, public_id):
     obj = _request(request, public_id)
     try:
-        services.payment_request_comment(request=obj, membership=request.membership,
+        services.payment_request_comment(payment_request=obj, membership=request.membership,
                                          comment=request.POST.get("comment", ""))
     except ApplicationError as error:
         return _back(request, obj, error)
@@ -282,7 +274,7 @@ def request_pay(request, public_id):
     form = PayForm(request.POST, tenant=request.tenant)
     if form.is_valid():
         try:
-            services.payment_request_pay(tenant=request.tenant, request=obj, membership=request.membership,
+            services.payment_request_pay(tenant=request.tenant, payment_request=obj, membership=request.membership,
                                          paid_on=form.cleaned_data["paid_on"], wallet=form.cleaned_data["wallet"])
         except ApplicationError as error:
             return _back(request, obj, error)
@@ -296,7 +288,7 @@ def request_unpay(request, public_id):
     """支払登録を取り消す (admins; the page asks for confirmation first)."""
     obj = _request(request, public_id)
     try:
-        services.payment_request_unpay(tenant=request.tenant, request=obj, membership=request.membership)
+        services.payment_request_unpay(tenant=request.tenant, payment_request=obj, membership=request.membership)
     except ApplicationError as error:
         return _back(request, obj, error)
     return _back(request, obj, ok=_("支払登録を取り消しました。"))
@@ -310,7 +302,7 @@ def request_delete(request, public_id):
     if request.method == "GET":
         return render(request, "payment_requests/request_confirm_delete.html", {"object": obj})
     try:
-        services.payment_request_delete(request=obj, membership=request.membership)
+        services.payment_request_delete(payment_request=obj, membership=request.membership)
     except ApplicationError as error:
         return _back(request, obj, error)
     messages.success(request, _("支払依頼を削除しました。"))
@@ -322,7 +314,7 @@ def request_delete(request, public_id):
 def request_mirror_retry(request, public_id):
     obj = _request(request, public_id)
     try:
-        mirror.mirror_retry(request=obj, membership=request.membership)
+        mirror.mirror_retry(payment_request=obj, membership=request.membership)
     except ApplicationError as error:
         return _back(request, obj, error)
     return _back(request, obj, ok=_("freeeへの連携を再試行します。"))
@@ -333,7 +325,7 @@ def request_mirror_retry(request, public_id):
 def request_refresh(request, public_id):
     obj = _request(request, public_id)
     try:
-        mirror.mirror_pull_one(request=obj)
+        mirror.mirror_pull_one(payment_request=obj)
     except ApplicationError as error:
         return _back(request, obj, error)
     return _back(request, obj, ok=_("freeeのステータスを取得しました。"))
@@ -346,7 +338,7 @@ def request_refresh(request, public_id):
 @require_http_methods(["GET", "POST"])
 def settings_page(request):
     """申請経路の一覧, 申請フォームの設定, and the freee mirror switch."""
-    setting = services.form_setting_for(tenant=request.tenant)
+    setting = selectors.form_setting_for(tenant=request.tenant)
     if request.method == "POST":
         form = FormSettingForm(request.POST, tenant=request.tenant)
         if form.is_valid():
@@ -386,7 +378,7 @@ def settings_freee_users(request):
     """freeeユーザーとの対応付け (loaded into the settings page by htmx): members ↔ the company's freee users."""
     tenant = request.tenant
     template = "payment_requests/_freee_users.html" if request.htmx else "payment_requests/freee_users.html"
-    context = {"members": services.member_users(tenant), "form": None, "error": ""}
+    context = {"members": selectors.member_users(tenant), "form": None, "error": ""}
     try:
         freee_users = mirror.freee_users_fetch(tenant=tenant)
     except ApplicationError as error:

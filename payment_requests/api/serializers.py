@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from journals.models import AccountItem, TaxCode, Wallet
-from payment_requests import services
+from payment_requests import selectors, services
 from payment_requests.models import (
     ApprovalFlowLog,
     ApprovalFlowRoute,
@@ -167,7 +167,7 @@ class PaymentRequestInputSerializer(serializers.Serializer):
                                             data.pop("parent_id", None))
         route = _tenant_object(ApprovalFlowRoute.objects, tenant, public_id=route_id) if route_id else None
         parent = _tenant_object(PaymentRequest.objects, tenant, public_id=parent_id) if parent_id else None
-        approver = services.member_users(tenant).filter(pk=approver_id).first() if approver_id else None
+        approver = selectors.member_users(tenant).filter(pk=approver_id).first() if approver_id else None
         if approver_id and approver is None:
             raise serializers.ValidationError({"approver_id": [NOT_FOUND]})
         return services.RequestInput(lines=lines, route=route, parent=parent, approver=approver, **data)

@@ -79,12 +79,12 @@ class PaymentRequestViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.Ret
         target = self.get_object()
         body = PaymentRequestInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        updated = services.payment_request_update(request=target, membership=request.membership,
+        updated = services.payment_request_update(payment_request=target, membership=request.membership,
                                                   data=body.to_input(request.tenant))
         return _envelope(updated)
 
     def destroy(self, request, public_id=None):
-        services.payment_request_delete(request=self.get_object(), membership=request.membership)
+        services.payment_request_delete(payment_request=self.get_object(), membership=request.membership)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @action(detail=True, methods=["post"])
@@ -93,7 +93,7 @@ class PaymentRequestViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.Ret
         target = self.get_object()
         body = ActionInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        acted = services.payment_request_act(request=target, membership=request.membership,
+        acted = services.payment_request_act(payment_request=target, membership=request.membership,
                                              data=body.to_input(request.tenant))
         return _envelope(acted, status.HTTP_201_CREATED)
 
@@ -101,7 +101,7 @@ class PaymentRequestViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.Ret
     def comments(self, request, public_id=None):
         """Add a comment."""
         target = self.get_object()
-        services.payment_request_comment(request=target, membership=request.membership,
+        services.payment_request_comment(payment_request=target, membership=request.membership,
                                          comment=str(request.data.get("comment", "")))
         return _envelope(target, status.HTTP_201_CREATED)
 
@@ -114,26 +114,27 @@ class PaymentRequestViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.Ret
         """支払登録 (POST: date, walletable_id) or its 取消 (DELETE); admins only; booked as 出金 with 自動連携 on."""
         target = self.get_object()
         if request.method == "DELETE":
-            return _envelope(services.payment_request_unpay(tenant=request.tenant, request=target,
+            return _envelope(services.payment_request_unpay(tenant=request.tenant, payment_request=target,
                                                             membership=request.membership))
         services.check_can_pay(request.tenant, target, request.membership)
         body = PayInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        paid = services.payment_request_pay(tenant=request.tenant, request=target, membership=request.membership,
-                                            paid_on=body.validated_data["date"], wallet=body.wallet(request.tenant))
+        paid = services.payment_request_pay(tenant=request.tenant, payment_request=target,
+                                            membership=request.membership, paid_on=body.validated_data["date"],
+                                            wallet=body.wallet(request.tenant))
         return _envelope(paid)
 
     @action(detail=True, methods=["post"], url_path="mirror-retry")
     def mirror_retry(self, request, public_id=None):
         """再試行 of a failed freee mirror call (reconciles a create first)."""
         target = self.get_object()
-        mirror.mirror_retry(request=target, membership=request.membership)
+        mirror.mirror_retry(payment_request=target, membership=request.membership)
         return _envelope(target, status.HTTP_202_ACCEPTED)
 
     @action(detail=True, methods=["post"])
     def refresh(self, request, public_id=None):
         """ステータス更新 from freee (mirrored requests)."""
-        return _envelope(mirror.mirror_pull_one(request=self.get_object()))
+        return _envelope(mirror.mirror_pull_one(payment_request=self.get_object()))
 
 
 class ApprovalFlowRouteViewSet(TenantScopedReadOnlyViewSet):

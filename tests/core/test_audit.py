@@ -113,7 +113,7 @@ def test_payment_request_changes_are_audited(world_a):
     flow = flow_for(world_a, label="audit")
     request = requests.payment_request_create(tenant=world_a.tenant, membership=flow.membership("applicant"),
                                               data=request_input(flow, title="監査テスト", draft=True))
-    requests.payment_request_delete(request=request, membership=flow.membership("applicant"))
+    requests.payment_request_delete(payment_request=request, membership=flow.membership("applicant"))
     entries = AuditEntry.objects.filter(tenant=world_a.tenant, target_label="監査テスト").order_by("id")
     assert [e.action for e in entries] == ["payment_request.create", "payment_request.delete"]
     assert all(e.actor == flow.membership("applicant").user for e in entries)

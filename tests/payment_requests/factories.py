@@ -92,7 +92,7 @@ def request_input(flow: Flow, **overrides) -> services.RequestInput:
 def act(flow: Flow, request: PaymentRequest, role: str, action: str, **kwargs) -> PaymentRequest:
     request.refresh_from_db()
     return services.payment_request_act(
-        request=request, membership=flow.membership(role),
+        payment_request=request, membership=flow.membership(role),
         data=services.ActionInput(action=action, target_step_id=request.current_step.public_id,
                                   target_round=request.current_round, **kwargs))
 

@@ -172,7 +172,7 @@ def test_an_unmapped_approver_fails_the_call_with_a_message_and_retry_works_once
     assert reverse("payment_requests:mirror_retry", args=[request.public_id]) in page.content.decode()
 
     _link(flow, flow.approver1, _freee_users(company)["経理 花子"])
-    mirror.mirror_retry(request=request, membership=flow.membership("applicant"))
+    mirror.mirror_retry(payment_request=request, membership=flow.membership("applicant"))
     mirror.mirror_push(request_id=request.pk)
     request.refresh_from_db()
     assert request.mirror_state == "done" and _remote(company)["status"] == "in_progress"

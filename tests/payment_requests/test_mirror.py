@@ -12,7 +12,7 @@ from integrations.sandbox.api.payment_requests import sandbox_payment_requests_s
 from integrations.sandbox.models import SandboxResource
 from integrations.sandbox.services import resource_save, sandbox_faults_set
 from journals.sync.models import SyncRecord, SyncSettings
-from payment_requests import mirror, services
+from payment_requests import mirror, selectors, services
 from payment_requests.models import ApprovalFlowRoute, PaymentRequest
 from tests.payment_requests.factories import act, flow_for, request_input
 
@@ -81,7 +81,7 @@ def test_a_timeout_after_freee_created_the_request_still_leaves_exactly_one(mirr
     request.refresh_from_db()
     assert request.mirror_state == "needs_check" and len(_remote_requests(company)) == 1
     for _ in range(3):  # 再試行 pressed again and again, and the task retrying too
-        mirror.mirror_retry(request=request, membership=flow.membership("applicant"))
+        mirror.mirror_retry(payment_request=request, membership=flow.membership("applicant"))
         mirror.mirror_push(request_id=request.pk)
     request.refresh_from_db()
     remote = _remote_requests(company)
@@ -97,7 +97,7 @@ def test_a_refusal_is_shown_on_the_request_and_retry_sends_it_again(mirrored):
     assert request.mirror_state == "error"
     assert "申請経路「経理承認（2段階）」はfreeeから取り込んだ経路ではない" in request.mirror_error
     assert _remote_requests(company) == []
-    mirror.mirror_retry(request=request, membership=flow.membership("applicant"))
+    mirror.mirror_retry(payment_request=request, membership=flow.membership("applicant"))
     request.refresh_from_db()
     assert request.mirror_state == "needs_check"
 
@@ -133,7 +133,7 @@ def test_a_company_signed_up_from_july_2024_is_explained(sandbox, world_a):
     with pytest.raises(ApplicationError) as error:
         mirror.mirror_enable(tenant=flow.tenant, membership=flow.membership("admin"), enabled=True)
     assert "2024年7月以降にfreee会計・freee経理・freee支出管理を契約した事業所" in error.value.message
-    assert not services.form_setting_for(tenant=flow.tenant).mirror_to_freee
+    assert not selectors.form_setting_for(tenant=flow.tenant).mirror_to_freee
 
 
 def test_routes_with_conditional_branches_are_refused(sandbox, world_a):
@@ -151,13 +151,18 @@ def test_routes_with_conditional_branches_are_refused(sandbox, world_a):
     assert not ApprovalFlowRoute.objects.filter(tenant=flow.tenant, freee_route_id=99900).exists()
 
 
-@pytest.mark.django_db
-def test_a_rate_limited_create_waits_and_creates_nothing(world_a, settings):
+def _connected(world_a, settings):
+    """world_a connected to a freee at api.freee.co.jp, answered by `responses`."""
     settings.FREEE_API_URL = "https://api.freee.co.jp"
     FreeeConnection.objects.create(
         tenant=world_a.tenant, client_id="cid", client_secret="secret", company_id=1,
         access_token="access", refresh_token="refresh", access_expires_at=timezone.now() + timedelta(hours=5),
         status=FreeeConnection.Status.CONNECTED)
+
+
+@pytest.mark.django_db
+def test_a_rate_limited_create_waits_and_creates_nothing(world_a, settings):
+    _connected(world_a, settings)
     flow = flow_for(world_a)
     ApprovalFlowRoute.objects.filter(pk=flow.route.pk).update(freee_route_id=71)
     flow.expense_account.freee_id = 501
@@ -175,3 +180,25 @@ def test_a_rate_limited_create_waits_and_creates_nothing(world_a, settings):
     request.refresh_from_db()
     assert request.mirror_state == "pending" and later.value.retry_after >= 1
     assert request.mirror_pending == [{"op": "create"}] and request.freee_id is None
+
+
+@pytest.mark.django_db
+def test_a_rate_limited_delete_asks_to_be_retried_after_freees_wait(world_a, settings):
+    _connected(world_a, settings)
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as mocked:
+        mocked.delete("https://api.freee.co.jp/api/1/payment_requests/321", status=429,
+                      json={"status_code": 429, "meta": {"limit": 10, "period": 1, "remaining": 0}},
+                      headers={"Retry-After": "40"})
+        with pytest.raises(mirror.RetryLater) as later:
+            mirror.mirror_delete(tenant_id=world_a.tenant.pk, freee_id=321)
+    assert later.value.retry_after == 40
+
+
+@pytest.mark.django_db
+def test_a_delete_freee_could_not_answer_asks_to_be_retried_later(world_a, settings):
+    _connected(world_a, settings)
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as mocked:
+        mocked.delete("https://api.freee.co.jp/api/1/payment_requests/321", status=503, json={"message": "down"})
+        with pytest.raises(mirror.RetryLater) as later:
+            mirror.mirror_delete(tenant_id=world_a.tenant.pk, freee_id=321)
+    assert later.value.retry_after == mirror.TRANSIENT_WAIT

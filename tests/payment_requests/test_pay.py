@@ -52,7 +52,7 @@ def _approved(flow, **overrides):
 
 
 def _pay(flow, request, wallet, role="admin", paid_on=PAID_ON):
-    return services.payment_request_pay(tenant=flow.tenant, request=request, membership=flow.membership(role),
+    return services.payment_request_pay(tenant=flow.tenant, payment_request=request, membership=flow.membership(role),
                                         paid_on=paid_on, wallet=wallet)
 
 
@@ -113,7 +113,7 @@ def test_unpay_removes_the_payment_and_its_entry(flow, wallet):
     _push(request, "payment_request", "add")
     _pay(flow, request, wallet)
     _push(request, "disbursement", "add")
-    services.payment_request_unpay(tenant=flow.tenant, request=request, membership=flow.membership("admin"))
+    services.payment_request_unpay(tenant=flow.tenant, payment_request=request, membership=flow.membership("admin"))
     request.refresh_from_db()
     assert (request.paid_on, request.paid_wallet_id, request.paid_by_id) == (None, None, None)
     _push(request, "disbursement", "delete")
@@ -125,7 +125,7 @@ def test_unpay_removes_the_payment_and_its_entry(flow, wallet):
 def test_pay_and_unpay_are_recorded_on_the_request(flow, wallet):
     request = _approved(flow)
     _pay(flow, request, wallet)
-    services.payment_request_unpay(tenant=flow.tenant, request=request, membership=flow.membership("admin"))
+    services.payment_request_unpay(tenant=flow.tenant, payment_request=request, membership=flow.membership("admin"))
     comments = list(PaymentRequestComment.objects.filter(request=request).values_list("user_id", "comment"))
     admin = flow.user("admin").pk
     assert comments == [
@@ -186,7 +186,7 @@ def test_only_admins_can_pay(flow, wallet):
 def test_only_admins_can_unpay(flow, wallet):
     request = _pay(flow, _approved(flow), wallet)
     with pytest.raises(services.ApplicationError) as error:
-        services.payment_request_unpay(tenant=flow.tenant, request=request, membership=flow.membership("applicant"))
+        services.payment_request_unpay(tenant=flow.tenant, payment_request=request, membership=flow.membership("applicant"))
     assert error.value.http_status == 403
     assert PaymentRequest.objects.get(pk=request.pk).paid_on == PAID_ON
 
@@ -209,7 +209,7 @@ def test_paying_twice_is_refused(flow, wallet):
 
 def test_unpaying_an_unpaid_request_is_refused(flow):
     with pytest.raises(services.ApplicationError) as error:
-        services.payment_request_unpay(tenant=flow.tenant, request=_approved(flow),
+        services.payment_request_unpay(tenant=flow.tenant, payment_request=_approved(flow),
                                        membership=flow.membership("admin"))
     assert error.value.message == "この支払依頼は支払登録されていません。"
 

@@ -10,7 +10,7 @@ from django.test import Client
 from core.errors import ApplicationError
 from journals.models import TaxCode
 from journals.sync.models import SyncRecord, SyncSettings
-from payment_requests import services
+from payment_requests import selectors, services
 from payment_requests.models import PaymentRequest
 from tenancy.models import Membership
 from tests.payment_requests import rules
@@ -90,7 +90,7 @@ def prepare(flow, row: rules.Row):
         request = _make(flow, row.status, route=_route(flow, fields.get("setup_route")),
                         masters=fields.get("setup_masters", True), applicant=fields.get("setup_applicant", "applicant"))
     if "setup_required" in fields:
-        setting = services.form_setting_for(tenant=flow.tenant)
+        setting = selectors.form_setting_for(tenant=flow.tenant)
         setting.required_fields = fields["setup_required"]
         setting.save()
     SyncSettings.objects.update_or_create(tenant=flow.tenant, defaults={"auto_sync": True})
@@ -128,13 +128,13 @@ def run_service(flow, row, request, parent) -> tuple[str, PaymentRequest | None]
             if row.op == "create":
                 request = services.payment_request_create(tenant=flow.tenant, membership=membership, data=data)
             else:
-                services.payment_request_update(request=request, membership=membership, data=data)
+                services.payment_request_update(payment_request=request, membership=membership, data=data)
         elif row.op == "delete":
-            services.payment_request_delete(request=request, membership=membership)
+            services.payment_request_delete(payment_request=request, membership=membership)
             return rules.OK, None
         else:
             step_id, round_ = _target(request, row)
-            services.payment_request_act(request=request, membership=membership,
+            services.payment_request_act(payment_request=request, membership=membership,
                                          data=services.ActionInput(row.op, step_id, round_))
     except ApplicationError as error:
         return error.message, request

@@ -146,7 +146,7 @@ def test_settings_are_for_admins_and_save_the_form_setting(flow):
     response = _client(flow, "admin").post(url, {"required_fields": ["document_code"],
                                                  "usable_routes": [flow.route.pk], "default_route": flow.route.pk})
     assert response.status_code == 302
-    from payment_requests.services import form_setting_for
+    from payment_requests.selectors import form_setting_for
 
     assert form_setting_for(tenant=flow.tenant).required_fields == ["document_code"]
 
