@@ -48,14 +48,12 @@ def ledger_settings_for(*, tenant) -> LedgerSettings:
 
 
 def account_item_list(*, tenant, active_only: bool = False) -> QuerySet[AccountItem]:
-    ledger_defaults_ensure(tenant=tenant)
     items = AccountItem.objects.for_tenant(tenant).select_related("counterpart", "default_tax_code")
     return items.filter(is_active=True) if active_only else items
 
 
 def tax_code_list(*, tenant, direction: str | None = None) -> QuerySet[TaxCode]:
     """Tax codes; direction "income" / "expense" keeps the ones usable that way (and in use)."""
-    ledger_defaults_ensure(tenant=tenant)
     codes = TaxCode.objects.for_tenant(tenant)
     if direction == "income":
         codes = codes.filter(usable_for_income=True, freee_available=True)
@@ -65,7 +63,6 @@ def tax_code_list(*, tenant, direction: str | None = None) -> QuerySet[TaxCode]:
 
 
 def wallet_list(*, tenant) -> QuerySet[Wallet]:
-    ledger_defaults_ensure(tenant=tenant)
     return Wallet.objects.for_tenant(tenant).select_related("account_item")
 
 
