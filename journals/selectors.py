@@ -78,16 +78,9 @@ def trade_by_source_key(*, tenant, source_key: str) -> Trade | None:
     return Trade.objects.for_tenant(tenant).filter(source_key=source_key).first()
 
 
-def journal_entry_list(*, tenant, start: date | None = None, end: date | None = None,
-                       account_item: AccountItem | None = None) -> QuerySet[JournalEntry]:
-    """仕訳帳: entries in a period (optionally touching one account), lines prefetched."""
+def journal_entry_list(*, tenant) -> QuerySet[JournalEntry]:
+    """仕訳帳: the tenant's entries, lines prefetched (journals.filters.JournalEntryFilter narrows them)."""
     entries = JournalEntry.objects.for_tenant(tenant).select_related("trade", "manual_journal")
-    if start:
-        entries = entries.filter(date__gte=start)
-    if end:
-        entries = entries.filter(date__lte=end)
-    if account_item is not None:
-        entries = entries.filter(lines__account_item=account_item).distinct()
     return entries.prefetch_related("lines__account_item", "lines__tax_code")
 
 

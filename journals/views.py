@@ -17,6 +17,7 @@ from django.views import View
 from core.errors import ApplicationError
 from core.redirects import redirect_to_next
 from journals import forms, freee_import, selectors, services
+from journals.filters import JournalEntryFilter, TradeFilter, page_data
 from journals.models import MAX_TRADE_DETAILS, AccountItem, JournalEntry, ManualJournal, Trade
 from tenancy.access import TenantAdminRequiredMixin, TenantMemberRequiredMixin, get_tenant_object_or_404
 
@@ -74,31 +75,13 @@ class TradeListView(TenantMemberRequiredMixin, View):
         form = forms.TradeFilterForm(request.GET or None, tenant=request.tenant)
         trades = selectors.trade_list(tenant=request.tenant)
         if form.is_valid():
-            trades = _filter_trades(trades, form.cleaned_data)
+            trades = TradeFilter(page_data(form.cleaned_data), queryset=trades).qs
         trades, sort = _sorted(request, trades, TRADE_SORTS, "-issue_date")
         page, query = _page(request, trades)
         filtered = any(request.GET.get(k) for k in ("start", "end", "account", "kind", "status", "q"))
         return render(request, "journals/trade_list.html", {
             "form": form, "page_obj": page, "trades": page.object_list, "query": query, "sort": sort,
             "sort_query": _query_without(request, "sort", "page"), "filtered": filtered})
-
-
-def _filter_trades(trades, data: dict):
-    if data.get("start"):
-        trades = trades.filter(issue_date__gte=data["start"])
-    if data.get("end"):
-        trades = trades.filter(issue_date__lte=data["end"])
-    if data.get("account"):
-        trades = trades.filter(details__account_item=data["account"]).distinct()
-    if data.get("kind"):
-        trades = trades.filter(kind=data["kind"])
-    if data.get("status") == "settled":
-        trades = trades.filter(settled_amount__gte=F("amount"))
-    elif data.get("status") == "unsettled":
-        trades = trades.filter(settled_amount__lt=F("amount"))
-    if data.get("q"):
-        trades = trades.filter(Q(partner_name__icontains=data["q"]) | Q(description__icontains=data["q"]))
-    return trades
 
 
 def _trade(request, public_id) -> Trade:
@@ -258,7 +241,8 @@ class JournalBookView(TenantMemberRequiredMixin, View):
 
     def get(self, request):
         form, start, end, account = _period(request)
-        entries = selectors.journal_entry_list(tenant=request.tenant, start=start, end=end, account_item=account)
+        entries = JournalEntryFilter(page_data({"start": start, "end": end, "account_item": account}),
+                                     queryset=selectors.journal_entry_list(tenant=request.tenant)).qs
         entries, sort = _sorted(request, entries, {"date": ["date", "id"]}, "date")
         page, query = _page(request, entries)
         return render(request, "journals/journal_book.html", {

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 
-import django_filters
 from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -25,6 +24,7 @@ from journals.api.serializers import (
     TradeSerializer,
     WalletSerializer,
 )
+from journals.filters import JournalEntryFilter, TradeFilter
 from journals.models import AccountItem, JournalEntry, JournalLine, ManualJournal, TaxCode, Trade, Wallet
 
 ERRORS = {400: OpenApiResponse(description="入力・業務ルールのエラー（貸借不一致、決済金額超過など）"),
@@ -98,17 +98,6 @@ class WalletViewSet(MasterViewSet):
     save_service, instance_argument = staticmethod(services.wallet_save), "wallet"
 
 
-class TradeFilter(django_filters.FilterSet):
-    start = django_filters.DateFilter(field_name="issue_date", lookup_expr="gte", label="発生日（から）")
-    end = django_filters.DateFilter(field_name="issue_date", lookup_expr="lte", label="発生日（まで）")
-    kind = django_filters.ChoiceFilter(choices=Trade.Kind.choices, label="収支区分")
-    source_key = django_filters.CharFilter(label="連携元")
-
-    class Meta:
-        model = Trade
-        fields = ["start", "end", "kind", "source_key"]
-
-
 def _trade_input(data: dict, *, source_key: str) -> services.TradeInput:
     deal = data.get("deal")
     return services.TradeInput(
@@ -168,20 +157,6 @@ class TradeViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveMode
 
     def _out(self, trade: Trade) -> dict:
         return self.get_serializer(self.get_queryset().get(pk=trade.pk)).data
-
-
-class JournalEntryFilter(django_filters.FilterSet):
-    start = django_filters.DateFilter(field_name="date", lookup_expr="gte", label="日付（から）")
-    end = django_filters.DateFilter(field_name="date", lookup_expr="lte", label="日付（まで）")
-    account_item = django_filters.UUIDFilter(method="filter_account", label="勘定科目のID")
-    kind = django_filters.ChoiceFilter(choices=JournalEntry.Kind.choices, label="種類")
-
-    class Meta:
-        model = JournalEntry
-        fields = ["start", "end", "account_item", "kind"]
-
-    def filter_account(self, queryset, name, value):
-        return queryset.filter(lines__account_item__public_id=value).distinct()
 
 
 class JournalEntryViewSet(TenantScopedReadOnlyViewSet):
