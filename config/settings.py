@@ -146,6 +146,7 @@ INSTALLED_APPS = [
     "journals.sync",
     "payment_requests",
     "notifications",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,7 @@ from integrations.freee.client import FreeeClient
 from integrations.freee.errors import FreeeError
 from integrations.freee.services import connection_for
 from invoices import bulk, ledger, selectors, services
+from invoices.filters import InvoiceFilter
 from invoices.forms import InvoiceSettingsForm
 from invoices.models import Invoice, PaymentStatus
 from journals.sync import selectors as sync_selectors
@@ -198,10 +199,8 @@ def invoice_list(request):
     """請求書: every invoice of the tenant, newest first, filterable by 連携状態 and 決済, 50 per page."""
     invoices = Invoice.objects.for_tenant(request.tenant).select_related("deal").order_by("-created_at", "-id")
     state, payment = request.GET.get("state", ""), request.GET.get("payment_status", "")
-    if state in Invoice.State.values:
-        invoices = invoices.filter(state=state)
-    if payment in PaymentStatus.values:
-        invoices = invoices.filter(payment_status=payment)
+    # An unknown value is left out of the filter's cleaned data: that filter is ignored, as the page always did.
+    invoices = InvoiceFilter(request.GET, queryset=invoices).qs
     page = Paginator(invoices, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

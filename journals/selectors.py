@@ -48,14 +48,12 @@ def ledger_settings_for(*, tenant) -> LedgerSettings:
 
 
 def account_item_list(*, tenant, active_only: bool = False) -> QuerySet[AccountItem]:
-    ledger_defaults_ensure(tenant=tenant)
     items = AccountItem.objects.for_tenant(tenant).select_related("counterpart", "default_tax_code")
     return items.filter(is_active=True) if active_only else items
 
 
 def tax_code_list(*, tenant, direction: str | None = None) -> QuerySet[TaxCode]:
     """Tax codes; direction "income" / "expense" keeps the ones usable that way (and in use)."""
-    ledger_defaults_ensure(tenant=tenant)
     codes = TaxCode.objects.for_tenant(tenant)
     if direction == "income":
         codes = codes.filter(usable_for_income=True, freee_available=True)
@@ -65,7 +63,6 @@ def tax_code_list(*, tenant, direction: str | None = None) -> QuerySet[TaxCode]:
 
 
 def wallet_list(*, tenant) -> QuerySet[Wallet]:
-    ledger_defaults_ensure(tenant=tenant)
     return Wallet.objects.for_tenant(tenant).select_related("account_item")
 
 
@@ -81,16 +78,9 @@ def trade_by_source_key(*, tenant, source_key: str) -> Trade | None:
     return Trade.objects.for_tenant(tenant).filter(source_key=source_key).first()
 
 
-def journal_entry_list(*, tenant, start: date | None = None, end: date | None = None,
-                       account_item: AccountItem | None = None) -> QuerySet[JournalEntry]:
-    """仕訳帳: entries in a period (optionally touching one account), lines prefetched."""
+def journal_entry_list(*, tenant) -> QuerySet[JournalEntry]:
+    """仕訳帳: the tenant's entries, lines prefetched (journals.filters.JournalEntryFilter narrows them)."""
     entries = JournalEntry.objects.for_tenant(tenant).select_related("trade", "manual_journal")
-    if start:
-        entries = entries.filter(date__gte=start)
-    if end:
-        entries = entries.filter(date__lte=end)
-    if account_item is not None:
-        entries = entries.filter(lines__account_item=account_item).distinct()
     return entries.prefetch_related("lines__account_item", "lines__tax_code")
 
 

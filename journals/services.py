@@ -11,10 +11,11 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
@@ -40,6 +41,7 @@ from journals.models import (
     Wallet,
 )
 
+HAND_MADE_PREFIX = "trade:"  # the source_key prefix of a trade entered by hand (pages, API)
 TRADE_UPDATE_FIELDS = ["kind", "issue_date", "due_date", "partner_name", "partner_freee_id", "description", "deal",
                        "amount", "settled_amount", "counterpart", "updated_at"]
 
@@ -131,6 +133,49 @@ def ledger_settings_update(*, tenant, tax_accounting: str, tax_rounding: str, ac
     return settings
 
 
+# ---------------------------------------------------------------- masters (勘定科目, 税区分, 口座)
+
+
+def account_item_save(*, tenant, data: dict, item: AccountItem | None = None) -> AccountItem:
+    """Create (item=None) or update a 勘定科目 from validated fields; its name and role are unique per tenant."""
+    errors = {}
+    if "name" in data and _taken(AccountItem, tenant, item, name=data["name"]):
+        errors["name"] = _("同じ名前の勘定科目がすでにあります。")
+    if data.get("role") and _taken(AccountItem, tenant, item, role=data["role"]):
+        errors["role"] = _("この役割はすでに別の勘定科目に設定されています。")
+    if errors:
+        raise ValidationError(errors)
+    return _master_save(AccountItem, tenant, item, data)
+
+
+def tax_code_save(*, tenant, data: dict, tax_code: TaxCode | None = None) -> TaxCode:
+    """Create (tax_code=None) or update a 税区分; its code (freee's number) is unique per tenant."""
+    if "code" in data and _taken(TaxCode, tenant, tax_code, code=data["code"]):
+        raise ValidationError({"code": _("この税区分コードはすでに登録されています。")})
+    return _master_save(TaxCode, tenant, tax_code, data)
+
+
+def wallet_save(*, tenant, data: dict, wallet: Wallet | None = None) -> Wallet:
+    """Create (wallet=None) or update a 口座; its name is unique per tenant."""
+    if "name" in data and _taken(Wallet, tenant, wallet, name=data["name"]):
+        raise ValidationError({"name": _("同じ名前の口座がすでにあります。")})
+    return _master_save(Wallet, tenant, wallet, data)
+
+
+def _taken(model, tenant, instance, **value) -> bool:
+    """Whether another row of the tenant (not `instance`) already has this value."""
+    others = model.objects.for_tenant(tenant).filter(**value)
+    return (others.exclude(pk=instance.pk) if instance is not None else others).exists()
+
+
+def _master_save(model, tenant, instance, data: dict):
+    instance = instance if instance is not None else model(tenant=tenant)
+    for name, value in data.items():
+        setattr(instance, name, value)
+    instance.save()
+    return instance
+
+
 # ---------------------------------------------------------------- trades
 
 
@@ -168,7 +213,7 @@ def trades_save_bulk(*, tenant, trades: Sequence[TradeInput]) -> list[Trade]:
     if not trades:
         return []
     context = _context(tenant)
-    keys = [trade_input.source_key or f"trade:{uuid.uuid4()}" for trade_input in trades]
+    keys = [trade_input.source_key or f"{HAND_MADE_PREFIX}{uuid.uuid4()}" for trade_input in trades]
     # Sorted by source_key: concurrent batches lock their trade rows in the same order (no deadlock).
     inputs = dict(sorted(dict(zip(keys, trades, strict=True)).items(), key=lambda item: item[0]))
     for trade_input in inputs.values():
@@ -423,8 +468,27 @@ def trade_input_of(trade: Trade) -> TradeInput:
                       description=trade.description)
 
 
+def trade_is_hand_made(trade: Trade) -> bool:
+    """True for a trade entered by hand; a trade synced from a document (invoice:…, receipt:…) is not."""
+    return trade.source_key.startswith(HAND_MADE_PREFIX)
+
+
+def trade_check_hand_made(trade: Trade) -> None:
+    """A trade synced from a document is read-only here: it changes with its document (or the next sync)."""
+    if not trade_is_hand_made(trade):
+        raise LedgerError(_("帳票から連携された取引は、連携元の帳票を編集・削除してください。"),
+                          code="trade_from_document")
+
+
+def trade_update(*, tenant, trade: Trade, data: TradeInput, actor=None) -> Trade:
+    """Rewrite a trade entered by hand in place (same id); one synced from a document is refused."""
+    trade_check_hand_made(trade)
+    return trade_save(tenant=tenant, actor=actor, trade=replace(data, source_key=trade.source_key))
+
+
 def trade_delete(*, tenant, trade: Trade) -> None:
-    """Delete a trade with its details, payments and journal entries."""
+    """Delete a trade entered by hand with its details, payments and journal entries (not one from a document)."""
+    trade_check_hand_made(trade)
     trades_delete_bulk(tenant=tenant, source_keys=[trade.source_key])
 
 

@@ -17,6 +17,7 @@ from django.views import View
 from core.errors import ApplicationError
 from core.redirects import redirect_to_next
 from journals import forms, freee_import, selectors, services
+from journals.filters import JournalEntryFilter, TradeFilter, page_data
 from journals.models import MAX_TRADE_DETAILS, AccountItem, JournalEntry, ManualJournal, Trade
 from tenancy.access import TenantAdminRequiredMixin, TenantMemberRequiredMixin, get_tenant_object_or_404
 
@@ -74,31 +75,13 @@ class TradeListView(TenantMemberRequiredMixin, View):
         form = forms.TradeFilterForm(request.GET or None, tenant=request.tenant)
         trades = selectors.trade_list(tenant=request.tenant)
         if form.is_valid():
-            trades = _filter_trades(trades, form.cleaned_data)
+            trades = TradeFilter(page_data(form.cleaned_data), queryset=trades).qs
         trades, sort = _sorted(request, trades, TRADE_SORTS, "-issue_date")
         page, query = _page(request, trades)
         filtered = any(request.GET.get(k) for k in ("start", "end", "account", "kind", "status", "q"))
         return render(request, "journals/trade_list.html", {
             "form": form, "page_obj": page, "trades": page.object_list, "query": query, "sort": sort,
             "sort_query": _query_without(request, "sort", "page"), "filtered": filtered})
-
-
-def _filter_trades(trades, data: dict):
-    if data.get("start"):
-        trades = trades.filter(issue_date__gte=data["start"])
-    if data.get("end"):
-        trades = trades.filter(issue_date__lte=data["end"])
-    if data.get("account"):
-        trades = trades.filter(details__account_item=data["account"]).distinct()
-    if data.get("kind"):
-        trades = trades.filter(kind=data["kind"])
-    if data.get("status") == "settled":
-        trades = trades.filter(settled_amount__gte=F("amount"))
-    elif data.get("status") == "unsettled":
-        trades = trades.filter(settled_amount__lt=F("amount"))
-    if data.get("q"):
-        trades = trades.filter(Q(partner_name__icontains=data["q"]) | Q(description__icontains=data["q"]))
-    return trades
 
 
 def _trade(request, public_id) -> Trade:
@@ -118,7 +101,7 @@ def _render_trade_detail(request, trade: Trade, payment_form, status: int = 200)
     entries = trade.entries.prefetch_related("lines__account_item", "lines__tax_code").order_by("date", "id")
     context = {"trade": trade, "details": trade.details.select_related("account_item", "tax_code"),
                "payments": trade.payments.select_related("wallet"), "entries": entries,
-               "payment_form": payment_form, "editable": trade.source_key.startswith("trade:")}
+               "payment_form": payment_form, "editable": services.trade_is_hand_made(trade)}
     return render(request, "journals/trade_detail.html", context, status=status)
 
 
@@ -175,13 +158,17 @@ class TradeEditView(TenantMemberRequiredMixin, View):
             messages.error(request, _("入力内容に誤りがあります。赤字の項目を確認してください。"))
             return self._render(trade, form, details, payments, status=400)
         try:
-            saved = services.trade_save(tenant=request.tenant, actor=request.user,
-                                        trade=self._input(trade, form, details, payments))
+            saved = self._save(trade, self._input(trade, form, details, payments))
         except ApplicationError as error:
             form.add_error(None, error.message)
             return self._render(trade, form, details, payments, status=400)
         messages.success(request, _("取引を保存しました。"))
         return redirect("journals:trade_detail", public_id=saved.public_id)
+
+    def _save(self, trade: Trade | None, data: services.TradeInput) -> Trade:
+        if trade is None:
+            return services.trade_save(tenant=self.request.tenant, actor=self.request.user, trade=data)
+        return services.trade_update(tenant=self.request.tenant, actor=self.request.user, trade=trade, data=data)
 
     def _bound(self, data):
         tenant = self.request.tenant
@@ -204,10 +191,7 @@ class TradeEditView(TenantMemberRequiredMixin, View):
     def _trade(self, public_id) -> Trade | None:
         if public_id is None:
             return None
-        trade = _trade(self.request, public_id)
-        if not trade.source_key.startswith("trade:"):
-            raise Http404  # trades from documents are edited through their document
-        return trade
+        return _hand_made_trade(self.request, public_id)
 
     def _render(self, trade, form, details, payments, status=200, validate=True):
         context = {"trade": trade, "form": form, "details": details, "payments": payments,
@@ -215,12 +199,23 @@ class TradeEditView(TenantMemberRequiredMixin, View):
         return render(self.request, "journals/trade_form.html", context, status=status)
 
 
+def _hand_made_trade(request, public_id) -> Trade:
+    """The trade, if entered by hand: one synced from a document is a 404 here (edited through its document)."""
+    trade = _trade(request, public_id)
+    try:
+        services.trade_check_hand_made(trade)
+    except ApplicationError:
+        raise Http404 from None
+    return trade
+
+
 class TradeDeleteView(TenantMemberRequiredMixin, View):
     def get(self, request, public_id):
-        return render(request, "journals/trade_confirm_delete.html", {"trade": _trade(request, public_id)})
+        return render(request, "journals/trade_confirm_delete.html",
+                      {"trade": _hand_made_trade(request, public_id)})
 
     def post(self, request, public_id):
-        trade = _trade(request, public_id)
+        trade = _hand_made_trade(request, public_id)
         services.trade_delete(tenant=request.tenant, trade=trade)
         messages.success(request, _("取引と仕訳を削除しました。"))
         return redirect("journals:trade_list")
@@ -246,7 +241,8 @@ class JournalBookView(TenantMemberRequiredMixin, View):
 
     def get(self, request):
         form, start, end, account = _period(request)
-        entries = selectors.journal_entry_list(tenant=request.tenant, start=start, end=end, account_item=account)
+        entries = JournalEntryFilter(page_data({"start": start, "end": end, "account_item": account}),
+                                     queryset=selectors.journal_entry_list(tenant=request.tenant)).qs
         entries, sort = _sorted(request, entries, {"date": ["date", "id"]}, "date")
         page, query = _page(request, entries)
         return render(request, "journals/journal_book.html", {

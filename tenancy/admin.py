@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.db import transaction
 
 from tenancy.models import Membership, PermissionProfile, Tenant
+from tenancy.signals import tenant_created
 
 
 class MembershipInline(admin.TabularInline):
@@ -24,6 +26,12 @@ class TenantAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     readonly_fields = ["public_id"]
     inlines = [MembershipInline]
+
+    def save_model(self, request, obj, form, change) -> None:
+        """A tenant added here is set up like one from services.tenant_create: apps seed their defaults."""
+        super().save_model(request, obj, form, change)
+        if not change:
+            transaction.on_commit(lambda: tenant_created.send(sender=Tenant, tenant=obj))
 
 
 @admin.register(PermissionProfile)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Model
 from django.utils.translation import gettext as _
 
-from core import audit
 from tenancy.models import Membership, PermissionProfile, Tenant
 from tenancy.permissions import MEMBER_PERMISSIONS
-from tenancy.signals import tenant_created
+from tenancy.signals import tenancy_changed, tenant_created
 
 
 @transaction.atomic
@@ -37,13 +37,13 @@ def user_create(*, username: str, password: str, email: str = "", **extra):
 def tenant_settings_update(*, tenant: Tenant, actor, name: str, uses_permission_profiles: bool) -> Tenant:
     """Admins rename the tenant and switch "権限設定機能を利用する"."""
     fields = ["name", "uses_permission_profiles"]
-    before = audit.snapshot(Tenant.objects.get(pk=tenant.pk), fields)  # a ModelForm may have changed `tenant`
+    before = _snapshot(Tenant.objects.get(pk=tenant.pk), fields)  # a ModelForm may have changed `tenant`
     tenant.name = name
     tenant.uses_permission_profiles = uses_permission_profiles
     with transaction.atomic():
         tenant.save(update_fields=[*fields, "updated_at"])
-        audit.audit_record(tenant=tenant, actor=actor, action="tenant.settings_update", target=tenant,
-                           changes=audit.changes_between(before, audit.snapshot(tenant, fields)))
+        _changed(tenant=tenant, actor=actor, action="tenant.settings_update", target=tenant, before=before,
+                 after=_snapshot(tenant, fields))
     return tenant
 
 
@@ -58,21 +58,21 @@ def permission_profile_save(
         raise ValidationError({"name": _("同じ名前の権限プロファイルがすでにあります。")})
     action = "permission_profile.update" if profile else "permission_profile.create"
     profile = profile or PermissionProfile(tenant=tenant)
-    before = audit.snapshot(profile, ["name", "permissions"]) if profile.pk else {}
+    before = _snapshot(profile, ["name", "permissions"]) if profile.pk else {}
     profile.name = name
     profile.permissions = sorted(set(permissions))
     with transaction.atomic():
         profile.save()
-        audit.audit_record(tenant=tenant, actor=actor, action=action, target=profile,
-                           changes=audit.changes_between(before, audit.snapshot(profile, ["name", "permissions"])))
+        _changed(tenant=tenant, actor=actor, action=action, target=profile, before=before,
+                 after=_snapshot(profile, ["name", "permissions"]))
     return profile
 
 
 def permission_profile_delete(*, profile: PermissionProfile, actor) -> None:
     """Delete a profile; its members keep their membership without a profile."""
     with transaction.atomic():
-        audit.audit_record(tenant=profile.tenant, actor=actor, action="permission_profile.delete", target=profile,
-                           changes={"name": [profile.name, None]})
+        _changed(tenant=profile.tenant, actor=actor, action="permission_profile.delete", target=profile,
+                 before={"name": profile.name}, after={})
         profile.delete()
 
 
@@ -83,14 +83,13 @@ def membership_update(
     _check_profile_tenant(membership.tenant, permission_profile)
     if membership.is_admin and role != Membership.Role.ADMIN and _admin_count(membership.tenant) <= 1:
         raise ValidationError({"role": _("最後の管理者のロールは変更できません。先に別の管理者を設定してください。")})
-    before = audit.snapshot(membership, ["role", "permission_profile"])
+    before = _snapshot(membership, ["role", "permission_profile"])
     membership.role = role
     membership.permission_profile = permission_profile
     with transaction.atomic():
         membership.save(update_fields=["role", "permission_profile", "updated_at"])
-        audit.audit_record(tenant=membership.tenant, actor=actor, action="membership.update", target=membership,
-                           changes=audit.changes_between(before, audit.snapshot(membership,
-                                                                                ["role", "permission_profile"])))
+        _changed(tenant=membership.tenant, actor=actor, action="membership.update", target=membership,
+                 before=before, after=_snapshot(membership, ["role", "permission_profile"]))
     return membership
 
 
@@ -101,3 +100,15 @@ def _admin_count(tenant: Tenant) -> int:
 def _check_profile_tenant(tenant: Tenant, profile: PermissionProfile | None) -> None:
     if profile is not None and profile.tenant_id != tenant.pk:
         raise ValidationError({"permission_profile": _("この事業所の権限プロファイルを選んでください。")})
+
+
+def _snapshot(instance: Model, fields: list[str]) -> dict:
+    """The named fields' values now (a related row as its label, so a later change of the row cannot leak in)."""
+    values = {name: getattr(instance, name) for name in fields}
+    return {name: str(value) if isinstance(value, Model) else value for name, value in values.items()}
+
+
+def _changed(*, tenant: Tenant, actor, action: str, target: Model, before: dict, after: dict) -> None:
+    """Announce an audited change inside its transaction; core's receiver writes the audit entry."""
+    tenancy_changed.send(sender=type(target), tenant=tenant, actor=actor, action=action, target=target,
+                         before=before, after=after)

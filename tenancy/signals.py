@@ -4,3 +4,8 @@ from django.dispatch import Signal
 
 # Sent after a tenant is created and committed: kwargs tenant. Later apps seed their defaults on it.
 tenant_created = Signal()
+
+# Sent inside the transaction of an audited change to tenancy's rows (settings, profiles, memberships):
+# kwargs tenant, actor, action, target, before, after (field -> value snapshots). core writes the audit
+# entry from it, so the trail and the change still commit together while tenancy never imports core.
+tenancy_changed = Signal()

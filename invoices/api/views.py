@@ -24,8 +24,8 @@ from core.api.viewsets import TenantScopedReadOnlyViewSet
 from deals.api.serializers import DealLineSerializer
 from deals.models import Deal, DealLine
 from invoices import bulk, services
-from invoices.api.filters import InvoiceFilter
 from invoices.api.serializers import InvoiceIssueSerializer, InvoiceSerializer
+from invoices.filters import InvoiceFilter
 from invoices.models import Invoice
 
 DEAL_ID = OpenApiParameter("public_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="案件ID")

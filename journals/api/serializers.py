@@ -43,7 +43,7 @@ class AccountItemSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "shortcut", "code", "category", "account_category", "counterpart",
                   "default_tax_code", "role", "freee_id", "is_active"]
         read_only_fields = ["freee_id"]
-        validators = []  # (tenant, name) uniqueness is checked in validate_name: tenant is not a field here
+        validators = []  # (tenant, name) and (tenant, role) are unique: services.account_item_save checks them
 
     def get_fields(self):
         fields = super().get_fields()
@@ -51,24 +51,6 @@ class AccountItemSerializer(serializers.ModelSerializer):
         if request is not None and getattr(request, "tenant", None) is not None:
             fields["default_tax_code"].queryset = TaxCode.objects.for_tenant(request.tenant)
         return fields
-
-    def validate_name(self, value: str) -> str:
-        others = AccountItem.objects.for_tenant(self.context["request"].tenant).filter(name=value)
-        if self.instance is not None:
-            others = others.exclude(pk=self.instance.pk)
-        if others.exists():
-            raise serializers.ValidationError("同じ名前の勘定科目がすでにあります。")
-        return value
-
-    def validate_role(self, value: str) -> str:
-        if not value:
-            return ""
-        others = AccountItem.objects.for_tenant(self.context["request"].tenant).filter(role=value)
-        if self.instance is not None:
-            others = others.exclude(pk=self.instance.pk)
-        if others.exists():
-            raise serializers.ValidationError("この役割はすでに別の勘定科目に設定されています。")
-        return value
 
 
 class WalletSerializer(serializers.ModelSerializer):
@@ -79,15 +61,7 @@ class WalletSerializer(serializers.ModelSerializer):
         model = Wallet
         fields = ["id", "kind", "name", "account_item", "freee_id", "is_active"]
         read_only_fields = ["freee_id"]
-        validators = []
-
-    def validate_name(self, value: str) -> str:
-        others = Wallet.objects.for_tenant(self.context["request"].tenant).filter(name=value)
-        if self.instance is not None:
-            others = others.exclude(pk=self.instance.pk)
-        if others.exists():
-            raise serializers.ValidationError("同じ名前の口座がすでにあります。")
-        return value
+        validators = []  # (tenant, name) is unique: services.wallet_save checks it
 
 
 class TradeDetailSerializer(serializers.ModelSerializer):

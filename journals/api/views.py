@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import uuid
 
-import django_filters
 from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from core.api.permissions import IsTenantAdmin, IsTenantMember
@@ -26,7 +24,7 @@ from journals.api.serializers import (
     TradeSerializer,
     WalletSerializer,
 )
-from journals.defaults import ledger_defaults_ensure
+from journals.filters import JournalEntryFilter, TradeFilter
 from journals.models import AccountItem, JournalEntry, JournalLine, ManualJournal, TaxCode, Trade, Wallet
 
 ERRORS = {400: OpenApiResponse(description="入力・業務ルールのエラー（貸借不一致、決済金額超過など）"),
@@ -53,10 +51,16 @@ class MasterViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
     """A ledger master: members list and show; admins create and update."""
 
     permission_classes = [AdminWrites]
+    # services.<master>_save(*, tenant, data, <instance>=...): the uniqueness rules live there
+    save_service = None
+    instance_argument = ""
 
-    def get_queryset(self):
-        ledger_defaults_ensure(tenant=self.request.tenant)
-        return super().get_queryset()
+    def perform_create(self, serializer):
+        serializer.instance = self.save_service(tenant=self.request.tenant, data=serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = self.save_service(tenant=self.request.tenant, data=serializer.validated_data,
+                                                **{self.instance_argument: serializer.instance})
 
 
 @extend_schema_view(create=extend_schema(responses={201: AccountItemSerializer, **ERRORS}),
@@ -69,6 +73,7 @@ class AccountItemViewSet(MasterViewSet):
     filterset_fields = ["category", "role", "is_active"]
     ordering_fields = ["name", "code", "category"]
     ordering = ["category", "name"]
+    save_service, instance_argument = staticmethod(services.account_item_save), "item"
 
 
 class TaxCodeViewSet(MasterViewSet):
@@ -79,11 +84,7 @@ class TaxCodeViewSet(MasterViewSet):
     filterset_fields = ["rate", "usable_for_income", "usable_for_expense", "freee_available"]
     ordering_fields = ["code", "rate"]
     ordering = ["code"]
-
-    def perform_create(self, serializer):
-        if TaxCode.objects.for_tenant(self.request.tenant).filter(code=serializer.validated_data["code"]).exists():
-            raise ValidationError({"code": ["この税区分コードはすでに登録されています。"]})
-        super().perform_create(serializer)
+    save_service, instance_argument = staticmethod(services.tax_code_save), "tax_code"
 
 
 class WalletViewSet(MasterViewSet):
@@ -94,17 +95,7 @@ class WalletViewSet(MasterViewSet):
     filterset_fields = ["kind", "is_active"]
     ordering_fields = ["name", "kind"]
     ordering = ["kind", "name"]
-
-
-class TradeFilter(django_filters.FilterSet):
-    start = django_filters.DateFilter(field_name="issue_date", lookup_expr="gte", label="発生日（から）")
-    end = django_filters.DateFilter(field_name="issue_date", lookup_expr="lte", label="発生日（まで）")
-    kind = django_filters.ChoiceFilter(choices=Trade.Kind.choices, label="収支区分")
-    source_key = django_filters.CharFilter(label="連携元")
-
-    class Meta:
-        model = Trade
-        fields = ["start", "end", "kind", "source_key"]
+    save_service, instance_argument = staticmethod(services.wallet_save), "wallet"
 
 
 def _trade_input(data: dict, *, source_key: str) -> services.TradeInput:
@@ -141,15 +132,14 @@ class TradeViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveMode
 
     def update(self, request, *args, **kwargs):
         trade = self.get_object()
-        self._check_hand_made(trade)
+        services.trade_check_hand_made(trade)  # before the body is validated: the refusal comes first
         serializer = self.get_serializer(trade, data=request.data)
         serializer.is_valid(raise_exception=True)
-        trade = services.trade_save(tenant=request.tenant, actor=request.user,
-                                    trade=_trade_input(serializer.validated_data, source_key=trade.source_key))
+        trade = services.trade_update(tenant=request.tenant, actor=request.user, trade=trade,
+                                      data=_trade_input(serializer.validated_data, source_key=trade.source_key))
         return Response(self._out(trade))
 
     def perform_destroy(self, instance):
-        self._check_hand_made(instance)
         services.trade_delete(tenant=self.request.tenant, trade=instance)
 
     @extend_schema(request=PaymentAddSerializer, responses={201: TradePaymentSerializer, **ERRORS})
@@ -167,26 +157,6 @@ class TradeViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveMode
 
     def _out(self, trade: Trade) -> dict:
         return self.get_serializer(self.get_queryset().get(pk=trade.pk)).data
-
-    @staticmethod
-    def _check_hand_made(trade: Trade) -> None:
-        if not trade.source_key.startswith("trade:"):
-            raise services.LedgerError("帳票から連携された取引は、連携元の帳票を編集・削除してください。",
-                                       code="trade_from_document")
-
-
-class JournalEntryFilter(django_filters.FilterSet):
-    start = django_filters.DateFilter(field_name="date", lookup_expr="gte", label="日付（から）")
-    end = django_filters.DateFilter(field_name="date", lookup_expr="lte", label="日付（まで）")
-    account_item = django_filters.UUIDFilter(method="filter_account", label="勘定科目のID")
-    kind = django_filters.ChoiceFilter(choices=JournalEntry.Kind.choices, label="種類")
-
-    class Meta:
-        model = JournalEntry
-        fields = ["start", "end", "account_item", "kind"]
-
-    def filter_account(self, queryset, name, value):
-        return queryset.filter(lines__account_item__public_id=value).distinct()
 
 
 class JournalEntryViewSet(TenantScopedReadOnlyViewSet):

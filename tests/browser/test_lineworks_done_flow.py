@@ -22,8 +22,8 @@ from django.utils import timezone
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from config.celery import app as celery_app
-from deals.management.commands.seed_demo import DEMO_TENANT
 from deals.models import Deal
+from demo.management.commands.seed_demo import DEMO_TENANT
 from integrations.sandbox.models import SandboxLineWorksDomain, SandboxLineWorksUser
 from invoices.models import Invoice
 from journals.defaults import ledger_defaults_ensure

@@ -1,4 +1,4 @@
-"""The invoice list filters of the API (the queryset is already scoped to the request's tenant)."""
+"""The invoice list filters shared by the 請求書 page and the API (the queryset is already scoped to the tenant)."""
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
