@@ -300,6 +300,8 @@ def invoice_apply_remote(invoice: Invoice, remote, *, actor=None) -> None:
         "cancel_status": remote.cancel_status or "", "deal_status": remote.deal_status or "",
         "state": Invoice.State.ISSUED, "last_error": "", "last_synced_at": timezone.now(),
     }
+    if getattr(remote, "partner_name", None):
+        fields["partner_name"] = remote.partner_name[:255]  # the partner freee actually billed, as freee names it
     if invoice.issued_at is None:
         fields["issued_at"] = timezone.now()
     if fields["payment_status"] == "settled" and before["payment_status"] != "settled":

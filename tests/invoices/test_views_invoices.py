@@ -235,3 +235,48 @@ def test_a_needs_check_row_keeps_polling_like_an_issuing_one(world_a, linked_dea
 
     assert f'hx-get="{reverse("invoices:row", args=[checking.public_id])}"' in row(checking)
     assert "hx-trigger=\"every" in row(checking) and "hx-trigger" not in row(issued)
+
+
+# ----------------------------------------------------------------- issue 14 item 1: one partner on screen and sent
+
+
+def test_text_typed_but_not_chosen_blocks_issue_server_side(world_a, linked_deal, connected):
+    """Chose A, then cleared the box and typed B without choosing: 発行 must not go to A (nor to B)."""
+    response = world_a.client().post(reverse("invoices:issue", args=[linked_deal.public_id]),
+                                     {"q": "株式会社B", "partner_id": "5", "partner_name": "株式会社A"})
+    body = response.content.decode()
+    assert response.status_code == 400 and "取引先「株式会社B」はまだ選択されていません" in body
+    assert not Invoice.objects.exists()
+    # The re-rendered tab keeps what was typed and shows no partner chosen: box, hidden fields and hint agree.
+    assert 'value="株式会社B"' in body and 'name="partner_id" id="partner-id" value=""' in body
+    hint = body.split('id="partner-chosen"')[1].split("</span>")[0].split(">", 1)[1]
+    assert hint == "取引先: 未選択（検索結果から選んでください）"
+
+
+def test_a_cleared_box_with_a_partner_still_chosen_blocks_issue(world_a, linked_deal, connected):
+    response = world_a.client().post(reverse("invoices:issue", args=[linked_deal.public_id]),
+                                     {"q": "", "partner_id": "5", "partner_name": "株式会社A"})
+    assert response.status_code == 400 and "取引先が選択されていません" in response.content.decode()
+    assert not Invoice.objects.exists()
+
+
+def test_the_chosen_partner_in_the_box_issues_to_it(world_a, linked_deal, connected):
+    response = world_a.client().post(reverse("invoices:issue", args=[linked_deal.public_id]),
+                                     {"q": " 株式会社A ", "partner_id": "5", "partner_name": "株式会社A"})
+    assert response.status_code == 200
+    assert Invoice.objects.get().partner_name == "株式会社A"
+
+
+def test_the_tab_shows_the_same_partner_in_box_hidden_fields_and_hint(world_a, connected):
+    deal = DealFactory(tenant=world_a.tenant, partner_freee_id=7, partner_name="山田商事",
+                       deal_type=DealTypeFactory(tenant=world_a.tenant, linked_to_freee=True))
+    body = _tab(world_a.client(), deal)
+    assert 'id="partner-search" name="q"' in body and 'value="山田商事"' in body
+    assert 'name="partner_id" id="partner-id" value="7"' in body
+    assert 'name="partner_name" id="partner-name" value="山田商事"' in body
+    assert "選択中: 山田商事" in body
+    # A name without a freee partner (typed on the deal, never chosen) is in the box but not chosen.
+    deal.partner_freee_id = None
+    deal.save()
+    body = _tab(world_a.client(), deal)
+    assert 'name="partner_name" id="partner-name" value=""' in body and "未選択" in body
