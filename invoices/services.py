@@ -113,12 +113,29 @@ def invoice_issue(*, deal: Deal, membership: Membership, partner_id: int | None,
             billing_date=billing, payment_date=_payment_date(settings, billing), job=job,
             issued_by=membership.user,
         )
-        Deal.objects.filter(pk=deal.pk).update(partner_freee_id=partner_id, partner_name=partner_name,
-                                               freee_latest_status=FreeeLatestStatus.ISSUING)
+        _deal_partner_set(deal, membership.user, partner_id, partner_name)
         jobs.enqueue_on_commit(invoice_push_task, invoice.pk)
         audit.audit_record(tenant=deal.tenant, actor=membership.user, action="invoice.issue", target=invoice,
                            target_label=deal.name, changes={"partner_name": [None, partner_name]})
     return invoice
+
+
+def _deal_partner_set(deal: Deal, actor, partner_id: int, partner_name: str) -> None:
+    """発行 makes the chosen freee partner the deal's 取引先 — openly: the deal's 更新日時 moves, the page says it
+    came from freee, and the audit trail records the change (issue 14 item 3). Same partner: only the status."""
+    current = Deal.objects.filter(pk=deal.pk).values("partner_freee_id", "partner_name").get()
+    changed = (current["partner_freee_id"], current["partner_name"]) != (partner_id, partner_name)
+    fields = {"freee_latest_status": FreeeLatestStatus.ISSUING}
+    if changed:
+        now = timezone.now()
+        fields.update(partner_freee_id=partner_id, partner_name=partner_name, partner_set_from_freee_at=now,
+                      updated_at=now)
+    Deal.objects.filter(pk=deal.pk).update(**fields)
+    if changed:
+        audit.audit_record(tenant=deal.tenant, actor=actor, action="deal.partner_set_from_freee", target=deal,
+                           target_label=deal.name,
+                           changes={"partner_name": [current["partner_name"], partner_name],
+                                    "partner_freee_id": [current["partner_freee_id"], partner_id]})
 
 
 def _check_can_issue(deal: Deal, membership: Membership, partner_id: int | None) -> None:

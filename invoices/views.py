@@ -30,7 +30,8 @@ def _invoice(request, public_id) -> Invoice:
     return get_tenant_object_or_404(Invoice.objects.select_related("deal", "job"), request, public_id=public_id)
 
 
-def _tab(request, deal, *, error: ApplicationError | None = None, status: int = 200, typed: str | None = None):
+def _tab(request, deal, *, error: ApplicationError | None = None, status: int = 200, typed: str | None = None,
+         notice: str = ""):
     """The tab. The partner box, the hidden partner fields and the 選択中 hint always name one partner: the deal's,
     or after a refused 発行 of text not chosen, that text with no partner chosen."""
     if typed is None:
@@ -39,7 +40,7 @@ def _tab(request, deal, *, error: ApplicationError | None = None, status: int = 
     else:
         partner = {"partner_typed": typed, "partner_id": None, "partner_name": ""}
     context = {"deal": deal, "invoices": selectors.invoice_list_for_deal(deal=deal), **partner,
-               "error": error.message if error else "", "error_code": error.code if error else "",
+               "error": error.message if error else "", "error_code": error.code if error else "", "notice": notice,
                "can_issue": services.can_issue(request.membership),
                "needs_grant_hint": services.needs_grant_hint(request.membership),
                "connected": selectors.is_connected(tenant=request.tenant)}
@@ -95,8 +96,12 @@ def invoice_issue(request, public_id):
     except ApplicationError as error:
         typed = request.POST.get("q", "").strip()[:255] if error.code == "partner_not_chosen" else None
         return _tab(request, deal, error=error, status=error.http_status, typed=typed)
+    before = (deal.partner_freee_id, deal.partner_name)
     deal.refresh_from_db()
-    return _tab(request, deal)
+    notice = ""
+    if (deal.partner_freee_id, deal.partner_name) != before:
+        notice = _("案件の取引先を、freeeの取引先「%(name)s」に設定しました。") % {"name": deal.partner_name}
+    return _tab(request, deal, notice=notice)
 
 
 def _check_partner_chosen(typed: str | None, partner_id: int | None, partner_name: str) -> None:

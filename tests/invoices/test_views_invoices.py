@@ -280,3 +280,38 @@ def test_the_tab_shows_the_same_partner_in_box_hidden_fields_and_hint(world_a, c
     deal.save()
     body = _tab(world_a.client(), deal)
     assert 'name="partner_name" id="partner-name" value=""' in body and "未選択" in body
+
+
+# ----------------------------------------------------------------- issue 14 item 3: 発行 sets the deal's partner openly
+
+
+def test_issue_sets_the_deal_partner_openly_bumps_updated_at_and_is_audited(world_a, connected):
+    from core.models import AuditEntry
+
+    deal = DealFactory(tenant=world_a.tenant, partner_freee_id=None, partner_name="手入力の取引先",
+                       deal_type=DealTypeFactory(tenant=world_a.tenant, linked_to_freee=True))
+    updated_before = deal.updated_at
+    response = world_a.client().post(reverse("invoices:issue", args=[deal.public_id]),
+                                     {"q": "株式会社A", "partner_id": "5", "partner_name": "株式会社A"})
+    assert "案件の取引先を、freeeの取引先「株式会社A」に設定しました。" in response.content.decode()
+    deal.refresh_from_db()
+    assert (deal.partner_freee_id, deal.partner_name) == (5, "株式会社A")
+    assert deal.updated_at > updated_before and deal.partner_set_from_freee_at is not None
+    entry = AuditEntry.objects.get(tenant=world_a.tenant, action="deal.partner_set_from_freee")
+    assert entry.changes == {"partner_name": ["手入力の取引先", "株式会社A"], "partner_freee_id": [None, 5]}
+    assert entry.target_id == str(deal.public_id) and entry.actor == world_a.member
+    page = world_a.client().get(reverse("deals:detail", args=[deal.public_id])).content.decode()
+    assert "請求書の発行時にfreeeの取引先から設定" in page
+
+
+def test_issue_to_the_deal_partner_again_changes_nothing_on_the_deal(world_a, connected):
+    from core.models import AuditEntry
+
+    deal = DealFactory(tenant=world_a.tenant, partner_freee_id=5, partner_name="株式会社A",
+                       deal_type=DealTypeFactory(tenant=world_a.tenant, linked_to_freee=True))
+    response = world_a.client().post(reverse("invoices:issue", args=[deal.public_id]),
+                                     {"q": "株式会社A", "partner_id": "5", "partner_name": "株式会社A"})
+    assert response.status_code == 200 and "に設定しました" not in response.content.decode()
+    assert not AuditEntry.objects.filter(action="deal.partner_set_from_freee").exists()
+    deal.refresh_from_db()
+    assert deal.partner_set_from_freee_at is None
