@@ -11,3 +11,8 @@ def invoice_list_for_deal(*, deal) -> QuerySet[Invoice]:
 def is_connected(*, tenant) -> bool:
     connection = FreeeConnection.objects.filter(tenant=tenant).first()
     return bool(connection and connection.is_connected)
+
+
+def numbering_is_manual(*, tenant) -> bool:
+    """freee's numbering is 手動採番: 発行 asks for the 請求書番号 (issue 14 item 4)."""
+    return FreeeConnection.objects.filter(tenant=tenant, invoice_numbering=FreeeConnection.Numbering.MANUAL).exists()

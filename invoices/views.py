@@ -43,7 +43,9 @@ def _tab(request, deal, *, error: ApplicationError | None = None, status: int = 
                "error": error.message if error else "", "error_code": error.code if error else "", "notice": notice,
                "can_issue": services.can_issue(request.membership),
                "needs_grant_hint": services.needs_grant_hint(request.membership),
-               "connected": selectors.is_connected(tenant=request.tenant)}
+               "connected": selectors.is_connected(tenant=request.tenant),
+               "manual_numbering": selectors.numbering_is_manual(tenant=request.tenant),
+               "typed_number": (request.POST.get("invoice_number", "")[:255] if error else "")}
     return render(request, "invoices/_invoice_tab.html", context, status=status)
 
 
@@ -92,7 +94,7 @@ def invoice_issue(request, public_id):
     try:
         _check_partner_chosen(request.POST.get("q"), partner_id, partner_name)
         services.invoice_issue(deal=deal, membership=request.membership, partner_id=partner_id,
-                               partner_name=partner_name)
+                               partner_name=partner_name, invoice_number=request.POST.get("invoice_number"))
     except ApplicationError as error:
         typed = request.POST.get("q", "").strip()[:255] if error.code == "partner_not_chosen" else None
         return _tab(request, deal, error=error, status=error.http_status, typed=typed)

@@ -315,3 +315,28 @@ def test_issue_to_the_deal_partner_again_changes_nothing_on_the_deal(world_a, co
     assert not AuditEntry.objects.filter(action="deal.partner_set_from_freee").exists()
     deal.refresh_from_db()
     assert deal.partner_set_from_freee_at is None
+
+
+# ----------------------------------------------------------------- issue 14 item 4: manual numbering asks for the number
+
+
+def test_the_tab_asks_for_the_invoice_number_only_when_freee_numbering_is_manual(world_a, linked_deal, connected):
+    assert 'name="invoice_number"' not in _tab(world_a.client(), linked_deal)
+    connected.invoice_numbering = "manual"
+    connected.save()
+    body = _tab(world_a.client(), linked_deal)
+    assert 'name="invoice_number"' in body and "「手動採番」のため" in body
+
+
+def test_manual_numbering_issue_without_a_number_says_why_and_keeps_the_form(world_a, linked_deal, connected):
+    connected.invoice_numbering = "manual"
+    connected.save()
+    url = reverse("invoices:issue", args=[linked_deal.public_id])
+    response = world_a.client().post(url, {"q": "A社", "partner_id": "5", "partner_name": "A社", "invoice_number": " "})
+    assert response.status_code == 400 and "請求書番号を入力してください" in response.content.decode()
+    assert not Invoice.objects.exists()
+    response = world_a.client().post(url, {"q": "A社", "partner_id": "5", "partner_name": "A社",
+                                           "invoice_number": "INV-0042"})
+    assert response.status_code == 200
+    invoice = Invoice.objects.get()
+    assert invoice.invoice_number == "INV-0042" and invoice.reference != "INV-0042"
