@@ -1,9 +1,9 @@
 """issue 14 item 2: a deal with 商品内訳 has as 金額 their total before tax, everywhere (page, list, CSV, API);
 tax is shown separately; existing deals are migrated."""
 
+import csv
 import importlib
 import io
-import csv
 from decimal import Decimal
 
 import pytest
