@@ -35,6 +35,7 @@ ACTIONS: dict[str, object] = {
     "invoice.issue": _("請求書の発行"),
     "invoice.resync": _("請求書の再連携"),
     "invoice.retry": _("請求書の再送信"),
+    "deal.partner_set_from_freee": _("案件の取引先をfreeeから設定"),
     "csv.export": _("CSVの書出"),
     "ledger.settings_update": _("会計設定の変更"),
     "ledger.sync_settings_update": _("会計連携設定の変更"),

@@ -101,6 +101,9 @@ class Deal(TenantOwnedModel):
                               related_name="+", verbose_name=_("担当者"))
     partner_freee_id = models.BigIntegerField(_("freee取引先ID"), null=True, blank=True)
     partner_name = models.CharField(_("取引先名"), max_length=255, blank=True)
+    partner_set_from_freee_at = models.DateTimeField(
+        _("取引先をfreeeから設定した日時"), null=True, blank=True,
+        help_text=_("請求書の発行時に、freeeで選んだ取引先が案件の取引先に設定された日時。"))
     freee_latest_status = models.CharField(_("freee最新請求ステータス"), max_length=20, blank=True,
                                            choices=FreeeLatestStatus.choices, default=FreeeLatestStatus.NONE)
 

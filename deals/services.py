@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from core import audit
 from core.errors import ApplicationError
+from deals import amounts
 from deals.models import Deal, DealLine, DealType
 from tenancy.models import Tenant
 
@@ -61,6 +62,10 @@ def deal_save(*, tenant: Tenant, actor, deal: Deal, lines: list[DealLine] | None
         if line.product_id is not None and line.product.tenant_id != tenant.pk:
             raise ValueError("product of another tenant")
     deal.tenant = tenant
+    kept = _lines_after_save(deal, lines, deleted_lines)
+    if kept:
+        deal.amount = amounts.lines_subtotal(kept)  # with 商品内訳, 金額 is their total (deals.amounts)
+        amounts.check_amount(deal.amount, field="lines")
     deal.save()
     for line in deleted_lines:
         if line.pk:
@@ -69,6 +74,16 @@ def deal_save(*, tenant: Tenant, actor, deal: Deal, lines: list[DealLine] | None
         line.tenant, line.deal, line.position = tenant, deal, position
         line.save()
     return deal
+
+
+def _lines_after_save(deal: Deal, lines: list[DealLine] | None, deleted_lines) -> list[DealLine]:
+    """The lines the deal will have: the given ones, or (lines=None) its current ones less the deleted."""
+    if lines is not None:
+        return list(lines)
+    if deal.pk is None:
+        return []
+    deleted = {line.pk for line in deleted_lines if line.pk}
+    return [line for line in DealLine.objects.filter(deal=deal) if line.pk not in deleted]
 
 
 def deal_delete(*, deal: Deal, actor) -> None:

@@ -10,7 +10,7 @@ from django.views import View
 
 from core.errors import ApplicationError
 from core.redirects import redirect_to_next
-from deals import csv_export, selectors, services
+from deals import amounts, csv_export, selectors, services
 from deals.filters import DEFAULT_SORT, SORTS, DealFilter
 from deals.forms import DealForm, DealLineFormSet, DealTypeForm
 from deals.models import Deal
@@ -63,8 +63,18 @@ class DealDetailView(TenantMemberRequiredMixin, View):
                                         public_id=public_id)
         # Tabs: 基本情報 (details and 商品内訳) and, for deal types linked to freee, 請求書 (seed 000).
         tab = "invoices" if request.GET.get("tab") == "invoices" and deal.deal_type.linked_to_freee else "details"
-        lines = selectors.deal_lines(deal=deal) if tab == "details" else []
-        return render(request, "deals/deal_detail.html", {"deal": deal, "lines": lines, "tab": tab})
+        lines = list(selectors.deal_lines(deal=deal)) if tab == "details" else []
+        totals = amounts.deal_totals(deal.amount, lines, tax_fraction=_tax_fraction(request.tenant))
+        return render(request, "deals/deal_detail.html", {"deal": deal, "lines": lines, "tab": tab,
+                                                           "totals": totals})
+
+
+def _tax_fraction(tenant) -> str:
+    """The tenant's 消費税の端数処理 (請求書の設定), so the page's tax estimate rounds as the invoice will."""
+    from invoices.models import InvoiceSettings
+
+    settings = InvoiceSettings.objects.filter(tenant=tenant).only("tax_fraction").first()
+    return settings.tax_fraction if settings else "omit"
 
 
 class DealEditView(TenantMemberRequiredMixin, View):
@@ -82,10 +92,18 @@ class DealEditView(TenantMemberRequiredMixin, View):
         if not (form.is_valid() and formset.is_valid()):
             messages.error(request, _("入力内容に誤りがあります。赤字の項目を確認してください。"))
             return self._render(deal, form, formset, status=400)
-        with transaction.atomic():
-            lines = [f.save(commit=False) for f in formset.forms if f.cleaned_data and f not in formset.deleted_forms]
-            deal = services.deal_save(tenant=request.tenant, actor=request.user, deal=form.save(commit=False),
-                                      lines=lines, deleted_lines=[f.instance for f in formset.deleted_forms])
+        try:
+            with transaction.atomic():
+                lines = [f.save(commit=False) for f in formset.forms
+                         if f.cleaned_data and f not in formset.deleted_forms]
+                deal = services.deal_save(tenant=request.tenant, actor=request.user, deal=form.save(commit=False),
+                                          lines=lines, deleted_lines=[f.instance for f in formset.deleted_forms])
+        except ValidationError as error:
+            for messages_ in error.message_dict.values():
+                for message in messages_:
+                    form.add_error(None, message)
+            messages.error(request, _("入力内容に誤りがあります。赤字の項目を確認してください。"))
+            return self._render(deal, form, formset, status=400)
         messages.success(request, _("案件「%(name)s」を保存しました。") % {"name": deal.name})
         return redirect("deals:detail", public_id=deal.public_id)
 

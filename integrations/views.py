@@ -30,10 +30,18 @@ class FreeeSettingsView(TenantAdminRequiredMixin, View):
         form = self._form(connection, request.POST)
         if not form.is_valid():
             return self._render(connection, form, status=400)
-        services.connection_save_settings(connection=connection, actor=request.user,
-                                          client_secret=form.cleaned_data.get("client_secret"),
-                                          **{k: v for k, v in form.cleaned_data.items() if k != "client_secret"})
-        messages.success(request, _("freee連携の設定を保存しました。"))
+        if (services.client_change_disconnects(connection, form.cleaned_data["client_id"])
+                and request.POST.get("confirm_client_change") != "1"):
+            # Warn before: another app's client ID ends the connection. Nothing is saved until confirmed.
+            return self._render(connection, form, confirm_client_change=True)
+        saved = services.connection_save_settings(connection=connection, actor=request.user,
+                                                  client_secret=form.cleaned_data.get("client_secret"),
+                                                  **{k: v for k, v in form.cleaned_data.items() if k != "client_secret"})
+        if saved.disconnected:
+            messages.warning(request, _("freee連携の設定を保存しました。Client IDを変更したため、freeeとの接続を解除しました。"
+                                        "「2. freeeと接続」から新しいアプリで再接続してください。"))
+        else:
+            messages.success(request, _("freee連携の設定を保存しました。"))
         return redirect("integrations:freee_settings")
 
     def _form(self, connection, data=None):
@@ -41,9 +49,10 @@ class FreeeSettingsView(TenantAdminRequiredMixin, View):
                    "invoice_numbering": connection.invoice_numbering, "daily_cap": connection.daily_cap}
         return FreeeSettingsForm(data, initial=initial)
 
-    def _render(self, connection, form, status=200):
+    def _render(self, connection, form, status=200, confirm_client_change=False):
         context = {
             "connection": connection, "form": form, "code_form": PasteCodeForm(),
+            "confirm_client_change": confirm_client_change,
             "permissions": freee_messages.REQUIRED_PERMISSIONS, "callback_url": callback_url(),
             "oob_redirect_uri": oauth.OOB_REDIRECT_URI,
             "events": IntegrationEvent.objects.for_tenant(self.request.tenant)[:5],

@@ -2,6 +2,7 @@ from django.db.models import QuerySet
 
 from core.errors import ApplicationError
 from integrations.freee.services import connection_for
+from integrations.models import FreeeConnection
 from invoices.models import Invoice
 
 
@@ -16,3 +17,8 @@ def is_connected(*, tenant) -> bool:
     except ApplicationError:
         return False
     return True
+
+
+def numbering_is_manual(*, tenant) -> bool:
+    """freee's numbering is 手動採番: 発行 asks for the 請求書番号 (issue 14 item 4)."""
+    return FreeeConnection.objects.filter(tenant=tenant, invoice_numbering=FreeeConnection.Numbering.MANUAL).exists()

@@ -83,10 +83,15 @@ def needs_grant_hint(membership: Membership | None) -> bool:
 # --------------------------------------------------------------------------- issue
 
 
-def invoice_issue(*, deal: Deal, membership: Membership, partner_id: int | None, partner_name: str) -> Invoice:
-    """Write the invoice row and its Job, and queue the freee POST for after commit."""
+def invoice_issue(*, deal: Deal, membership: Membership, partner_id: int | None, partner_name: str,
+                  invoice_number: str | None = None) -> Invoice:
+    """Write the invoice row and its Job, and queue the freee POST for after commit.
+
+    `invoice_number` is needed (and only used) when freee's numbering is manual: the customer sees it, so it is
+    never made up here (the internal reference goes to the memo only)."""
     _check_can_issue(deal, membership, partner_id)
-    connection_for(tenant=deal.tenant)
+    connection = connection_for(tenant=deal.tenant)
+    number = _manual_number(deal, invoice_number) if connection.invoice_numbering == MANUAL else ""
     settings = invoice_settings_for(tenant=deal.tenant)
     from invoices.tasks import invoice_push_task
 
@@ -99,14 +104,52 @@ def invoice_issue(*, deal: Deal, membership: Membership, partner_id: int | None,
             tenant=deal.tenant, deal=deal, reference=f"hub-{uuid.uuid4().hex[:20]}", partner_id=partner_id,
             partner_name=partner_name, subject=settings.subject_template.replace("{deal_name}", deal.name)[:255],
             billing_date=billing, payment_date=_payment_date(settings, billing), job=job,
-            issued_by=membership.user,
+            issued_by=membership.user, invoice_number=number,
         )
-        Deal.objects.filter(pk=deal.pk).update(partner_freee_id=partner_id, partner_name=partner_name,
-                                               freee_latest_status=FreeeLatestStatus.ISSUING)
+        _deal_partner_set(deal, membership.user, partner_id, partner_name)
         jobs.enqueue_on_commit(invoice_push_task, invoice.pk)
         audit.audit_record(tenant=deal.tenant, actor=membership.user, action="invoice.issue", target=invoice,
                            target_label=deal.name, changes={"partner_name": [None, partner_name]})
     return invoice
+
+
+MANUAL = FreeeConnection.Numbering.MANUAL
+INVOICE_NUMBER_MAX = 255
+
+
+def _manual_number(deal: Deal, invoice_number: str | None) -> str:
+    """The 請求書番号 the user gave for a company whose freee numbering is manual (issue 14 item 4)."""
+    number = (invoice_number or "").strip()
+    if not number:
+        raise ApplicationError(_("freeeの請求書の採番設定が「手動採番」のため、請求書番号を入力してください。"
+                                 "入力しない場合は、freee請求書で「自動採番」をONにし、連携設定の採番設定を「自動採番」に"
+                                 "してください。"), code="invoice_number_required")
+    if len(number) > INVOICE_NUMBER_MAX or any(ord(c) < 32 or ord(c) == 127 for c in number):
+        raise ApplicationError(_("請求書番号は制御文字を含まない255文字以内で入力してください。"),
+                               code="invoice_number_invalid")
+    taken = Invoice.objects.for_tenant(deal.tenant).filter(invoice_number=number).exclude(state=Invoice.State.FAILED)
+    if taken.exists():
+        raise ApplicationError(_("請求書番号「%(number)s」はすでに使われています。別の番号を入力してください。")
+                               % {"number": number}, code="invoice_number_taken")
+    return number
+
+
+def _deal_partner_set(deal: Deal, actor, partner_id: int, partner_name: str) -> None:
+    """発行 makes the chosen freee partner the deal's 取引先 — openly: the deal's 更新日時 moves, the page says it
+    came from freee, and the audit trail records the change (issue 14 item 3). Same partner: only the status."""
+    current = Deal.objects.filter(pk=deal.pk).values("partner_freee_id", "partner_name").get()
+    changed = (current["partner_freee_id"], current["partner_name"]) != (partner_id, partner_name)
+    fields = {"freee_latest_status": FreeeLatestStatus.ISSUING}
+    if changed:
+        now = timezone.now()
+        fields.update(partner_freee_id=partner_id, partner_name=partner_name, partner_set_from_freee_at=now,
+                      updated_at=now)
+    Deal.objects.filter(pk=deal.pk).update(**fields)
+    if changed:
+        audit.audit_record(tenant=deal.tenant, actor=actor, action="deal.partner_set_from_freee", target=deal,
+                           target_label=deal.name,
+                           changes={"partner_name": [current["partner_name"], partner_name],
+                                    "partner_freee_id": [current["partner_freee_id"], partner_id]})
 
 
 def _check_can_issue(deal: Deal, membership: Membership, partner_id: int | None) -> None:
@@ -173,7 +216,14 @@ def invoice_body(invoice: Invoice, connection: FreeeConnection) -> schemas.Invoi
     if not lines:
         lines = [schemas.InvoiceLineInput(type="item", description=deal.name[:255], quantity=Decimal(1),
                                           unit_price=str(deal.amount), tax_rate=10)]
-    number = invoice.reference if connection.invoice_numbering == FreeeConnection.Numbering.MANUAL else None
+    # The internal reference goes in the memo only (reconciliation finds it there); the number the customer sees
+    # is freee's own (自動採番) or the one the user typed (手動採番), never the reference.
+    number = None
+    if connection.invoice_numbering == FreeeConnection.Numbering.MANUAL:
+        if not invoice.invoice_number:
+            raise ApplicationError(_("freeeの採番設定が「手動採番」ですが、請求書番号がありません。freee請求書で「自動採番」を"
+                                     "ONにするか、請求書番号を入力して発行し直してください。"), code="invoice_number_required")
+        number = invoice.invoice_number
     return schemas.InvoiceCreate(
         partner_id=invoice.partner_id, partner_title=settings.partner_title, billing_date=invoice.billing_date,
         payment_date=invoice.payment_date, subject=invoice.subject, tax_entry_method=settings.tax_entry_method,
@@ -286,6 +336,8 @@ def invoice_apply_remote(invoice: Invoice, remote, *, actor=None) -> None:
         "cancel_status": remote.cancel_status or "", "deal_status": remote.deal_status or "",
         "state": Invoice.State.ISSUED, "last_error": "", "last_synced_at": timezone.now(),
     }
+    if getattr(remote, "partner_name", None):
+        fields["partner_name"] = remote.partner_name[:255]  # the partner freee actually billed, as freee names it
     if invoice.issued_at is None:
         fields["issued_at"] = timezone.now()
     if fields["payment_status"] == PaymentStatus.SETTLED and before["payment_status"] != PaymentStatus.SETTLED:

@@ -35,12 +35,22 @@ def _invoice(request, public_id) -> Invoice:
     return get_tenant_object_or_404(Invoice.objects.select_related("deal", "job"), request, public_id=public_id)
 
 
-def _tab(request, deal, *, error: ApplicationError | None = None, status: int = 200):
-    context = {"deal": deal, "invoices": selectors.invoice_list_for_deal(deal=deal),
-               "error": error.message if error else "", "error_code": error.code if error else "",
+def _tab(request, deal, *, error: ApplicationError | None = None, status: int = 200, typed: str | None = None,
+         notice: str = ""):
+    """The tab. The partner box, the hidden partner fields and the 選択中 hint always name one partner: the deal's,
+    or after a refused 発行 of text not chosen, that text with no partner chosen."""
+    if typed is None:
+        partner = {"partner_typed": deal.partner_name, "partner_id": deal.partner_freee_id,
+                   "partner_name": deal.partner_name if deal.partner_freee_id else ""}
+    else:
+        partner = {"partner_typed": typed, "partner_id": None, "partner_name": ""}
+    context = {"deal": deal, "invoices": selectors.invoice_list_for_deal(deal=deal), **partner,
+               "error": error.message if error else "", "error_code": error.code if error else "", "notice": notice,
                "can_issue": services.can_issue(request.membership),
                "needs_grant_hint": services.needs_grant_hint(request.membership),
-               "connected": selectors.is_connected(tenant=request.tenant)}
+               "connected": selectors.is_connected(tenant=request.tenant),
+               "manual_numbering": selectors.numbering_is_manual(tenant=request.tenant),
+               "typed_number": (request.POST.get("invoice_number", "")[:255] if error else "")}
     return render(request, "invoices/_invoice_tab.html", context, status=status)
 
 
@@ -85,12 +95,36 @@ def invoice_issue(request, public_id):
         partner_id = int(request.POST.get("partner_id") or 0) or None
     except ValueError:
         partner_id = None
+    partner_name = request.POST.get("partner_name", "")[:255]
     try:
+        _check_partner_chosen(request.POST.get("q"), partner_id, partner_name)
         services.invoice_issue(deal=deal, membership=request.membership, partner_id=partner_id,
-                               partner_name=request.POST.get("partner_name", "")[:255])
+                               partner_name=partner_name, invoice_number=request.POST.get("invoice_number"))
     except ApplicationError as error:
-        return _tab(request, deal, error=error, status=error.http_status)
-    return _tab(request, deal)
+        typed = request.POST.get("q", "").strip()[:255] if error.code == "partner_not_chosen" else None
+        return _tab(request, deal, error=error, status=error.http_status, typed=typed)
+    before = (deal.partner_freee_id, deal.partner_name)
+    deal.refresh_from_db()
+    notice = ""
+    if (deal.partner_freee_id, deal.partner_name) != before:
+        notice = _("案件の取引先を、freeeの取引先「%(name)s」に設定しました。") % {"name": deal.partner_name}
+    return _tab(request, deal, notice=notice)
+
+
+def _check_partner_chosen(typed: str | None, partner_id: int | None, partner_name: str) -> None:
+    """The box, the hint and what is sent are one partner: text typed in the box but not chosen from the results
+    (or a box changed after choosing) must not issue to the partner chosen before (issue 14 item 1)."""
+    if typed is None:
+        return  # not the tab's form (no box): the service checks the partner
+    typed = typed.strip()
+    if partner_id and typed == partner_name.strip():
+        return
+    if not typed and not partner_id:
+        return  # nothing typed, nothing chosen: the service's 「取引先を選択してください」
+    message = (_("取引先「%(typed)s」はまだ選択されていません。検索結果から取引先を選んでから発行してください。")
+               % {"typed": typed[:100]} if typed else
+               _("取引先が選択されていません。検索結果から取引先を選んでから発行してください。"))
+    raise ApplicationError(message, code="partner_not_chosen")
 
 
 @member_required

@@ -87,3 +87,4 @@ class DealInputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Deal
         fields = ["name", "deal_type", "stage", "amount", "expected_order_date", "expected_billing_date", "lines"]
+        extra_kwargs = {"amount": {"help_text": "金額（円・税抜）。商品内訳がある案件では無視され、商品内訳の合計（税抜）になります"}}

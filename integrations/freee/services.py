@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
@@ -43,11 +44,27 @@ def connection_get_or_create(*, tenant: Tenant) -> FreeeConnection:
     return connection
 
 
+@dataclass(frozen=True)
+class SettingsSaved:
+    """What saving the settings did: `disconnected` when a different app's client ID cleared the tokens."""
+
+    connection: FreeeConnection
+    disconnected: bool
+
+
+def client_change_disconnects(connection: FreeeConnection, client_id: str) -> bool:
+    """Saving this client ID would end the current connection (the tokens belong to the other app)."""
+    return bool(connection.client_id and client_id != connection.client_id and connection.access_token)
+
+
 def connection_save_settings(*, connection: FreeeConnection, actor, client_id: str, client_secret: str | None,
-                             invoice_numbering: str, daily_cap: int) -> FreeeConnection:
-    """Save the app credentials and options. A different app (client ID) invalidates the tokens."""
+                             invoice_numbering: str, daily_cap: int) -> SettingsSaved:
+    """Save the app credentials and options. A different app (client ID) invalidates the tokens: the result says
+    so, and the audit entry records the lost connection, so the screen can tell the admin to reconnect."""
     before = audit.snapshot(connection, SETTINGS_AUDITED)
-    if connection.client_id and client_id != connection.client_id and connection.access_token:
+    disconnected = client_change_disconnects(connection, client_id)
+    was_status = connection.get_status_display()
+    if disconnected:
         _clear_tokens(connection)
     connection.client_id = client_id
     if client_secret:
@@ -56,9 +73,12 @@ def connection_save_settings(*, connection: FreeeConnection, actor, client_id: s
     connection.daily_cap = daily_cap
     with transaction.atomic():
         connection.save()
+        changes = audit.changes_between(before, audit.snapshot(connection, SETTINGS_AUDITED))
+        if disconnected:
+            changes["status"] = [str(was_status), str(connection.get_status_display())]
         audit.audit_record(tenant=connection.tenant, actor=actor, action="freee.client_update", target=connection,
-                           changes=audit.changes_between(before, audit.snapshot(connection, SETTINGS_AUDITED)))
-    return connection
+                           changes=changes)
+    return SettingsSaved(connection, disconnected)
 
 
 def connection_begin_authorize(*, connection: FreeeConnection, redirect_uri: str) -> str:

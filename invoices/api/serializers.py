@@ -36,3 +36,6 @@ class InvoiceIssueSerializer(serializers.Serializer):
                                           default=None)
     partner_name = serializers.CharField(label=_("取引先名"), max_length=255, required=False, allow_blank=True,
                                          default="")
+    invoice_number = serializers.CharField(
+        label=_("請求書番号"), max_length=255, required=False, allow_blank=True, default="",
+        help_text="freeeの採番設定が手動採番のときに必須の請求書番号（自動採番では無視されます）")

@@ -7,13 +7,31 @@ document.addEventListener("submit", (event) => {
   const message = event.target.dataset.confirm;
   if (message && !window.confirm(message)) event.preventDefault();
 });
-// Partner search results: choosing one fills the hidden partner fields of the issue form.
+// Partner search (請求書 tab): the box, the hidden partner fields and the 選択中 hint always name one partner.
+// Choosing a result fills all three; typing in the box un-chooses, so 発行 cannot go to a partner no longer shown
+// (the server refuses text that was not chosen as well).
+function showChosenPartner(name) {
+  const hint = document.getElementById("partner-chosen");
+  if (hint) hint.textContent = name ? hint.dataset.prefix + name : hint.dataset.none;
+}
 document.addEventListener("click", (event) => {
   const choice = event.target.closest("[data-partner-id]");
   if (!choice) return;
   document.getElementById("partner-id").value = choice.dataset.partnerId;
   document.getElementById("partner-name").value = choice.dataset.partnerName;
   document.getElementById("partner-search").value = choice.dataset.partnerName;
+  showChosenPartner(choice.dataset.partnerName);
   const results = document.getElementById("partner-results");
   if (results) results.innerHTML = "";
+});
+document.addEventListener("input", (event) => {
+  const box = event.target;
+  if (!box.matches("[data-partner-box]")) return;
+  const id = document.getElementById("partner-id");
+  const name = document.getElementById("partner-name");
+  if (id && name && box.value.trim() !== name.value.trim()) {
+    id.value = "";
+    name.value = "";
+    showChosenPartner("");
+  }
 });

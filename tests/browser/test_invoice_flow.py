@@ -263,3 +263,27 @@ def test_an_admin_without_the_invoice_grant_sees_a_hint_where_the_button_would_b
 
     expect(tab.get_by_text("権限設定機能がONのため、「freee請求書の作成」権限を持つプロファイルの割り当てが必要です。")).to_be_visible()
     expect(tab.get_by_role("button", name=ISSUE_BUTTON)).to_have_count(0)
+
+
+def test_text_typed_after_choosing_a_partner_unchooses_it_and_blocks_issue(page, log_in, sales_world):
+    """issue 14 item 1: choose A, clear the box, type B without choosing: the hint says nothing is chosen and
+    発行 is refused with a message instead of issuing to A."""
+    log_in(SALES)
+    tab = _open_invoice_tab(page, sales_world.deal)
+    search = tab.get_by_label("取引先（freeeから検索）")
+    search.press_sequentially("青葉")
+    tab.locator("#partner-results").get_by_role("button", name=PARTNER_LABEL, exact=True).click()
+    hint = tab.locator("#partner-chosen")
+    expect(hint).to_have_text(f"選択中: {PARTNER_NAME}")
+
+    search.clear()
+    search.press_sequentially("かもめ")
+    expect(hint).to_have_text("取引先: 未選択（検索結果から選んでください）")
+    expect(tab.locator("#partner-id")).to_have_value("")
+    tab.get_by_role("button", name=ISSUE_BUTTON).click()
+
+    tab = page.locator("#invoice-tab")
+    expect(tab.get_by_role("alert")).to_contain_text("取引先「かもめ」はまだ選択されていません")
+    expect(tab.get_by_label("取引先（freeeから検索）")).to_have_value("かもめ")
+    expect(tab.locator("#partner-chosen")).to_have_text("取引先: 未選択（検索結果から選んでください）")
+    assert not Invoice.objects.filter(deal=sales_world.deal).exists()

@@ -381,7 +381,7 @@ def test_create_with_a_line_saves_the_deal_and_the_line(world_a, deal_type_a):
         world_a.tenant,
         deal_type_a,
         "proposal",
-        220000,
+        100000,  # with 商品内訳, 金額 is their total before tax (2 × 50,000), not the 220,000 typed (issue 14 item 2)
         world_a.member,
     )
     assert deal.expected_billing_date == date(2025, 4, 30)

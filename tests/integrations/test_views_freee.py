@@ -237,3 +237,54 @@ def test_a_used_state_cannot_be_replayed(admin, world_a):
     responses.reset()
     page, calls = _callback(admin, state=state)
     assert calls == 0 and "stateが一致しない" in page
+
+
+# ----------------------------------------------------------------- issue 14 item 5: a different Client ID disconnects
+
+
+def _connected(world_a) -> FreeeConnection:
+    connection, _created = FreeeConnection.objects.update_or_create(tenant=world_a.tenant, defaults=dict(
+        client_id="cid", client_secret="csecret", company_id=10000001, company_name="接続中株式会社",
+        access_token="at", refresh_token="rt", status=FreeeConnection.Status.CONNECTED))
+    return connection
+
+
+def _settings_post(admin, client_id, **extra):
+    return admin.post(SETTINGS_URL, {"client_id": client_id, "client_secret": "", "invoice_numbering": "auto",
+                                     "daily_cap": "3000", **extra}, follow=True)
+
+
+def test_a_different_client_id_asks_first_and_saves_nothing(admin, world_a):
+    connection = _connected(world_a)
+    page = _settings_post(admin, "other-app").content.decode()
+    assert "Client IDが変更されています。保存するとfreeeとの接続が解除されます。" in page
+    assert 'name="confirm_client_change" value="1"' in page and "変更して接続を解除" in page
+    connection.refresh_from_db()
+    assert connection.client_id == "cid" and connection.is_connected
+
+
+def test_confirming_the_change_says_a_reconnect_is_needed_and_audits_the_disconnect(admin, world_a):
+    from core.models import AuditEntry
+
+    connection = _connected(world_a)
+    page = _settings_post(admin, "other-app", confirm_client_change="1").content.decode()
+    assert "freeeとの接続を解除しました" in page and "再接続してください" in page
+    connection.refresh_from_db()
+    assert connection.client_id == "other-app" and not connection.is_connected and connection.access_token == ""
+    entry = AuditEntry.objects.get(tenant=world_a.tenant, action="freee.client_update")
+    assert entry.changes["status"] == ["接続済み", "未接続"]
+
+
+def test_the_same_client_id_saves_without_asking_and_keeps_the_connection(admin, world_a):
+    connection = _connected(world_a)
+    page = _settings_post(admin, "cid").content.decode()
+    assert "freee連携の設定を保存しました。" in page and "接続を解除しました" not in page
+    assert "Client IDが変更されています" not in page
+    connection.refresh_from_db()
+    assert connection.is_connected
+
+
+def test_the_screen_warns_beforehand_while_connected(admin, world_a):
+    assert "保存時にfreeeとの接続が解除され" not in admin.get(SETTINGS_URL).content.decode()
+    _connected(world_a)
+    assert "保存時にfreeeとの接続が解除され" in admin.get(SETTINGS_URL).content.decode()

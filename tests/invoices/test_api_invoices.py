@@ -367,3 +367,13 @@ def test_resync_after_the_partner_was_deleted_answers_the_same_message(sandbox, 
     resource_delete(company=company, kind="partner", resource_id=partner["id"])
     error = assert_error(post_json(api, invoice_url(invoice, "resync")), 400, "freee_error")
     assert error["message"] == PARTNER_MISSING
+
+
+def test_issue_with_manual_numbering_needs_the_number_and_sends_it(api, world_a, linked_deal, connected):
+    """issue 14 item 4: the API asks for the 請求書番号 as the tab does; the reference is never the number."""
+    connected.invoice_numbering = FreeeConnection.Numbering.MANUAL
+    connected.save()
+    url = deal_invoices_url(linked_deal)
+    assert_error(post_json(api, url, {"partner_id": 5, "partner_name": "A"}), 400, "invoice_number_required")
+    response = post_json(api, url, {"partner_id": 5, "partner_name": "A", "invoice_number": "INV-9"})
+    assert response.status_code == 202 and response.json()["invoice_number"] == "INV-9"

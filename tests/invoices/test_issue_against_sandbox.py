@@ -20,10 +20,10 @@ from tests.invoices.conftest import first_partner, sandbox_invoices
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _issue(deal, world, company) -> Invoice:
+def _issue(deal, world, company, invoice_number=None) -> Invoice:
     partner = first_partner(company)
     return services.invoice_issue(deal=deal, membership=world.member_membership, partner_id=partner["id"],
-                                  partner_name=partner["name"])
+                                  partner_name=partner["name"], invoice_number=invoice_number)
 
 
 def test_a_timeout_after_freee_created_the_invoice_still_leaves_exactly_one(sandbox, linked_deal, world_a, settings):
@@ -89,17 +89,55 @@ def test_manual_numbering_sends_the_number_and_auto_numbering_leaves_it_out(sand
     sandbox_company_update(company=company, invoice_auto_numbering=False)
     connection.invoice_numbering = "manual"
     connection.save()
-    invoice = _issue(linked_deal, world_a, company)
+    invoice = _issue(linked_deal, world_a, company, invoice_number=" INV-2026-001 ")
     services.invoice_push(invoice_id=invoice.pk)
     invoice.refresh_from_db()
-    assert invoice.state == Invoice.State.ISSUED and invoice.invoice_number == invoice.reference
+    # The number the user gave goes to freee (the customer sees it); the internal reference stays in the memo.
+    assert invoice.state == Invoice.State.ISSUED and invoice.invoice_number == "INV-2026-001"
+    (remote,) = sandbox_invoices(company)
+    assert remote["invoice_number"] == "INV-2026-001" and invoice.reference not in remote["invoice_number"]
+    assert invoice.reference in remote["memo"]
+
+
+def test_manual_numbering_without_a_number_is_refused_before_anything_is_written(sandbox, linked_deal, world_a):
+    company, connection = sandbox
+    connection.invoice_numbering = "manual"
+    connection.save()
+    with pytest.raises(ApplicationError) as refused:
+        _issue(linked_deal, world_a, company)
+    assert refused.value.code == "invoice_number_required" and "自動採番" in refused.value.message
+    assert not Invoice.objects.exists()
+
+
+def test_manual_numbering_refuses_a_number_already_used(sandbox, linked_deal, world_a):
+    from tests.factories import InvoiceFactory
+
+    company, connection = sandbox
+    connection.invoice_numbering = "manual"
+    connection.save()
+    InvoiceFactory(deal=linked_deal, invoice_number="INV-7")
+    with pytest.raises(ApplicationError) as refused:
+        _issue(linked_deal, world_a, company, invoice_number="INV-7")
+    assert refused.value.code == "invoice_number_taken"
+
+
+def test_an_old_row_without_a_number_never_sends_the_reference_as_number(sandbox, linked_deal, world_a):
+    """A row written before manual numbering was switched on has no number: it fails with the explanation."""
+    company, connection = sandbox
+    invoice = _issue(linked_deal, world_a, company)
+    connection.invoice_numbering = "manual"
+    connection.save()
+    services.invoice_push(invoice_id=invoice.pk)
+    invoice.refresh_from_db()
+    assert invoice.state == Invoice.State.FAILED and "自動採番" in invoice.last_error
+    assert sandbox_invoices(company) == []
 
 
 def test_a_numbering_mismatch_says_to_turn_automatic_numbering_on(sandbox, linked_deal, world_a):
     company, connection = sandbox
     connection.invoice_numbering = "manual"  # but the sandbox company numbers automatically
     connection.save()
-    invoice = _issue(linked_deal, world_a, company)
+    invoice = _issue(linked_deal, world_a, company, invoice_number="INV-1")
     services.invoice_push(invoice_id=invoice.pk)
     invoice.refresh_from_db()
     assert invoice.state == Invoice.State.FAILED

@@ -235,3 +235,108 @@ def test_a_needs_check_row_keeps_polling_like_an_issuing_one(world_a, linked_dea
 
     assert f'hx-get="{reverse("invoices:row", args=[checking.public_id])}"' in row(checking)
     assert "hx-trigger=\"every" in row(checking) and "hx-trigger" not in row(issued)
+
+
+# ----------------------------------------------------------------- issue 14 item 1: one partner on screen and sent
+
+
+def test_text_typed_but_not_chosen_blocks_issue_server_side(world_a, linked_deal, connected):
+    """Chose A, then cleared the box and typed B without choosing: 発行 must not go to A (nor to B)."""
+    response = world_a.client().post(reverse("invoices:issue", args=[linked_deal.public_id]),
+                                     {"q": "株式会社B", "partner_id": "5", "partner_name": "株式会社A"})
+    body = response.content.decode()
+    assert response.status_code == 400 and "取引先「株式会社B」はまだ選択されていません" in body
+    assert not Invoice.objects.exists()
+    # The re-rendered tab keeps what was typed and shows no partner chosen: box, hidden fields and hint agree.
+    assert 'value="株式会社B"' in body and 'name="partner_id" id="partner-id" value=""' in body
+    hint = body.split('id="partner-chosen"')[1].split("</span>")[0].split(">", 1)[1]
+    assert hint == "取引先: 未選択（検索結果から選んでください）"
+
+
+def test_a_cleared_box_with_a_partner_still_chosen_blocks_issue(world_a, linked_deal, connected):
+    response = world_a.client().post(reverse("invoices:issue", args=[linked_deal.public_id]),
+                                     {"q": "", "partner_id": "5", "partner_name": "株式会社A"})
+    assert response.status_code == 400 and "取引先が選択されていません" in response.content.decode()
+    assert not Invoice.objects.exists()
+
+
+def test_the_chosen_partner_in_the_box_issues_to_it(world_a, linked_deal, connected):
+    response = world_a.client().post(reverse("invoices:issue", args=[linked_deal.public_id]),
+                                     {"q": " 株式会社A ", "partner_id": "5", "partner_name": "株式会社A"})
+    assert response.status_code == 200
+    assert Invoice.objects.get().partner_name == "株式会社A"
+
+
+def test_the_tab_shows_the_same_partner_in_box_hidden_fields_and_hint(world_a, connected):
+    deal = DealFactory(tenant=world_a.tenant, partner_freee_id=7, partner_name="山田商事",
+                       deal_type=DealTypeFactory(tenant=world_a.tenant, linked_to_freee=True))
+    body = _tab(world_a.client(), deal)
+    assert 'id="partner-search" name="q"' in body and 'value="山田商事"' in body
+    assert 'name="partner_id" id="partner-id" value="7"' in body
+    assert 'name="partner_name" id="partner-name" value="山田商事"' in body
+    assert "選択中: 山田商事" in body
+    # A name without a freee partner (typed on the deal, never chosen) is in the box but not chosen.
+    deal.partner_freee_id = None
+    deal.save()
+    body = _tab(world_a.client(), deal)
+    assert 'name="partner_name" id="partner-name" value=""' in body and "未選択" in body
+
+
+# ----------------------------------------------------------------- issue 14 item 3: 発行 sets the deal's partner openly
+
+
+def test_issue_sets_the_deal_partner_openly_bumps_updated_at_and_is_audited(world_a, connected):
+    from core.models import AuditEntry
+
+    deal = DealFactory(tenant=world_a.tenant, partner_freee_id=None, partner_name="手入力の取引先",
+                       deal_type=DealTypeFactory(tenant=world_a.tenant, linked_to_freee=True))
+    updated_before = deal.updated_at
+    response = world_a.client().post(reverse("invoices:issue", args=[deal.public_id]),
+                                     {"q": "株式会社A", "partner_id": "5", "partner_name": "株式会社A"})
+    assert "案件の取引先を、freeeの取引先「株式会社A」に設定しました。" in response.content.decode()
+    deal.refresh_from_db()
+    assert (deal.partner_freee_id, deal.partner_name) == (5, "株式会社A")
+    assert deal.updated_at > updated_before and deal.partner_set_from_freee_at is not None
+    entry = AuditEntry.objects.get(tenant=world_a.tenant, action="deal.partner_set_from_freee")
+    assert entry.changes == {"partner_name": ["手入力の取引先", "株式会社A"], "partner_freee_id": [None, 5]}
+    assert entry.target_id == str(deal.public_id) and entry.actor == world_a.member
+    page = world_a.client().get(reverse("deals:detail", args=[deal.public_id])).content.decode()
+    assert "請求書の発行時にfreeeの取引先から設定" in page
+
+
+def test_issue_to_the_deal_partner_again_changes_nothing_on_the_deal(world_a, connected):
+    from core.models import AuditEntry
+
+    deal = DealFactory(tenant=world_a.tenant, partner_freee_id=5, partner_name="株式会社A",
+                       deal_type=DealTypeFactory(tenant=world_a.tenant, linked_to_freee=True))
+    response = world_a.client().post(reverse("invoices:issue", args=[deal.public_id]),
+                                     {"q": "株式会社A", "partner_id": "5", "partner_name": "株式会社A"})
+    assert response.status_code == 200 and "に設定しました" not in response.content.decode()
+    assert not AuditEntry.objects.filter(action="deal.partner_set_from_freee").exists()
+    deal.refresh_from_db()
+    assert deal.partner_set_from_freee_at is None
+
+
+# ----------------------------------------------------------------- issue 14 item 4: manual numbering asks for the number
+
+
+def test_the_tab_asks_for_the_invoice_number_only_when_freee_numbering_is_manual(world_a, linked_deal, connected):
+    assert 'name="invoice_number"' not in _tab(world_a.client(), linked_deal)
+    connected.invoice_numbering = "manual"
+    connected.save()
+    body = _tab(world_a.client(), linked_deal)
+    assert 'name="invoice_number"' in body and "「手動採番」のため" in body
+
+
+def test_manual_numbering_issue_without_a_number_says_why_and_keeps_the_form(world_a, linked_deal, connected):
+    connected.invoice_numbering = "manual"
+    connected.save()
+    url = reverse("invoices:issue", args=[linked_deal.public_id])
+    response = world_a.client().post(url, {"q": "A社", "partner_id": "5", "partner_name": "A社", "invoice_number": " "})
+    assert response.status_code == 400 and "請求書番号を入力してください" in response.content.decode()
+    assert not Invoice.objects.exists()
+    response = world_a.client().post(url, {"q": "A社", "partner_id": "5", "partner_name": "A社",
+                                           "invoice_number": "INV-0042"})
+    assert response.status_code == 200
+    invoice = Invoice.objects.get()
+    assert invoice.invoice_number == "INV-0042" and invoice.reference != "INV-0042"

@@ -1,0 +1,61 @@
+"""One rule for a deal's 金額 (issue 14 item 2): with 商品内訳, 金額 is the lines' total before tax; without lines,
+it is what the user entered. Tax is never part of 金額; pages show it separately (an estimate: freee computes the
+invoice's tax with the tenant's 請求書の設定)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from deals.models import TaxRate
+
+RATE_PERCENT = {TaxRate.STANDARD_10: 10, TaxRate.REDUCED_8: 8, TaxRate.ZERO: 0}
+ROUNDING = {"omit": ROUND_FLOOR, "round_up": ROUND_CEILING, "round": ROUND_HALF_UP}
+
+
+def yen(value: Decimal) -> int:
+    """A line total in whole yen: fractions of a yen are dropped (as 切り捨て, freee's default)."""
+    return int(value.to_integral_value(rounding=ROUND_FLOOR))
+
+
+def lines_subtotal(lines: Iterable) -> int:
+    """The 金額 of a deal with these lines: Σ quantity × unit price, before tax, in whole yen."""
+    return yen(sum((line.quantity * line.unit_price for line in lines), Decimal(0)))
+
+
+@dataclass(frozen=True)
+class DealTotals:
+    subtotal: int
+    tax: int
+    from_lines: bool
+
+    @property
+    def total(self) -> int:
+        return self.subtotal + self.tax
+
+
+def deal_totals(amount: int, lines: list, *, tax_fraction: str = "omit") -> DealTotals:
+    """金額（税抜）, 消費税（見込み, 外税, per tax rate as freee does) and 合計 of a deal.
+
+    Without lines the invoice is one line of `amount` at 10%, so the estimate is too."""
+    rounding = ROUNDING.get(tax_fraction, ROUND_FLOOR)
+    if not lines:
+        tax = (Decimal(amount) * 10 / 100).to_integral_value(rounding=rounding)
+        return DealTotals(amount, int(tax), from_lines=False)
+    by_rate: dict[str, Decimal] = defaultdict(Decimal)
+    for line in lines:
+        by_rate[line.tax_rate] += line.quantity * line.unit_price
+    tax = sum(int((total * RATE_PERCENT.get(rate, 10) / 100).to_integral_value(rounding=rounding))
+              for rate, total in by_rate.items())
+    return DealTotals(lines_subtotal(lines), tax, from_lines=True)
+
+
+def check_amount(amount: int, *, field: str = "amount") -> None:
+    """金額 derived from lines must fit the same range as a typed 金額 (0 … AMOUNT_MAX)."""
+    if amount < 0:
+        raise ValidationError({field: _("商品内訳の合計金額が0円未満です。単価と数量を確認してください。")})
