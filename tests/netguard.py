@@ -15,6 +15,7 @@ Unix sockets and pipes (Playwright talks to its driver and Chromium over pipes) 
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 import socket
@@ -119,10 +120,8 @@ def _endpoints_of(url: str) -> set[tuple[str, int]]:
     if not parts.hostname or not parts.port:
         return set()
     endpoints = {(parts.hostname, parts.port)}
-    try:
+    with contextlib.suppress(OSError):
         endpoints |= {(info[4][0], parts.port) for info in socket.getaddrinfo(parts.hostname, parts.port)}
-    except OSError:
-        pass
     return endpoints
 
 

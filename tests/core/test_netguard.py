@@ -36,8 +36,8 @@ def test_vendor_urls_of_a_test_without_live_server_point_at_a_refused_port():
 
 
 def test_vendor_urls_of_a_live_server_test_point_at_it(live_server):
-    assert settings.FREEE_API_URL == live_server.url + "/sandbox/freee"
-    assert settings.LINEWORKS_API_URL == live_server.url + "/sandbox/lineworks/v1.0"
+    assert live_server.url + "/sandbox/freee" == settings.FREEE_API_URL
+    assert live_server.url + "/sandbox/lineworks/v1.0" == settings.LINEWORKS_API_URL
     assert requests.get(live_server.url + "/healthz", timeout=10).status_code in {200, 503}
 
 
