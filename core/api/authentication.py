@@ -21,7 +21,7 @@ class ApiTokenAuthentication(TokenAuthentication):
     def authenticate_credentials(self, key):
         token = api_token_for_key(key)
         if token is None:
-            raise exceptions.AuthenticationFailed(INVALID_TOKEN, code="invalid_token")
+            raise exceptions.AuthenticationFailed(INVALID_TOKEN)
         if token.is_expired:
             raise exceptions.AuthenticationFailed(EXPIRED_TOKEN, code="token_expired")
         if not token.user.is_active:
