@@ -130,7 +130,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -289,8 +288,9 @@ FIELD_ENCRYPTION_KEYS = fernet_keys("FIELD_ENCRYPTION_KEYS", setting(
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # Token first: anonymous API calls then get 401 with WWW-Authenticate, not 403.
-        "rest_framework.authentication.TokenAuthentication",
+        # Token first: anonymous API calls then get 401 with WWW-Authenticate, not 403. Several revocable tokens
+        # per user, with an optional expiry (core.models.ApiToken; DRF's authtoken held one that never expired).
+        "core.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["core.api.permissions.IsTenantMember"],
@@ -305,6 +305,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"token": "10/min"},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# API tokens expire this many days after they are issued (empty: never, unless the client asks for expires_at).
+API_TOKEN_TTL_DAYS = number("API_TOKEN_TTL_DAYS", None)
 SPECTACULAR_SETTINGS = {
     "TITLE": "CRM-to-accounting hub API",
     "DESCRIPTION": "Tenant-scoped API. Authenticate with a session or `Authorization: Token <key>`; "

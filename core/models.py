@@ -1,7 +1,11 @@
-"""Job: a long operation a user started (bulk refresh, ledger sync, ...), with progress the UI polls."""
+"""Job: a long operation a user started (bulk refresh, ledger sync, ...), with progress the UI polls; events,
+audit entries and API tokens."""
+
+import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tenancy.models import TenantOwnedModel
@@ -111,3 +115,31 @@ class AuditEntry(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.action} {self.target_label} by {self.actor_label}"
+
+
+class ApiToken(models.Model):
+    """An API token of a user (`Authorization: Token <key>`). Only a SHA-256 of the key is stored: the key is
+    shown once, when it is issued. A user may hold several (one per script or device); each is revoked by
+    deleting it, which takes effect on the next request. `expires_at` empty means it never expires."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens",
+                             verbose_name=_("ユーザー"))
+    name = models.CharField(_("名前"), max_length=100, blank=True)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(_("先頭の文字"), max_length=8, editable=False)
+    created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("最終使用日時"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("有効期限"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("APIトークン")
+        verbose_name_plural = _("APIトークン")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user_id})"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()

@@ -11,7 +11,15 @@ from django.contrib.auth.models import AbstractUser
 from django.test import Client
 
 from tenancy.models import Membership, Tenant
+from tests import netguard
 from tests.factories import MembershipFactory, TenantFactory, UserFactory
+
+# Installed when the suite's conftest loads, before any test or session fixture runs (tests/netguard.py).
+netguard.install(netguard.service_urls_from(django_settings))
+
+# Where the vendor clients point in a test that runs no live server: the discard port, which the guard refuses
+# (so nothing on this machine, such as `make run` on 127.0.0.1:8000, can answer in a test's place).
+UNROUTABLE = "http://127.0.0.1:9"
 
 
 @dataclass
@@ -84,3 +92,29 @@ def _isolated_cache(settings):
     settings.CACHES = {**settings.CACHES, "default": {**settings.CACHES["default"], "LOCATION": url}}
     settings.REDIS_URL = url  # shared state such as the freee rate limiter lives here too
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _no_connection_to_ports_the_session_did_not_start():
+    """Fail the test if it tried to reach a port it did not start, even when the code caught the refusal."""
+    netguard.take_violations()
+    yield
+    refused = netguard.take_violations()
+    if refused:
+        pytest.fail(f"the test tried to reach {', '.join(sorted(set(refused)))}, which the test session did not "
+                    "start (tests/netguard.py): use live_server.url or `responses`", pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def _vendor_urls_inside_the_session(request, settings):
+    """freee and LINE WORKS point at the live test server's sandbox when the test runs one, else at a port the
+    guard refuses; the defaults (SITE_URL/sandbox/... = the development server) are never used by a test.
+    A test's own fixture setting these URLs (to `responses` fakes, say) runs later and wins."""
+    if "live_server" in request.fixturenames:
+        base = request.getfixturevalue("live_server").url
+        settings.SITE_URL = base
+    else:
+        base = UNROUTABLE
+    settings.FREEE_ACCOUNTS_URL = settings.FREEE_API_URL = base + "/sandbox/freee"
+    settings.LINEWORKS_AUTH_URL = base + "/sandbox/lineworks/auth"
+    settings.LINEWORKS_API_URL = base + "/sandbox/lineworks/v1.0"

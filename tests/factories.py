@@ -121,3 +121,10 @@ class InvoiceFactory(factory.django.DjangoModelFactory):
     payment_status = "unsettled"
     cancel_status = "uncanceled"
     deal_status = "unregistered"
+
+
+def api_token_key(user, **options) -> str:
+    """Issue an API token for `user` (core.tokens) and return its key, for `Authorization: Token <key>`."""
+    from core.tokens import api_token_create
+
+    return api_token_create(user=user, **options)[1]

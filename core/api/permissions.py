@@ -1,9 +1,12 @@
 """API access: the default permission is "authenticated member of the request's tenant"."""
 
 from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions
 from rest_framework.permissions import BasePermission
 
-from core.api.tenant import bind_tenant
+from core.api.tenant import TENANT_HEADER, bind_tenant
+
+NOT_A_MEMBER_OF_X_TENANT = _("このユーザーはX-Tenantで指定された事業所に所属していません。")
 
 
 class IsTenantMember(BasePermission):
@@ -14,7 +17,11 @@ class IsTenantMember(BasePermission):
     def has_permission(self, request, view) -> bool:
         if not (request.user and request.user.is_authenticated):
             return False
-        return bind_tenant(request) is not None
+        if bind_tenant(request) is not None:
+            return True
+        if request.META.get(TENANT_HEADER):  # say what is wrong: the header, not the user's memberships
+            raise exceptions.PermissionDenied(NOT_A_MEMBER_OF_X_TENANT)
+        return False
 
 
 class IsTenantAdmin(IsTenantMember):

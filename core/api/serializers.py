@@ -1,7 +1,7 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from core.models import Job
+from core.models import ApiToken, Job
 from tenancy.models import Membership
 
 
@@ -36,4 +36,43 @@ class JobSerializer(serializers.ModelSerializer):
         model = Job
         fields = ["id", "kind", "status", "done", "total", "percent", "error", "result", "actor",
                   "created_at", "started_at", "finished_at"]
+        read_only_fields = fields
+
+
+class TokenObtainSerializer(serializers.Serializer):
+    """POST /api/v1/auth/token/: credentials, and optionally a name and an expiry for the new token."""
+
+    username = serializers.CharField(max_length=150, write_only=True)
+    password = serializers.CharField(max_length=4096, write_only=True, trim_whitespace=False,
+                                     style={"input_type": "password"})
+    name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="",
+                                 help_text="トークンの用途（一覧で区別するため）")
+    expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None,
+                                           help_text="有効期限（省略時はAPI_TOKEN_TTL_DAYS日後、未設定なら無期限）")
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    """A token as its owner sees it in the list: never its key."""
+
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    expired = serializers.BooleanField(source="is_expired", read_only=True)
+    current = serializers.SerializerMethodField(help_text="このリクエストの認証に使われたトークンか")
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "prefix", "created_at", "last_used_at", "expires_at", "expired", "current"]
+        read_only_fields = fields
+
+    def get_current(self, token) -> bool:
+        request = self.context.get("request")
+        return bool(request is not None and getattr(request.auth, "pk", None) == token.pk)
+
+
+class IssuedTokenSerializer(ApiTokenSerializer):
+    """The answer to POST /api/v1/auth/token/: the key, shown this once."""
+
+    token = serializers.CharField(read_only=True, help_text="Authorization: Token <token> で使うキー（再表示不可）")
+
+    class Meta(ApiTokenSerializer.Meta):
+        fields = ["token", *ApiTokenSerializer.Meta.fields]
         read_only_fields = fields

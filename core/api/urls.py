@@ -8,6 +8,8 @@ router.register("jobs", views.JobViewSet, basename="job")
 
 urlpatterns = [
     path("auth/token/", views.ObtainTokenView.as_view(), name="token"),
+    path("auth/tokens/", views.ApiTokenListView.as_view(), name="token-list"),
+    path("auth/tokens/<uuid:public_id>/", views.ApiTokenDetailView.as_view(), name="token-detail"),
     path("me/", views.MeView.as_view(), name="me"),
     *router.urls,
 ]

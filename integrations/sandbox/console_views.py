@@ -1,4 +1,6 @@
-"""The sandbox console: the tenant's fake freee apps, companies, fault switches and invoices."""
+"""The sandbox console: the tenant's fake freee apps, companies, fault switches and invoices.
+
+Admins only, like the 設定 menu that links it: it shows client secrets and can break the tenant's freee."""
 
 from __future__ import annotations
 
@@ -14,23 +16,25 @@ from integrations.sandbox.forms import (
     CompanySettingsForm,
     FaultsForm,
     InvoiceStatusForm,
+    RedirectUrisForm,
 )
 from integrations.sandbox.models import SandboxApp, SandboxCompany, SandboxResource
 from integrations.sandbox.services import (
     sandbox_access_tokens_expire,
     sandbox_app_create,
+    sandbox_app_redirect_uris_set,
     sandbox_company_create,
     sandbox_faults_set,
     sandbox_invoice_status_set,
 )
-from tenancy.access import get_tenant_object_or_404, member_required
+from tenancy.access import admin_required, get_tenant_object_or_404
 
 PAYMENT_BUTTONS = [("settled", "入金済みにする"), ("unsettled", "入金待ちに戻す"), ("failed", "決済失敗にする"),
                    ("canceled", "決済キャンセルにする")]
 SENDING_BUTTONS = [("sent", "送付済みにする"), ("unsent", "送付待ちに戻す")]
 
 
-@member_required
+@admin_required
 @require_http_methods(["GET", "POST"])
 def console_index(request: HttpRequest) -> HttpResponse:
     """The tenant's sandbox apps; POST registers one and shows its client secret once."""
@@ -43,17 +47,25 @@ def console_index(request: HttpRequest) -> HttpResponse:
     return render(request, "sandbox/console_index.html", context, status=201 if created else 200)
 
 
-@member_required
+@admin_required
 @require_http_methods(["GET", "POST"])
 def console_app(request: HttpRequest, public_id) -> HttpResponse:
-    """One app: its companies; POST adds a company."""
+    """One app: its コールバックURL and companies; POST adds a company or (action=redirect_uris) saves the URLs."""
     app = get_tenant_object_or_404(SandboxApp, request, public_id=public_id)
-    form = CompanyCreateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    editing_uris = request.method == "POST" and request.POST.get("action") == "redirect_uris"
+    form = CompanyCreateForm(request.POST if request.method == "POST" and not editing_uris else None)
+    uris_form = RedirectUrisForm(request.POST if editing_uris else None,
+                                 initial={"redirect_uris": "\n".join(app.registered_redirect_uris)})
+    if editing_uris and uris_form.is_valid():
+        sandbox_app_redirect_uris_set(app=app, redirect_uris=uris_form.cleaned_data["redirect_uris"])
+        messages.success(request, "コールバックURLを保存しました。")
+        return redirect("sandbox:console-app", public_id=app.public_id)
+    if request.method == "POST" and not editing_uris and form.is_valid():
         company = sandbox_company_create(app=app, name=form.cleaned_data["name"])
         messages.success(request, f"事業所「{company.name}」（事業所ID {company.company_id}）を作成しました。")
         return redirect("sandbox:console-app", public_id=app.public_id)
-    return render(request, "sandbox/console_app.html", {"app": app, "form": form, "companies": app.companies.all()})
+    context = {"app": app, "form": form, "uris_form": uris_form, "companies": app.companies.all()}
+    return render(request, "sandbox/console_app.html", context, status=400 if request.method == "POST" else 200)
 
 
 def _company_context(company: SandboxCompany, **forms) -> dict:
@@ -66,7 +78,7 @@ def _company_context(company: SandboxCompany, **forms) -> dict:
     }
 
 
-@member_required
+@admin_required
 @require_http_methods(["GET", "POST"])
 def console_company(request: HttpRequest, public_id) -> HttpResponse:
     """One company: settings, fault switches, token expiry and its invoices' statuses."""

@@ -3,17 +3,39 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django import forms
 from django.utils import timezone
 
 from integrations.sandbox.models import SandboxCompany
+from integrations.sandbox.services import OOB_REDIRECT_URI
 
 
 class AppCreateForm(forms.Form):
     """Register a new sandbox app."""
 
     name = forms.CharField(label="アプリ名", max_length=200, initial="CRM-会計連携ハブ（開発）")
+
+
+class RedirectUrisForm(forms.Form):
+    """An app's コールバックURL: one per line, each an absolute http(s) URL without fragment, or the OOB URI."""
+
+    redirect_uris = forms.CharField(
+        label="コールバックURL", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000,
+        help_text="1行に1つ入力してください。認可リクエストのredirect_uriは、このいずれかと完全に一致する必要があります。")
+
+    def clean_redirect_uris(self) -> list[str]:
+        uris = [line.strip() for line in self.cleaned_data["redirect_uris"].splitlines() if line.strip()]
+        for uri in uris:
+            parts = urlsplit(uri)
+            if uri != OOB_REDIRECT_URI and (parts.scheme not in ("http", "https") or not parts.netloc
+                                            or parts.fragment or len(uri) > 1000):
+                raise forms.ValidationError(f"「{uri}」は有効なURIではありません（http(s)の絶対URL、"
+                                            f"または {OOB_REDIRECT_URI}）。")
+        if not uris:
+            raise forms.ValidationError("コールバックURLを1つ以上入力してください。")
+        return list(dict.fromkeys(uris))
 
 
 class CompanyCreateForm(forms.Form):

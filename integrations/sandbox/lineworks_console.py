@@ -1,5 +1,8 @@
 """The LINE WORKS part of the sandbox console: domains (credentials to paste into 事業所の連携設定), users
-and their inboxes, fault switches, and a button that posts a signed callback (ID連携 / ID連携解除 / text)."""
+and their inboxes, fault switches, and a button that posts a signed callback (ID連携 / ID連携解除 / text).
+
+Admins only, like the 設定 menu that links it: it shows the domain's client secret, bot secret and private key,
+and can inject faults."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from integrations.sandbox import lineworks
 from integrations.sandbox.models import SandboxLineWorksDomain, SandboxLineWorksUser
-from tenancy.access import get_tenant_object_or_404, member_required
+from tenancy.access import admin_required, get_tenant_object_or_404
 
 COMMANDS = [("link", "ID連携"), ("unlink", "ID連携解除"), ("text", "テキストを送信")]
 
@@ -57,7 +60,7 @@ class CallbackForm(forms.Form):
         self.fields["user"].queryset = SandboxLineWorksUser.objects.filter(domain=domain)
 
 
-@member_required
+@admin_required
 @require_http_methods(["GET", "POST"])
 def console_lineworks(request: HttpRequest) -> HttpResponse:
     """The tenant's fake LINE WORKS domains; POST creates one (key pair, bot and two users)."""
@@ -70,7 +73,7 @@ def console_lineworks(request: HttpRequest) -> HttpResponse:
     return render(request, "sandbox/lineworks_index.html", {"domains": domains, "form": form})
 
 
-@member_required
+@admin_required
 @require_http_methods(["GET", "POST"])
 def console_lineworks_domain(request: HttpRequest, public_id) -> HttpResponse:
     """One domain: its credentials, users, fault switches and the callback sender."""
@@ -86,7 +89,7 @@ def console_lineworks_domain(request: HttpRequest, public_id) -> HttpResponse:
     return render(request, "sandbox/lineworks_domain.html", context)
 
 
-@member_required
+@admin_required
 def console_lineworks_inbox(request: HttpRequest, public_id) -> HttpResponse:
     """What the bot sent one user, newest first."""
     user = get_tenant_object_or_404(SandboxLineWorksUser.objects.select_related("domain"), request,

@@ -34,6 +34,8 @@ class SandboxApp(models.Model):
     name = models.CharField(_("アプリ名"), max_length=200)
     owner_tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, null=True, blank=True,
                                      related_name="+", verbose_name=_("作成した事業所"))
+    redirect_uris = models.TextField(_("コールバックURL"), blank=True,
+                                     help_text=_("1行に1つ。認可のredirect_uriはこのいずれかと完全に一致する必要があります。"))
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
 
     objects = OwnedByTenantQuerySet.as_manager()
@@ -45,6 +47,11 @@ class SandboxApp(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def registered_redirect_uris(self) -> list[str]:
+        """The registered callback URLs (freee: コールバックURL), one per line."""
+        return [line.strip() for line in self.redirect_uris.splitlines() if line.strip()]
 
 
 class SandboxCompany(models.Model):

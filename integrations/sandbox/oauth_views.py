@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from integrations.sandbox.models import SandboxApp, SandboxCompany, SandboxToken
 from integrations.sandbox.services import (
+    OOB_REDIRECT_URI,
     InvalidGrant,
     sandbox_auth_code_issue,
     sandbox_code_exchange,
@@ -23,9 +24,13 @@ from integrations.sandbox.services import (
 )
 from tenancy.access import member_required
 
-OOB = "urn:ietf:wg:oauth:2.0:oob"
+OOB = OOB_REDIRECT_URI
 INVALID_GRANT = ("指定された認可グラントは不正か、有効期限切れか、無効か、リダイレクトURIが異なるか、"
                  "もしくは別のクライアントに適用されています。")
+# freee's OAuth server answers with Doorkeeper's Japanese messages (INVALID_GRANT above is one of them); this is
+# Doorkeeper's invalid_redirect_uri, shown on the authorize page without redirecting anywhere.
+INVALID_REDIRECT_URI = "含まれるリダイレクトURIが正しくありません。"
+UNKNOWN_CLIENT = "Client IDが不正です。アプリケーションが見つかりません。"
 INVALID_CLIENT = ("クライアント認証に失敗しました。クライアントが不明か、クライアント認証が含まれていないか、"
                   "認証方式がサポートされていません。")
 
@@ -37,14 +42,20 @@ def _error_page(request: HttpRequest, message: str) -> HttpResponse:
 
 
 def _authorize_problem(app: SandboxApp | None, params) -> str | None:
+    """Why the consent page cannot go on, checked before anything is shown or any code is issued."""
     if app is None:
-        return "Client IDが不正です。アプリケーションが見つかりません。"
+        return UNKNOWN_CLIENT
+    if params.get("redirect_uri", "") not in app.registered_redirect_uris:
+        return INVALID_REDIRECT_URI  # never redirect (a code or an error) to an address the app did not register
     if params.get("response_type") != "code":
         return "response_type は code を指定してください。"
-    redirect_uri = params.get("redirect_uri", "")
-    if redirect_uri != OOB and urlsplit(redirect_uri).scheme not in ("http", "https"):
-        return "redirect_uri が不正です。"
     return None
+
+
+def _app_of_this_tenant(request: HttpRequest, client_id: str) -> SandboxApp | None:
+    """The app with this client_id among the logged-in tenant's sandbox apps: the sandbox's "freee account" is the
+    tenant, so another tenant's app (and its companies) does not exist for this user."""
+    return SandboxApp.objects.for_tenant(request.tenant).filter(client_id=client_id).first()
 
 
 def _companies(request: HttpRequest, app: SandboxApp) -> list[SandboxCompany]:
@@ -59,7 +70,7 @@ def _companies(request: HttpRequest, app: SandboxApp) -> list[SandboxCompany]:
 def authorize(request: HttpRequest) -> HttpResponse:
     """GET shows the consent page (pick one 事業所); POST 許可する issues a 10-minute code."""
     params = request.GET if request.method == "GET" else request.POST
-    app = SandboxApp.objects.filter(client_id=params.get("client_id", "")).first()
+    app = _app_of_this_tenant(request, params.get("client_id", ""))
     problem = _authorize_problem(app, params)
     if problem:
         return _error_page(request, problem)

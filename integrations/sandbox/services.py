@@ -6,8 +6,10 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 
 from integrations.sandbox import seed
@@ -18,6 +20,7 @@ FIRST_COMPANY_ID = 10000001
 AUTH_CODE_LIFETIME = timedelta(minutes=10)
 ACCESS_TOKEN_LIFETIME = timedelta(hours=6)
 REFRESH_TOKEN_LIFETIME = timedelta(days=90)
+OOB_REDIRECT_URI = "urn:ietf:wg:oauth:2.0:oob"
 
 # Each kind of resource gets its own id range, so an id of the wrong kind is never found by accident.
 KIND_OFFSETS = {
@@ -30,13 +33,27 @@ KIND_OFFSETS = {
 
 # ---------------------------------------------------------------- apps and companies
 
+def default_redirect_uris() -> list[str]:
+    """A new app's コールバックURL: the hub's own OAuth callback, and the paste-the-code flow's OOB URI."""
+    return [settings.SITE_URL + reverse("integrations:freee_callback"), OOB_REDIRECT_URI]
+
+
 def sandbox_app_create(*, tenant: Tenant | None, name: str, client_id: str | None = None,
-                       client_secret: str | None = None) -> SandboxApp:
-    """Register an app; client_id/secret are random unless given (the demo seed passes fixed ones)."""
+                       client_secret: str | None = None, redirect_uris: list[str] | None = None) -> SandboxApp:
+    """Register an app; client_id/secret are random unless given (the demo seed passes fixed ones); its
+    registered redirect URIs default to default_redirect_uris()."""
     return SandboxApp.objects.create(
         owner_tenant=tenant, name=name,
         client_id=client_id or secrets.token_hex(16), client_secret=client_secret or secrets.token_urlsafe(32),
+        redirect_uris="\n".join(redirect_uris if redirect_uris is not None else default_redirect_uris()),
     )
+
+
+def sandbox_app_redirect_uris_set(*, app: SandboxApp, redirect_uris: list[str]) -> SandboxApp:
+    """Replace the app's registered redirect URIs (the console's コールバックURL field)."""
+    app.redirect_uris = "\n".join(redirect_uris)
+    app.save(update_fields=["redirect_uris"])
+    return app
 
 
 def _next_company_id() -> int:

@@ -136,9 +136,11 @@ def _wait_for_message(page: Page, text: str, *, what: str) -> Locator:
     return message
 
 
-def _link_and_confirm(page: Page, message: Locator, demo: Demo, lw_user: SandboxLineWorksUser) -> None:
-    """The ID連携する button of a bot message → 「連携を開始しますか?」 → [許可する] → 「連携に成功しました」."""
-    message.get_by_role("link", name="ID連携する", exact=True).click()
+def _link_and_confirm(page: Page, message: Locator | None, demo: Demo, lw_user: SandboxLineWorksUser) -> None:
+    """The ID連携する button of a bot message (None: already opened in `page`) → 「連携を開始しますか?」 →
+    [許可する] → 「連携に成功しました」."""
+    if message is not None:
+        message.get_by_role("link", name="ID連携する", exact=True).click()
     expect(page).to_have_url(re.compile(r"/lineworks/link/\?token="))
     expect(page.get_by_role("heading", name="連携を開始しますか?", level=1)).to_be_visible()
     expect(page.locator("dl.details")).to_contain_text(demo.tenant.name)
@@ -153,21 +155,26 @@ def test_demo_employee_links_issues_and_reads_then_approver_approves_from_the_me
     employee_user = get_user_model().objects.get(username=EMPLOYEE)
     approver_user = get_user_model().objects.get(username=APPROVER)
 
-    # 1. The employee starts ID連携 from the bot, as seed 003 describes: not logged in yet, so asked to log in;
-    #    in the sandbox console, 山田 太郎 sends the ID連携 action (a signed callback to our endpoint).
-    page.goto("/sandbox/lineworks/console/")
-    _log_in_when_asked(page, EMPLOYEE)
-    expect(page.get_by_role("heading", name="LINE WORKS サンドボックス", level=1)).to_be_visible()
-    page.get_by_role("link", name=demo.domain.name, exact=True).click()
-    page.get_by_label("送信するユーザー").select_option(label=str(demo.employee_lw))
-    page.get_by_label("操作").select_option(label="ID連携")
-    page.get_by_role("button", name="送信", exact=True).click()
-    expect(page.get_by_role("status")).to_contain_text("署名付きのコールバックを送信しました（HTTP 200）")
+    # 1. The employee starts ID連携 from the bot, as seed 003 describes. The sandbox console stands in for
+    #    山田 太郎's LINE WORKS app; it is an admin screen, so the demo admin drives it in a browser of their own:
+    #    山田 太郎 sends the ID連携 action (a signed callback to our endpoint).
+    phone = open_page()
+    phone.goto("/sandbox/lineworks/console/")
+    _log_in_when_asked(phone, APPROVER)
+    expect(phone.get_by_role("heading", name="LINE WORKS サンドボックス", level=1)).to_be_visible()
+    phone.get_by_role("link", name=demo.domain.name, exact=True).click()
+    phone.get_by_label("送信するユーザー").select_option(label=str(demo.employee_lw))
+    phone.get_by_label("操作").select_option(label="ID連携")
+    phone.get_by_role("button", name="送信", exact=True).click()
+    expect(phone.get_by_role("status")).to_contain_text("署名付きのコールバックを送信しました（HTTP 200）")
 
-    # The bot's answer (handled on the worker) arrives in 山田 太郎's inbox: its button opens our app.
-    _open_inbox(page, demo, demo.employee_lw)
-    reply = _wait_for_message(page, "ID連携を開始します", what="the bot's ID連携 reply")
-    _link_and_confirm(page, reply, demo, demo.employee_lw)
+    # The bot's answer (handled on the worker) arrives in 山田 太郎's inbox: its button opens our app, in the
+    # employee's own browser, which is not logged in yet, so asked to log in.
+    _open_inbox(phone, demo, demo.employee_lw)
+    reply = _wait_for_message(phone, "ID連携を開始します", what="the bot's ID連携 reply")
+    page.goto(reply.get_by_role("link", name="ID連携する", exact=True).get_attribute("href"))
+    _log_in_when_asked(page, EMPLOYEE)
+    _link_and_confirm(page, None, demo, demo.employee_lw)
     link = LineWorksUserLink.objects.for_tenant(demo.tenant).get(user=employee_user)
     assert link.lineworks_user_id == demo.employee_lw.user_id
 
@@ -192,11 +199,11 @@ def test_demo_employee_links_issues_and_reads_then_approver_approves_from_the_me
     expect(number_link).to_have_text(invoice.invoice_number)
 
     # 3. The employee reads the 請求書発行 notification in 山田 太郎's sandbox inbox; its link opens the deal's 請求書 tab.
-    _open_inbox(page, demo, demo.employee_lw)
-    issued = _wait_for_message(page, "【請求書を発行しました】", what="the invoice-issued notification")
+    _open_inbox(phone, demo, demo.employee_lw)
+    issued = _wait_for_message(phone, "【請求書を発行しました】", what="the invoice-issued notification")
     expect(issued).to_contain_text(demo.deal.name)
     expect(issued).to_contain_text(invoice.invoice_number)
-    issued.get_by_role("link", name="詳細を開く").click()
+    page.goto(issued.get_by_role("link", name="詳細を開く").get_attribute("href"))
     expect(page).to_have_url(re.compile(rf"/deals/{demo.deal.public_id}/\?tab=invoices$"))
     expect(page.get_by_role("heading", name=demo.deal.name, level=1)).to_be_visible()
     expect(page.locator("#invoice-tab").get_by_role("link", name=invoice.invoice_number)).to_be_visible()

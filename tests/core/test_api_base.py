@@ -1,10 +1,9 @@
 """The API base: tenant binding, default permission, token auth, pagination, schema and Swagger UI."""
 
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tests.factories import JobFactory, MembershipFactory
+from tests.factories import JobFactory, MembershipFactory, api_token_key
 from tests.isolation import assert_cross_tenant_404
 
 
@@ -18,7 +17,7 @@ def test_me_shows_the_current_tenant_and_all_memberships(world_a, world_b):
 def test_token_and_x_tenant_header_choose_the_tenant(world_a, world_b):
     MembershipFactory(tenant=world_b.tenant, user=world_a.member)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=world_a.member).key}",
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_key(world_a.member)}",
                        HTTP_X_TENANT=str(world_b.tenant.public_id))
     assert client.get(reverse("api:me")).json()["current_tenant"]["id"] == str(world_b.tenant.public_id)
 
@@ -28,6 +27,7 @@ def test_x_tenant_of_a_foreign_tenant_is_refused(world_a, world_b):
     client.force_authenticate(world_a.member)
     response = client.get(reverse("api:me"), HTTP_X_TENANT=str(world_b.tenant.public_id))
     assert response.status_code == 403 and response.json()["error"]["code"] == "permission_denied"
+    assert response.json()["error"]["message"] == "このユーザーはX-Tenantで指定された事業所に所属していません。"
 
 
 def test_users_of_no_tenant_and_anonymous_users_are_refused_with_the_error_body(world_a):
@@ -42,7 +42,10 @@ def test_obtain_token_with_password(world_a):
     from tests.factories import PASSWORD
 
     response = APIClient().post(reverse("api:token"), {"username": "member_A", "password": PASSWORD})
-    assert response.status_code == 200 and Token.objects.get(user=world_a.member).key == response.json()["token"]
+    assert response.status_code == 200
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
+    assert client.get(reverse("api:me")).json()["username"] == "member_A"
 
 
 def test_wrong_password_for_a_token_is_a_400_in_the_error_format(world_a):

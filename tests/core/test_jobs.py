@@ -10,6 +10,7 @@ from django.utils import timezone
 from core import jobs
 from core.models import Job
 from core.tasks import jobs_fail_abandoned_task
+from tests import netguard
 from tests.factories import JobFactory
 from tests.isolation import assert_cross_tenant_404
 
@@ -127,6 +128,9 @@ def test_a_broker_outage_does_not_fail_the_request_and_the_job_stays_queued(worl
     job = jobs.job_create(tenant=world_a.tenant, actor=world_a.member, kind="tests.unreachable")
     assert jobs.send_task(_unreachable_broker_task(), job.pk) is False
     assert "re-sent by a sweeper" in caplog.text
+    # the refusal came from the test network guard (nothing on the machine can answer instead); taken here, as
+    # the outage is what this test is about
+    assert set(netguard.take_violations()) == {"127.0.0.1:9"}
     job.refresh_from_db()
     assert job.status == Job.Status.QUEUED
 

@@ -17,6 +17,7 @@ import itertools
 from dataclasses import dataclass, replace
 
 import pytest
+import responses
 from django.test import Client
 from django.urls import resolve
 
@@ -32,7 +33,7 @@ from tenancy.permissions import (
 )
 from tests.conftest import TenantWorld
 from tests.cross.test_tenant_isolation import OBJECT_FACTORIES, ROUTES
-from tests.factories import MembershipFactory, PermissionProfileFactory, TenantFactory, UserFactory
+from tests.factories import MembershipFactory, PermissionProfileFactory, TenantFactory, UserFactory, api_token_key
 from tests.isolation import Route
 from tests.notifications.factories import make_link
 from tests.payment_requests import isolation as payment_request_isolation
@@ -92,7 +93,7 @@ NAMESPACE_RULES = {
     "journal_sync": MEMBER,
     "payment_requests": MEMBER,
     "notifications": MEMBER,
-    "sandbox": MEMBER,
+    "sandbox": ADMIN,  # the sandbox consoles (client secrets, LINE WORKS private keys, fault switches)
     "tenancy": ADMIN,
     "integrations": ADMIN,
 }
@@ -106,7 +107,7 @@ ROUTE_RULES: dict[str, Access | dict[str, Access]] = {
     "logout": {"POST": everyone(LOGIN), "GET": everyone(NOT_ALLOWED)},  # POST logs out, to the login page
     "api-schema": PUBLIC,
     "api-docs": PUBLIC,
-    "api:token": PUBLIC,
+    "api:token": {"POST": PUBLIC, "DELETE": MEMBER},  # DELETE revokes the token used (a session: 400)
     # tenancy: switching tenants is for anyone logged in with a membership
     # tenancy: switching takes POST only (405 first); without a tenant of the user's it is a 404 for everyone
     "tenancy:switch": {"POST": everyone("404"), "GET": everyone(NOT_ALLOWED)},
@@ -217,6 +218,16 @@ def _payment_request(world: TenantWorld):
     return payment_request_isolation._request(replace(world, member=world.admin))
 
 
+def _own_api_token(user):
+    """A token of the acting user: the only kind they may read or revoke (another user's is a 404)."""
+    from core.models import ApiToken
+
+    return ApiToken.objects.get(prefix=api_token_key(user)[:8])
+
+
+# Objects that belong to a user rather than to a tenant: made for the acting role's user.
+MATRIX_USER_FACTORIES = {"api:token-detail": _own_api_token}
+
 MATRIX_FACTORIES = {
     "tenancy:permission_profile_update": _profile,
     "tenancy:permission_profile_delete": _profile,
@@ -226,7 +237,9 @@ MATRIX_FACTORIES = {
 }
 
 
-def make_object(route: Route, world: TenantWorld):
+def make_object(route: Route, world: TenantWorld, user=None):
+    if route.name in MATRIX_USER_FACTORIES:
+        return MATRIX_USER_FACTORIES[route.name](user or world.member)
     factory = MATRIX_FACTORIES.get(route.name) or OBJECT_FACTORIES[route.name][0]
     return factory(world)
 
@@ -366,9 +379,17 @@ def _request(client: Client, method: str, url: str):
     return client.generic(method, url, data="", content_type="application/x-www-form-urlencoded")
 
 
+@pytest.fixture
+def no_vendor():
+    """Actions that call a vendor (接続テスト of a LINE WORKS link, say) get a refused connection from `responses`:
+    the matrix is about who may act, and no test may reach a server it did not start (tests/netguard.py)."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False):
+        yield
+
+
 @pytest.mark.parametrize(("route", "method", "taken"), ACTIONS,
                          ids=[f"{r.name}-{m}" for r, m, _ in ACTIONS])
-def test_permissions_matrix(route, method, taken, people):
+def test_permissions_matrix(route, method, taken, people, no_vendor):
     rule = rule_for(route, method)
     if rule is None:
         pytest.fail(f"add {route.name} to the permissions matrix")
@@ -386,7 +407,7 @@ def test_permissions_matrix(route, method, taken, people):
         if role != "anonymous":
             client.force_login(people.user(role))
         if route.is_object_route:
-            obj = make_object(route, people.world(role))
+            obj = make_object(route, people.world(role), None if role == "anonymous" else people.user(role))
             url = route.url(**{k: obj.public_id for k in route.kwargs})
         else:
             url = route.url()

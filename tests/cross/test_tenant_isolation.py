@@ -8,7 +8,14 @@ import importlib
 
 import pytest
 
-from tests.factories import DealFactory, DealLineFactory, InvoiceFactory, JobFactory, PermissionProfileFactory
+from tests.factories import (
+    DealFactory,
+    DealLineFactory,
+    InvoiceFactory,
+    JobFactory,
+    PermissionProfileFactory,
+    api_token_key,
+)
 from tests.isolation import assert_cross_tenant_404, project_routes
 from tests.sandbox.factories import SECRET_APP_NAME, SECRET_COMPANY_NAME, make_sandbox_app, make_sandbox_company
 
@@ -26,6 +33,12 @@ def _profile(world):
 
 def _invoice(world):
     return InvoiceFactory(deal=_deal(world), partner_name="他テナントの秘密取引先")
+
+
+def _api_token(world):
+    from core.models import ApiToken
+
+    return ApiToken.objects.get(prefix=api_token_key(world.member, name="他テナントの秘密トークン")[:8])
 
 
 def _job(world):
@@ -60,12 +73,16 @@ OBJECT_FACTORIES = {
     "api:invoice-refresh": (_invoice, "他テナントの秘密取引先"),
     "api:invoice-resync": (_invoice, "他テナントの秘密取引先"),
     "api:invoice-retry": (_invoice, "他テナントの秘密取引先"),
+    "api:token-detail": (_api_token, "他テナントの秘密トークン"),  # a user's own; any other user's is a 404
     "sandbox:console-app": (make_sandbox_app, SECRET_APP_NAME),
     "sandbox:console-company": (make_sandbox_company, SECRET_COMPANY_NAME),
 }
 
 # Admin screens answer 403 to members before any lookup; admins of A get the 404.
-ADMIN_ONLY = {"tenancy:membership_update", "tenancy:permission_profile_update", "tenancy:permission_profile_delete"}
+ADMIN_ONLY = {"tenancy:membership_update", "tenancy:permission_profile_update", "tenancy:permission_profile_delete",
+              # the sandbox consoles are admin screens too (secrets, private keys, fault switches)
+              "sandbox:console-app", "sandbox:console-company", "sandbox:console-lineworks-domain",
+              "sandbox:console-lineworks-inbox"}
 
 # Later apps keep their entries next to their tests: tests/<app>/isolation.py with OBJECT_FACTORIES and
 # ADMIN_ONLY of the same shapes.

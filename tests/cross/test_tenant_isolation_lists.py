@@ -113,11 +113,11 @@ def test_job_progress_and_job_lists_of_another_tenant_are_invisible(world_a, wor
 
 def test_sandbox_console_shows_only_the_tenants_own_apps(world_a, world_b):
     foreign = make_sandbox_app(world_b)
-    page = world_a.client("member").get("/sandbox/console/")
+    page = world_a.client("admin").get("/sandbox/console/")
     assert page.status_code == 200
     assert SECRET_APP_NAME not in page.content.decode()
     assert foreign.client_id not in page.content.decode()
-    own = world_b.client("member").get("/sandbox/console/")
+    own = world_b.client("admin").get("/sandbox/console/")
     assert SECRET_APP_NAME in own.content.decode()  # the page does list apps: B sees its own
 
 

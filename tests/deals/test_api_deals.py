@@ -6,10 +6,16 @@ from decimal import Decimal
 
 import pytest
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from deals.models import Deal, FreeeLatestStatus
-from tests.factories import DealFactory, DealLineFactory, DealTypeFactory, MembershipFactory, ProductFactory
+from tests.factories import (
+    DealFactory,
+    DealLineFactory,
+    DealTypeFactory,
+    MembershipFactory,
+    ProductFactory,
+    api_token_key,
+)
 from tests.isolation import assert_cross_tenant_404
 
 DEALS_URL = "/api/v1/deals/"
@@ -45,7 +51,7 @@ def assert_error(response, status: int, code: str | None = None) -> dict:
 
 def token_client(user, tenant=None) -> Client:
     """A client with no session: every request carries `Authorization: Token <key>` (and X-Tenant)."""
-    headers = {"Authorization": f"Token {Token.objects.create(user=user).key}"}
+    headers = {"Authorization": f"Token {api_token_key(user)}"}
     if tenant is not None:
         headers["X-Tenant"] = str(tenant.public_id)
     return Client(headers=headers)

@@ -3,7 +3,6 @@ and a partner missing in freee explained in Japanese — the last against the sa
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
 from core.models import Job
 from integrations.models import FreeeConnection
@@ -11,7 +10,14 @@ from integrations.sandbox.services import resource_delete, sandbox_invoice_statu
 from invoices import services
 from invoices.models import Invoice
 from tenancy.permissions import FREEE_INVOICE_CREATE
-from tests.factories import DealFactory, DealLineFactory, DealTypeFactory, InvoiceFactory, PermissionProfileFactory
+from tests.factories import (
+    DealFactory,
+    DealLineFactory,
+    DealTypeFactory,
+    InvoiceFactory,
+    PermissionProfileFactory,
+    api_token_key,
+)
 from tests.invoices.conftest import first_partner, sandbox_invoices
 from tests.isolation import assert_cross_tenant_404
 
@@ -144,7 +150,7 @@ def test_issue_answers_202_with_the_pending_invoice_and_its_job(api, world_a, li
 def test_issue_with_a_token_and_the_x_tenant_header(world_a, linked_deal, connected):
     from django.test import Client
 
-    token = Token.objects.create(user=world_a.member).key
+    token = api_token_key(world_a.member)
     client = Client(headers={"Authorization": f"Token {token}", "X-Tenant": str(world_a.tenant.public_id)})
     assert post_json(client, deal_invoices_url(linked_deal), {"partner_id": 5}).status_code == 202
 

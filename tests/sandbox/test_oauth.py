@@ -6,16 +6,19 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.conf import settings
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from integrations.sandbox.models import SandboxAuthCode, SandboxToken
-from integrations.sandbox.oauth_views import INVALID_GRANT, OOB
+from integrations.sandbox.oauth_views import INVALID_GRANT, INVALID_REDIRECT_URI, OOB
+from integrations.sandbox.services import sandbox_app_create, sandbox_company_create
 from tests.sandbox.conftest import CLIENT_ID, CLIENT_SECRET, FreeeApi
 
 AUTHORIZE = "/sandbox/freee/public_api/authorize"
 TOKEN = "/sandbox/freee/public_api/token"
-CALLBACK = "http://127.0.0.1:8000/integrations/freee/callback"
+CALLBACK = settings.SITE_URL + reverse("integrations:freee_callback")  # registered for every new app by default
 
 pytestmark = pytest.mark.django_db
 
@@ -161,3 +164,55 @@ def test_company_id_is_required(api):
     assert response.status_code == 400
     body = response.json()
     assert body["status_code"] == 400 and body["errors"][0]["type"] == "validation"
+
+
+# --------------------------------------------------------------------------- whose apps, which redirect URIs
+
+
+def test_another_tenants_client_id_is_unknown_and_its_companies_are_never_shown(world_a, world_b):
+    foreign = sandbox_app_create(tenant=world_b.tenant, name="他テナントのアプリ")
+    company = sandbox_company_create(app=foreign, name="他テナントの秘密事業所")
+    params = {"response_type": "code", "client_id": foreign.client_id, "redirect_uri": CALLBACK}
+    page = world_a.client("admin").get(AUTHORIZE, params)
+    assert page.status_code == 400
+    assert "アプリケーションが見つかりません" in page.content.decode()
+    assert "他テナントの秘密事業所" not in page.content.decode()
+    granted = world_a.client("admin").post(AUTHORIZE, {**params, "company_id": company.company_id})
+    assert granted.status_code == 400 and "Location" not in granted
+    assert not SandboxAuthCode.objects.filter(app=foreign).exists()
+    assert foreign.companies.count() == 1  # no company was made for the foreign app either
+
+
+@pytest.mark.parametrize("redirect_uri", ["http://evil.example/cb", CALLBACK + "?x=1", CALLBACK.rstrip("/"), ""])
+def test_a_redirect_uri_the_app_did_not_register_is_refused_without_redirecting(world_a, company, redirect_uri):
+    params = {"response_type": "code", "client_id": CLIENT_ID, "redirect_uri": redirect_uri}
+    page = world_a.client().get(AUTHORIZE, params)
+    assert page.status_code == 400 and INVALID_REDIRECT_URI in page.content.decode()
+    granted = _authorize(world_a.client(), company, redirect_uri=redirect_uri)
+    assert granted.status_code == 400 and "Location" not in granted
+    assert not SandboxAuthCode.objects.exists()
+
+
+def test_new_apps_register_the_hubs_callback_and_oob(sandbox_app):
+    assert sandbox_app.registered_redirect_uris == [CALLBACK, OOB]
+
+
+def test_a_redirect_uri_registered_in_the_console_is_accepted(world_a, company, sandbox_app):
+    url = reverse("sandbox:console-app", kwargs={"public_id": sandbox_app.public_id})
+    response = world_a.client("admin").post(url, {"action": "redirect_uris",
+                                                  "redirect_uris": f"https://app.example.jp/cb\n{OOB}\n"})
+    assert response.status_code == 302
+    sandbox_app.refresh_from_db()
+    assert sandbox_app.registered_redirect_uris == ["https://app.example.jp/cb", OOB]
+    assert _authorize(world_a.client(), company, redirect_uri="https://app.example.jp/cb")["Location"].startswith(
+        "https://app.example.jp/cb?code=")
+    assert _authorize(world_a.client(), company).status_code == 400  # the old callback is no longer registered
+
+
+@pytest.mark.parametrize("value", ["javascript:alert(1)", "/relative/cb", "https://app.example.jp/cb#frag", " "])
+def test_the_console_refuses_a_redirect_uri_that_is_not_one(world_a, sandbox_app, value):
+    url = reverse("sandbox:console-app", kwargs={"public_id": sandbox_app.public_id})
+    response = world_a.client("admin").post(url, {"action": "redirect_uris", "redirect_uris": value})
+    assert response.status_code == 400
+    sandbox_app.refresh_from_db()
+    assert sandbox_app.registered_redirect_uris == [CALLBACK, OOB]
