@@ -2,6 +2,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
@@ -33,5 +34,6 @@ class ObtainTokenView(ObtainAuthToken):
     """Exchange a username and password for an API token (throttled; failures count towards lockout)."""
 
     permission_classes = [AllowAny]
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES  # ObtainAuthToken's own are DRF's unbounded ones
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token"
