@@ -47,6 +47,10 @@ def max_body_size() -> int:
     return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
 
 
+def too_large() -> BadInput:
+    return BadInput("too_large", str(MESSAGES["too_large"]) % {"limit": f"{max_body_size():,}"})
+
+
 def has_bad_character(value: str) -> bool:
     """A NUL character or a surrogate code point (in a Python str every surrogate is a lone one)."""
     return BAD_CHARACTER.search(value) is not None
@@ -99,7 +103,7 @@ def loads(body: bytes | str, *, max_depth: int = MAX_JSON_DEPTH, check_strings: 
 
     Raises BadInput (a ValueError) for every refusal, and for text that is not JSON."""
     if len(body) > max_body_size():
-        raise BadInput("too_large", str(MESSAGES["too_large"]) % {"limit": f"{max_body_size():,}"})
+        raise too_large()
     try:
         text = body.decode(settings.DEFAULT_CHARSET) if isinstance(body, bytes) else body
     except UnicodeDecodeError as error:

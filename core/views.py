@@ -2,6 +2,7 @@
 
 from datetime import date
 
+from django.core.exceptions import RequestDataTooBig
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpResponseServerError, JsonResponse
@@ -11,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from core import input_guard
 from core.api.errors import error_body, json_error
 from core.audit import ACTIONS
 from core.models import AuditEntry, Job
@@ -86,6 +88,8 @@ def _is_api(request) -> bool:
 
 
 def bad_request(request, exception=None):
+    if _is_api(request) and isinstance(exception, RequestDataTooBig):
+        return json_error("too_large", 400, input_guard.too_large().message)
     if _is_api(request):
         return json_error("parse_error", 400)
     return render(request, "errors/400.html", status=400)

@@ -99,7 +99,20 @@ class ListField(_drf.ListField):
         super().__init__(**kwargs)
 
 
-class ModelSerializer(_drf.ModelSerializer):
+class _BoundedMany:
+    """`many=True` lists at most MAX_LIST_LENGTH items unless the field says otherwise (checked on input only)."""
+
+    @classmethod
+    def many_init(cls, *args, **kwargs):
+        kwargs.setdefault("max_length", MAX_LIST_LENGTH)
+        return super().many_init(*args, **kwargs)
+
+
+class Serializer(_BoundedMany, _drf.Serializer):
+    pass
+
+
+class ModelSerializer(_BoundedMany, _drf.ModelSerializer):
     """DRF's ModelSerializer with the strict fields above for the model fields it builds."""
 
     serializer_field_mapping = {
