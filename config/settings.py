@@ -163,6 +163,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "tenancy.middleware.TenantMiddleware",
+    # NUL / lone surrogates in the path, query or a POSTed form: a 400 before any view (after the tenant, so
+    # the Japanese error page renders with the header of the logged-in user).
+    "core.middleware.BadInputMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -257,6 +260,10 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 
 # --------------------------------------------------------------------------- security
 
+# Request bodies (forms, JSON of the API and of the sandbox) above this are refused with a 400 before parsing
+# (core.input_guard); Django's own default, stated here because the JSON parsers rely on it.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
 SESSION_COOKIE_AGE = 60 * 60 * 12
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -294,6 +301,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["core.api.permissions.IsTenantMember"],
+    # DRF's parsers bounded: JSON nesting depth and size, no NUL / lone surrogate in any string (core.input_guard).
+    "DEFAULT_PARSER_CLASSES": [
+        "core.api.parsers.JSONParser",
+        "core.api.parsers.FormParser",
+        "core.api.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [

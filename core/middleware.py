@@ -1,10 +1,13 @@
-"""The health check ahead of every other middleware, and the UI language chosen by the user."""
+"""The health check ahead of every other middleware, the UI language chosen by the user, and bad input refused."""
 
 from django.conf import settings
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
-from core.views import healthz
+from core import input_guard
+from core.views import bad_input, healthz
+
+FORM_CONTENT_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
 
 HEALTH_CHECK_PATH = "/healthz"
 
@@ -52,3 +55,24 @@ class ChosenLanguageMiddleware:
         patch_vary_headers(response, ("Cookie",))
         response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         return response
+
+
+class BadInputMiddleware:
+    """Refuses a NUL character or a lone surrogate in the path, a query parameter or a POSTed form field
+    (keys and values) before any view, form or filter passes it to PostgreSQL (core.input_guard).
+
+    Pages answer a Japanese 400 page saying what was wrong and where; /api/ answers the API's error body.
+    JSON bodies are checked by the API's parser (core.api.parsers) and input_guard.loads."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            input_guard.check_text(request.path_info, "_path")
+            input_guard.check_pairs(request.GET.lists())
+            if request.method == "POST" and request.content_type in FORM_CONTENT_TYPES:
+                input_guard.check_pairs(request.POST.lists())
+        except input_guard.BadInput as error:
+            return bad_input(request, error)
+        return self.get_response(request)

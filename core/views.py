@@ -2,6 +2,7 @@
 
 from datetime import date
 
+from django.core.exceptions import RequestDataTooBig
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpResponseServerError, JsonResponse
@@ -11,7 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from core.api.errors import json_error
+from core import input_guard
+from core.api.errors import error_body, json_error
 from core.audit import ACTIONS
 from core.models import AuditEntry, Job
 from tenancy.access import admin_required, get_tenant_object_or_404, member_required
@@ -86,9 +88,20 @@ def _is_api(request) -> bool:
 
 
 def bad_request(request, exception=None):
+    if _is_api(request) and isinstance(exception, RequestDataTooBig):
+        return json_error("too_large", 400, input_guard.too_large().message)
     if _is_api(request):
         return json_error("parse_error", 400)
     return render(request, "errors/400.html", status=400)
+
+
+def bad_input(request, error):
+    """A refusal of core.input_guard (core.middleware.BadInputMiddleware): what was wrong, and where."""
+    field = error.field if error.field and not error.field.startswith("_") else None
+    if _is_api(request):
+        return JsonResponse(error_body("invalid", error.message, {field or "non_field": [error.message]}),
+                            status=400, json_dumps_params={"ensure_ascii": False})
+    return render(request, "errors/400.html", {"message": error.message, "field": field}, status=400)
 
 
 def permission_denied(request, exception=None):

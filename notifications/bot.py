@@ -7,7 +7,6 @@ once the handling finished; the sweeper re-enqueues rows left received (task los
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import timedelta
 
@@ -17,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pydantic import ValidationError
 
+from core import input_guard
 from core.errors import ApplicationError
 from core.jobs import enqueue_on_commit
 from core.retry import RetryLater
@@ -92,7 +92,7 @@ def callback_handle(*, callback_id: int) -> RetryLater | None:
     if event is None:
         return None
     try:
-        body = CallbackBody.model_validate(json.loads(event.body))
+        body = CallbackBody.model_validate(input_guard.loads(event.body))  # bounded depth: never a RecursionError
         reply = reply_for(event.link, body)
         if reply is not None and body.source.userId:
             LineWorksClient(event.link).send_to_user(body.source.userId, reply)

@@ -6,9 +6,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.input_guard import BIGINT_MAX
 from journals.models import AccountItem, TaxCode, Wallet
 from journals.selectors import wallet_list
-from payment_requests import selectors, services
+from payment_requests import selectors, services, validators
 from payment_requests.models import ApprovalFlowRoute, ApprovalFlowStep, PaymentRequest, RequestFormSetting
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -24,7 +25,7 @@ class PaymentRequestForm(forms.Form):
     payment_method = forms.ChoiceField(label=_("支払方法"), choices=PaymentRequest.PaymentMethod.choices)
     payment_date = forms.DateField(label=_("支払期限"), required=False, widget=DATE)
     partner_name = forms.CharField(label=_("支払先（取引先名）"), max_length=255, required=False)
-    partner_id = forms.IntegerField(label=_("freee取引先ID"), required=False, min_value=1)
+    partner_id = forms.IntegerField(label=_("freee取引先ID"), required=False, min_value=1, max_value=BIGINT_MAX)
     document_code = forms.CharField(label=_("請求書番号"), max_length=255, required=False)
     qualified_invoice_status = forms.ChoiceField(label=_("適格請求書"),
                                                  choices=PaymentRequest.QualifiedInvoiceStatus.choices)
@@ -57,7 +58,8 @@ class LineForm(forms.Form):
     id = forms.UUIDField(required=False, widget=forms.HiddenInput)
     line_type = forms.ChoiceField(label=_("種類"), choices=services.LineType.choices)
     description = forms.CharField(label=_("内容"), max_length=255, required=False)
-    amount = forms.IntegerField(label=_("金額（税込）"), required=False)
+    amount = forms.IntegerField(label=_("金額（税込）"), required=False, min_value=0,
+                                max_value=services.MAX_LINE_AMOUNT)
     account_item = forms.ModelChoiceField(label=_("勘定科目"), queryset=AccountItem.objects.none(), required=False)
     tax_code = forms.ModelChoiceField(label=_("税区分"), queryset=TaxCode.objects.none(), required=False)
 
@@ -72,7 +74,15 @@ class LineForm(forms.Form):
         return data.get("amount") in (None, "") and not data.get("description")
 
 
-LineFormSet = forms.formset_factory(LineForm, extra=0, min_num=1, max_num=services.MAX_LINES, validate_max=True)
+class BaseLineFormSet(forms.BaseFormSet):
+    def clean(self):
+        """The lines together must fit the total's database range (payment_requests.validators)."""
+        super().clean()
+        lines = [f.cleaned_data for f in self.forms if getattr(f, "cleaned_data", None)]
+        validators.checked_total(lines)
+
+
+LineFormSet = forms.formset_factory(LineForm, formset=BaseLineFormSet, extra=0, min_num=1, max_num=services.MAX_LINES, validate_max=True)
 
 
 class StepForm(forms.Form):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +10,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core import input_guard
 from core.errors import ApplicationError
 
 MESSAGES = {
@@ -43,7 +44,9 @@ def exception_handler(exc, context):
     """DRF's EXCEPTION_HANDLER: map every exception the API raises to the one error body."""
     if isinstance(exc, ApplicationError):
         return Response(error_body(exc.code, str(exc.message), exc.details), status=exc.http_status)
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, RequestDataTooBig):  # Django's request.body above DATA_UPLOAD_MAX_MEMORY_SIZE
+        exc = exceptions.ParseError(input_guard.too_large().message, code="too_large")
+    elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()

@@ -1,6 +1,6 @@
 from django.contrib.auth import get_user_model
-from rest_framework import serializers
 
+from core.api import typed as serializers
 from core.models import ApiToken, Job
 from tenancy.models import Membership
 

@@ -1,8 +1,8 @@
 from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
-from rest_framework import serializers
 
+from core.api import typed as serializers
 from deals.models import Deal, DealLine, DealType, Product
 
 MAX_LINES = 100  # as the deal form's formset (max_num)

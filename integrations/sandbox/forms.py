@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from django import forms
 from django.utils import timezone
 
+from core.input_guard import BIGINT_MAX
 from integrations.sandbox.models import SandboxCompany
 from integrations.sandbox.services import OOB_REDIRECT_URI
 
@@ -52,19 +53,27 @@ class CompanySettingsForm(forms.ModelForm):
         fields = ["plan", "invoice_auto_numbering", "invoice_member_ok"]
 
 
+# Bounds of the fault switches: a sleep of 10**30 ms or a count beyond bigint is a 500, not a fault.
+MAX_LATENCY_MS = 60_000
+MAX_COUNT = 10_000
+
+
 class FaultsForm(forms.Form):
     """Every fault switch; 0 or empty turns a switch off."""
 
-    latency_ms = forms.IntegerField(label="応答遅延（ミリ秒）", min_value=0, required=False)
-    rate_limit_429 = forms.IntegerField(label="次のN回を429にする", min_value=0, required=False)
-    lockout_minutes = forms.IntegerField(label="アクセス制限（403）を続ける分数", min_value=0, required=False)
-    server_error_5xx = forms.IntegerField(label="次のN回をサーバーエラーにする", min_value=0, required=False)
+    latency_ms = forms.IntegerField(label="応答遅延（ミリ秒）", min_value=0, max_value=MAX_LATENCY_MS, required=False)
+    rate_limit_429 = forms.IntegerField(label="次のN回を429にする", min_value=0, max_value=MAX_COUNT, required=False)
+    lockout_minutes = forms.IntegerField(label="アクセス制限（403）を続ける分数", min_value=0, max_value=24 * 60,
+                                         required=False)
+    server_error_5xx = forms.IntegerField(label="次のN回をサーバーエラーにする", min_value=0, max_value=MAX_COUNT,
+                                          required=False)
     server_error_status = forms.TypedChoiceField(label="サーバーエラーのステータス", coerce=int,
                                                  choices=[(500, "500"), (503, "503")], initial=500)
     timeout_after_create = forms.FloatField(
-        label="請求書作成後に待つ秒数（次の1回）", min_value=0, required=False,
+        label="請求書作成後に待つ秒数（次の1回）", min_value=0, max_value=600, required=False,
         help_text="請求書は作成されますが、応答が遅れるためクライアントはタイムアウトします。")
-    malformed_body = forms.IntegerField(label="次のN回を壊れた応答にする", min_value=0, required=False)
+    malformed_body = forms.IntegerField(label="次のN回を壊れた応答にする", min_value=0, max_value=MAX_COUNT,
+                                        required=False)
 
     def switches(self) -> dict:
         """The keyword arguments of sandbox_faults_set."""
@@ -84,6 +93,6 @@ class FaultsForm(forms.Form):
 class InvoiceStatusForm(forms.Form):
     """A status button on an invoice row."""
 
-    invoice_id = forms.IntegerField()
+    invoice_id = forms.IntegerField(min_value=1, max_value=BIGINT_MAX)
     field = forms.ChoiceField(choices=[("payment_status", "payment_status"), ("sending_status", "sending_status")])
     value = forms.CharField(max_length=20)

@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from core import input_guard
 from integrations.lineworks.auth import callback_signature
 from integrations.sandbox.models import (
     SandboxLineWorksDomain,
@@ -145,6 +146,8 @@ def _oauth_error(status: int, error: str, description: str) -> HttpResponse:
 def token(request: HttpRequest) -> HttpResponse:
     """POST /oauth2/v2.0/token: grant_type jwt-bearer (assertion checked with the public key) or refresh_token."""
     form = QueryDict(request.body)
+    if any(input_guard.has_bad_character(v) for v in (form.get("client_id", ""), form.get("client_secret", ""))):
+        return _oauth_error(401, "invalid_client", "有効ではないクライアント情報です")
     domain = SandboxLineWorksDomain.objects.filter(client_id=form.get("client_id", "")).first()
     if domain is None or not secrets.compare_digest(domain.client_secret, form.get("client_secret", "")):
         return _oauth_error(401, "invalid_client", "有効ではないクライアント情報です")
@@ -286,7 +289,7 @@ def _send(request: HttpRequest, bot_id: str, *, user_id: str = "", channel_id: s
     if over:
         return _error(429, "TOO_MANY_REQUESTS", "API rate limit exceeded", headers)
     try:
-        body = json.loads(request.body or b"{}")
+        body = input_guard.loads(request.body or b"{}")  # bounded depth, no NUL / lone surrogate
     except ValueError:
         return _error(400, "INVALID_PARAMETER", "request body is not JSON", headers)
     problem = _content_problem(body)

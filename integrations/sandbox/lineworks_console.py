@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from integrations.sandbox import lineworks
+from integrations.sandbox.forms import MAX_COUNT, MAX_LATENCY_MS
 from integrations.sandbox.models import SandboxLineWorksDomain, SandboxLineWorksUser
 from tenancy.access import admin_required, get_tenant_object_or_404
 
@@ -33,11 +34,12 @@ class UserCreateForm(forms.Form):
 
 
 class LineWorksFaultsForm(forms.Form):
-    rate_limit_429 = forms.IntegerField(label="次のN回を429にする", min_value=0, required=False)
-    rate_limit_reset = forms.IntegerField(label="429のrateLimit-reset（秒）", min_value=1, required=False, initial=30)
-    server_error_5xx = forms.IntegerField(label="次のN回を500にする", min_value=0, required=False)
-    timeout = forms.FloatField(label="次の1回をN秒待たせる（タイムアウト）", min_value=0, required=False)
-    latency_ms = forms.IntegerField(label="毎回の遅延（ミリ秒）", min_value=0, required=False)
+    rate_limit_429 = forms.IntegerField(label="次のN回を429にする", min_value=0, max_value=MAX_COUNT, required=False)
+    rate_limit_reset = forms.IntegerField(label="429のrateLimit-reset（秒）", min_value=1, max_value=3600, required=False,
+                                          initial=30)
+    server_error_5xx = forms.IntegerField(label="次のN回を500にする", min_value=0, max_value=MAX_COUNT, required=False)
+    timeout = forms.FloatField(label="次の1回をN秒待たせる（タイムアウト）", min_value=0, max_value=600, required=False)
+    latency_ms = forms.IntegerField(label="毎回の遅延（ミリ秒）", min_value=0, max_value=MAX_LATENCY_MS, required=False)
 
     def switches(self) -> dict:
         data = self.cleaned_data

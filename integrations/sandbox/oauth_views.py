@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core import input_guard
 from integrations.sandbox.models import SandboxApp, SandboxCompany, SandboxToken
 from integrations.sandbox.services import (
     OOB_REDIRECT_URI,
@@ -105,7 +106,7 @@ def _oauth_error(status: int, error: str, description: str) -> HttpResponse:
 def _form(request: HttpRequest) -> dict:
     if "json" in (request.content_type or ""):
         try:
-            return json.loads(request.body or b"{}")
+            return input_guard.loads(request.body or b"{}")  # bounded depth, no NUL / lone surrogate
         except ValueError:
             return {}
     return request.POST.dict()

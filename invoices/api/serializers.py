@@ -1,8 +1,8 @@
 """Invoices as the API shows them, and what a client sends to issue one."""
 
 from django.utils.translation import gettext_lazy as _
-from rest_framework import serializers
 
+from core.api import typed as serializers
 from invoices.models import Invoice
 
 

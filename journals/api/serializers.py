@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from rest_framework import serializers
-
+from core.api import typed as serializers
 from deals.api.serializers import TenantSlugRelatedField
 from deals.models import Deal
 from journals.models import (
@@ -20,6 +19,9 @@ from journals.models import (
     TradePayment,
     Wallet,
 )
+
+# The forms' limit (journals.forms): MAX_TRADE_DETAILS of them still sum within bigint (trade amount, journals).
+MAX_AMOUNT = 10**12
 
 
 class TaxCodeSerializer(serializers.ModelSerializer):
@@ -69,7 +71,7 @@ class TradeDetailSerializer(serializers.ModelSerializer):
     tax_code = serializers.SlugRelatedField(slug_field="code", queryset=TaxCode.objects.none(),
                                             help_text="税区分コード（freeeの番号）")
     account_item_name = serializers.CharField(source="account_item.name", read_only=True)
-    amount = serializers.IntegerField(min_value=1, help_text="税込金額（円）")
+    amount = serializers.IntegerField(min_value=1, max_value=MAX_AMOUNT, help_text="税込金額（円）")
 
     class Meta:
         model = TradeDetail
@@ -86,7 +88,7 @@ class TradeDetailSerializer(serializers.ModelSerializer):
 
 class TradePaymentSerializer(serializers.ModelSerializer):
     wallet = TenantSlugRelatedField(queryset=Wallet.objects.all(), help_text="口座のID")
-    amount = serializers.IntegerField(min_value=1)
+    amount = serializers.IntegerField(min_value=1, max_value=MAX_AMOUNT)
 
     class Meta:
         model = TradePayment
@@ -151,7 +153,7 @@ class ManualJournalLineSerializer(serializers.ModelSerializer):
     account_item = TenantSlugRelatedField(queryset=AccountItem.objects.all(), help_text="勘定科目のID")
     tax_code = serializers.SlugRelatedField(slug_field="code", queryset=TaxCode.objects.none(), required=False,
                                             allow_null=True, help_text="税区分コード")
-    amount = serializers.IntegerField(min_value=1)
+    amount = serializers.IntegerField(min_value=1, max_value=MAX_AMOUNT)
 
     class Meta:
         model = ManualJournalLine

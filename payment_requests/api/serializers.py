@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
-from rest_framework import serializers
 
+from core.api import typed as serializers
 from journals.models import AccountItem, TaxCode, Wallet
-from payment_requests import selectors, services
+from payment_requests import selectors, services, validators
 from payment_requests.models import (
     ApprovalFlowLog,
     ApprovalFlowRoute,
@@ -58,6 +58,14 @@ class CommentSerializer(serializers.ModelSerializer):
         model = PaymentRequestComment
         fields = ["comment", "user_id", "posted_at"]
         read_only_fields = ["user_id", "posted_at"]
+
+
+class CommentInputSerializer(serializers.Serializer):
+    """POST .../comments: a JSON string (an object or a number is refused, not stored as its repr); the service
+    says when it is empty or too long."""
+
+    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="",
+                                    trim_whitespace=False, help_text=_("コメント（2000文字以内）"))
 
 
 class LogSerializer(serializers.ModelSerializer):
@@ -142,7 +150,8 @@ class PaymentRequestInputSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True, default="")
     parent_id = serializers.UUIDField(required=False, allow_null=True)
     document_code = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
-    receipt_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, default=list)
+    receipt_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, default=list,
+                                        max_length=services.MAX_LINES)
     payment_date = serializers.DateField(required=False, allow_null=True)
     payment_method = serializers.ChoiceField(choices=PaymentRequest.PaymentMethod.choices, default="none")
     partner_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
@@ -159,6 +168,9 @@ class PaymentRequestInputSerializer(serializers.Serializer):
     account_name = serializers.CharField(max_length=48, required=False, allow_blank=True, default="")
     qualified_invoice_status = serializers.ChoiceField(choices=PaymentRequest.QualifiedInvoiceStatus.choices,
                                                        default="unspecified")
+
+    def validate_payment_request_lines(self, lines: list[dict]) -> list[dict]:
+        return validators.checked_total(lines)
 
     def to_input(self, tenant) -> services.RequestInput:
         data = dict(self.validated_data)

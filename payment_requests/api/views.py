@@ -11,7 +11,7 @@ from core.api.viewsets import TenantScopedMixin, TenantScopedReadOnlyViewSet
 from payment_requests import mirror, services
 from payment_requests.api.serializers import (
     ActionInputSerializer,
-    CommentSerializer,
+    CommentInputSerializer,
     PayInputSerializer,
     PaymentRequestEnvelope,
     PaymentRequestInputSerializer,
@@ -48,7 +48,7 @@ def _envelope(request_obj, http_status=status.HTTP_200_OK) -> Response:
     retrieve=extend_schema(responses={200: PaymentRequestEnvelope, 404: ERRORS[404]}),
     destroy=extend_schema(responses={204: None, **ERRORS}),
     actions=extend_schema(request=ActionInputSerializer, responses={201: PaymentRequestEnvelope, **ERRORS}),
-    comments=extend_schema(request=CommentSerializer, responses={201: PaymentRequestEnvelope, **ERRORS}),
+    comments=extend_schema(request=CommentInputSerializer, responses={201: PaymentRequestEnvelope, **ERRORS}),
     mirror_retry=extend_schema(request=None, responses={202: PaymentRequestEnvelope, **ERRORS}),
     refresh=extend_schema(request=None, responses={200: PaymentRequestEnvelope, **ERRORS}),
 )
@@ -101,8 +101,10 @@ class PaymentRequestViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.Ret
     def comments(self, request, public_id=None):
         """Add a comment."""
         target = self.get_object()
+        body = CommentInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
         services.payment_request_comment(payment_request=target, membership=request.membership,
-                                         comment=str(request.data.get("comment", "")))
+                                          comment=body.validated_data["comment"])
         return _envelope(target, status.HTTP_201_CREATED)
 
     @extend_schema(methods=["POST"], request=PayInputSerializer, responses={200: PaymentRequestEnvelope, **PAY_ERRORS},

@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from core import input_guard
 from integrations.sandbox import ratelimit
 from integrations.sandbox.models import SandboxCompany, SandboxResource, SandboxToken
 from integrations.sandbox.services import sandbox_fault_consume
@@ -101,13 +102,18 @@ def _parse_body(request: HttpRequest, family: str) -> dict:
         return {}
     if "json" in (request.content_type or "") or request.body.lstrip()[:1] in (b"{", b"["):
         try:
-            body = json.loads(request.body or b"{}")
+            body = input_guard.loads(request.body or b"{}")  # bounded depth, no NUL / lone surrogate
         except ValueError as error:
             raise bad_request(family, "リクエストの形式が不正です。") from error
         if not isinstance(body, dict):
             raise bad_request(family, "リクエストの形式が不正です。")
         return body
-    return QueryDict(request.body).dict()
+    form = QueryDict(request.body)
+    try:
+        input_guard.check_pairs(form.lists())
+    except input_guard.BadInput as error:
+        raise bad_request(family, "リクエストの形式が不正です。") from error
+    return form.dict()
 
 
 def _bearer_token(request: HttpRequest) -> SandboxToken:

@@ -1,8 +1,8 @@
 """会計連携 as the API shows it, and what clients send (separate input serializers)."""
 
 from django.utils.translation import gettext_lazy as _
-from rest_framework import serializers
 
+from core.api import typed as serializers
 from journals.sync.documents import Group
 from journals.sync.models import SyncRecord, SyncSettings, Target
 
