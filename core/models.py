@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.job_kinds import job_kind_label
 from tenancy.models import TenantOwnedModel
 
 
@@ -49,6 +50,11 @@ class Job(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.public_id} ({self.status})"
+
+    @property
+    def kind_label(self) -> str:
+        """What the user reads for `kind` (e.g. 「freee請求ステータスの一括更新」 for invoices.bulk_refresh)."""
+        return job_kind_label(self.kind)
 
     @property
     def is_finished(self) -> bool:

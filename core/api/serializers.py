@@ -29,12 +29,13 @@ class MeSerializer(serializers.ModelSerializer):
 
 class JobSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
+    kind_label = serializers.CharField(read_only=True, help_text="The kind in the request's language (kind when unlabelled)")
     percent = serializers.IntegerField(read_only=True)
     actor = serializers.CharField(source="actor.username", default=None, allow_null=True, read_only=True)
 
     class Meta:
         model = Job
-        fields = ["id", "kind", "status", "done", "total", "percent", "error", "result", "actor",
+        fields = ["id", "kind", "kind_label", "status", "done", "total", "percent", "error", "result", "actor",
                   "created_at", "started_at", "finished_at"]
         read_only_fields = fields
 

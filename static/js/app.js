@@ -35,3 +35,13 @@ document.addEventListener("input", (event) => {
     showChosenPartner("");
   }
 });
+
+// Menus marked data-fold-narrow (the header's and the 設定 menu) are open in the HTML, so they work without
+// JavaScript and always show on wide screens (their summary is hidden there by app.css); on a phone they start
+// folded into their summary. Keep the width in step with app.css's @media (max-width: 760px).
+const narrowScreen = window.matchMedia("(max-width: 760px)");
+function foldMenus() {
+  document.querySelectorAll("details[data-fold-narrow]").forEach((menu) => { menu.open = !narrowScreen.matches; });
+}
+foldMenus();  // the script is deferred: the document is parsed
+narrowScreen.addEventListener("change", foldMenus);
