@@ -28,7 +28,7 @@ ErrorSerializer = inline_serializer(
 )
 
 DESCRIPTIONS = {
-    "400": "入力内容・クエリパラメータの誤り、または業務ルールによる拒否",
+    "400": "入力内容・クエリパラメータの誤り（使用できない文字・深すぎる入れ子・大きすぎる本文を含む）、または業務ルールによる拒否",
     "401": "認証されていない（Authorization: Token <key> またはセッションが必要）",
     "403": "この事業所のメンバーでない（X-Tenant を含む）、または権限がない",
     "404": "この事業所に存在しない、またはページ番号が範囲外",
@@ -57,8 +57,7 @@ class AutoSchema(SpectacularAutoSchema):
         public = self._is_public()
         if not public:
             codes += ["401", "403"]
-        if self._has_input():
-            codes.append("400")
+        codes.append("400")  # any request: a NUL byte or lone surrogate in any parameter is refused at the edge
         if self._has_path_parameters() or self._is_paginated_list():
             codes.append("404")
         if self._has_body():
@@ -73,10 +72,6 @@ class AutoSchema(SpectacularAutoSchema):
         except Exception:  # noqa: BLE001 - a view that cannot answer without a real request is not public
             return False
         return bool(permissions) and all(isinstance(p, AllowAny) for p in permissions)
-
-    def _has_input(self) -> bool:
-        """A write can always be refused by a business rule (ApplicationError, 400); a read by its filters."""
-        return self.method != "GET" or any(p.get("in") == "query" for p in self._get_parameters())
 
     def _has_body(self) -> bool:
         return self.method in {"POST", "PUT", "PATCH"} and bool(self._get_request_body())

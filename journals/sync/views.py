@@ -1,6 +1,9 @@
 """会計連携 pages: API連携設定 (admins), API連携一覧 (再連携 / 削除 of error rows), 取引明細の書出 (Job + CSV)."""
 
+import uuid
+
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -84,8 +87,6 @@ def _bulk_action(request) -> str:
 
 
 def _uuids(values: list[str]) -> list[str]:
-    import uuid
-
     valid = []
     for value in values:
         try:
@@ -100,8 +101,6 @@ class ExportView(View):
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
-            from django.contrib.auth.views import redirect_to_login
-
             return redirect_to_login(request.get_full_path())
         check_member_perm(request, LEDGER_SYNC)
         return super().dispatch(request, *args, **kwargs)

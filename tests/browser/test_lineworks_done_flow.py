@@ -252,9 +252,10 @@ def test_demo_employee_links_issues_and_reads_then_approver_approves_from_the_me
     request.refresh_from_db()
     assert request.status == PaymentRequest.Status.APPROVED
 
-    # 5. The applicant's inbox shows the approval notification.
-    _open_inbox(page, demo, demo.employee_lw)
-    approved = _wait_for_message(page, "【支払依頼の承認】", what="the approval notification to the applicant")
+    # 5. The applicant's inbox shows the approval notification (the console is admin-only: read on the admin's
+    #    "phone" browser, as in steps 1 and 3).
+    _open_inbox(phone, demo, demo.employee_lw)
+    approved = _wait_for_message(phone, "【支払依頼の承認】", what="the approval notification to the applicant")
     expect(approved).to_contain_text(f"「{REQUEST_TITLE}」が承認されました。")
     # Each notification reached each recipient once.
     assert demo.employee_lw.messages.count() == 3, list(demo.employee_lw.messages.values_list("content", flat=True))
