@@ -5,7 +5,7 @@ invoice's tax with the tenant's 請求書の設定)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
@@ -16,6 +16,25 @@ from deals.models import TaxRate
 
 RATE_PERCENT = {TaxRate.STANDARD_10: 10, TaxRate.REDUCED_8: 8, TaxRate.ZERO: 0}
 ROUNDING = {"omit": ROUND_FLOOR, "round_up": ROUND_CEILING, "round": ROUND_HALF_UP}
+
+
+# Whose 消費税の端数処理 the page's estimate follows: the invoices app registers the tenant's 請求書の設定 at start-up
+# (imports point invoices → deals, so deals asks through this hook instead of importing invoices).
+def _truncate(tenant) -> str:
+    return "omit"
+
+
+_tax_fraction_source: Callable[[object], str] = _truncate
+
+
+def set_tax_fraction_source(source: Callable[[object], str]) -> None:
+    global _tax_fraction_source
+    _tax_fraction_source = source
+
+
+def tax_fraction_for(tenant) -> str:
+    """The tenant's 消費税の端数処理 ("omit" 切り捨て, "round_up" 切り上げ, "round" 四捨五入)."""
+    return _tax_fraction_source(tenant)
 
 
 def yen(value: Decimal) -> int:

@@ -64,17 +64,9 @@ class DealDetailView(TenantMemberRequiredMixin, View):
         # Tabs: 基本情報 (details and 商品内訳) and, for deal types linked to freee, 請求書 (seed 000).
         tab = "invoices" if request.GET.get("tab") == "invoices" and deal.deal_type.linked_to_freee else "details"
         lines = list(selectors.deal_lines(deal=deal)) if tab == "details" else []
-        totals = amounts.deal_totals(deal.amount, lines, tax_fraction=_tax_fraction(request.tenant))
+        totals = amounts.deal_totals(deal.amount, lines, tax_fraction=amounts.tax_fraction_for(request.tenant))
         return render(request, "deals/deal_detail.html", {"deal": deal, "lines": lines, "tab": tab,
                                                            "totals": totals})
-
-
-def _tax_fraction(tenant) -> str:
-    """The tenant's 消費税の端数処理 (請求書の設定), so the page's tax estimate rounds as the invoice will."""
-    from invoices.models import InvoiceSettings
-
-    settings = InvoiceSettings.objects.filter(tenant=tenant).only("tax_fraction").first()
-    return settings.tax_fraction if settings else "omit"
 
 
 class DealEditView(TenantMemberRequiredMixin, View):

@@ -7,6 +7,8 @@ class InvoicesConfig(AppConfig):
     verbose_name = _("請求書")
 
     def ready(self) -> None:
-        from invoices import ledger
+        from deals import amounts
+        from invoices import ledger, selectors
 
         ledger.register()  # 請求書 and 入金 become ledger documents (journals.sync)
+        amounts.set_tax_fraction_source(selectors.tax_fraction_for)  # the deal page's tax estimate
