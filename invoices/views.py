@@ -32,7 +32,8 @@ def _deal(request, public_id) -> Deal:
 
 
 def _invoice(request, public_id) -> Invoice:
-    return get_tenant_object_or_404(Invoice.objects.select_related("deal", "job"), request, public_id=public_id)
+    invoices = selectors.with_superseded(Invoice.objects.select_related("deal", "job"))
+    return get_tenant_object_or_404(invoices, request, public_id=public_id)
 
 
 def _tab(request, deal, *, error: ApplicationError | None = None, status: int = 200, typed: str | None = None,
@@ -136,24 +137,29 @@ def invoice_row(request, public_id):
                                                            "can_issue": services.can_issue(request.membership)})
 
 
-def _row_action(request, public_id, action):
+def _row_action(request, public_id, action, *, shows_changes: bool = False):
+    """A row button: run the service; answer the row's group (the swap target) saying what happened, in place."""
     invoice = _invoice(request, public_id)
-    error, status = "", 200
+    context = {"row_error": "", "can_issue": services.can_issue(request.membership), "refreshed": False}
+    status = 200
     try:
-        action(invoice)
+        result = action(invoice)
+        if shows_changes:
+            context.update(refreshed=True, changes=result)
     except ApplicationError as exc:
-        error = exc.message
-        if exc.http_status == 403:  # no 「freee請求書の作成」 permission: a 403, like the API
-            status = 403
-    invoice.refresh_from_db()
-    context = {"invoice": invoice, "row_error": error, "can_issue": services.can_issue(request.membership)}
+        context["row_error"] = exc.message
+        if exc.http_status in (403, 409):  # no permission, or a retry that could make a second invoice: as the API
+            status = exc.http_status
+    context["invoice"] = _invoice(request, public_id)
     return render(request, "invoices/_invoice_row.html", context, status=status)
 
 
 @member_required
 @require_POST
 def invoice_refresh(request, public_id):
-    return _row_action(request, public_id, lambda invoice: services.invoice_refresh(invoice=invoice))
+    """ステータス更新: the row says which statuses changed in freee, or that none did."""
+    return _row_action(request, public_id, lambda invoice: services.invoice_refresh(invoice=invoice),
+                       shows_changes=True)
 
 
 @member_required

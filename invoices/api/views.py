@@ -23,7 +23,7 @@ from core.api.serializers import JobSerializer
 from core.api.viewsets import TenantScopedReadOnlyViewSet
 from deals.api.serializers import DealLineSerializer
 from deals.models import Deal, DealLine
-from invoices import bulk, services
+from invoices import bulk, selectors, services
 from invoices.api.serializers import InvoiceIssueSerializer, InvoiceSerializer
 from invoices.filters import InvoiceFilter
 from invoices.models import Invoice
@@ -44,15 +44,19 @@ class CanIssueInvoices(IsTenantMember):
     def has_object_permission(self, request, view, obj) -> bool:
         return services.can_issue(request.membership)
 
+RETRY_CONFLICT = OpenApiResponse(description="再試行すると二重発行になりうる: 後から発行された請求書で終了した発行エラー"
+                                             "（invoice_superseded）、または同じ案件の請求書が処理中（invoice_in_progress）")
+
 
 def _invoices():
-    return Invoice.objects.select_related("deal", "job")
+    return selectors.with_superseded(Invoice.objects.select_related("deal", "job"))
 
 
 @extend_schema_view(
     refresh=extend_schema(request=None, responses={200: InvoiceSerializer, 400: ERRORS[400], 404: ERRORS[404]}),
     resync=extend_schema(request=None, responses={200: InvoiceSerializer, **ERRORS}),
-    retry=extend_schema(request=None, responses={202: InvoiceSerializer, 200: InvoiceSerializer, **ERRORS}),
+    retry=extend_schema(request=None, responses={202: InvoiceSerializer, 200: InvoiceSerializer, **ERRORS,
+                                                 409: RETRY_CONFLICT}),
 )
 class InvoiceViewSet(TenantScopedReadOnlyViewSet):
     """freee請求書: list (filter deal / state / payment_status, ordering), show, and the row actions."""
@@ -71,7 +75,8 @@ class InvoiceViewSet(TenantScopedReadOnlyViewSet):
     @action(detail=True, methods=["post"])
     def refresh(self, request, public_id=None):
         """ステータス更新: one GET from freee, its statuses copied onto the invoice."""
-        invoice = services.invoice_refresh(invoice=self.get_object())
+        invoice = self.get_object()
+        services.invoice_refresh(invoice=invoice)
         return Response(InvoiceSerializer(invoice).data)
 
     @action(detail=True, methods=["post"])
@@ -82,10 +87,13 @@ class InvoiceViewSet(TenantScopedReadOnlyViewSet):
 
     @action(detail=True, methods=["post"])
     def retry(self, request, public_id=None):
-        """再試行 of a 要確認 or failed invoice: queued (202) with reconciliation before any second POST."""
+        """再試行 of a 要確認 or failed invoice: queued (202) with reconciliation before any second POST.
+
+        409 for a failure closed by a later good invoice of the deal, or while another of its invoices is in
+        progress: a retry could make a second freee invoice."""
         invoice = self.get_object()
         services.invoice_retry(invoice=invoice, membership=request.membership)
-        invoice.refresh_from_db()
+        invoice = _invoices().get(pk=invoice.pk)
         queued = invoice.state == Invoice.State.NEEDS_CHECK
         return Response(InvoiceSerializer(invoice).data, status=status.HTTP_202_ACCEPTED if queued else status.HTTP_200_OK)
 
