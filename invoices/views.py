@@ -238,6 +238,7 @@ def bulk_refresh_panel(request):
 def invoice_list(request):
     """請求書: every invoice of the tenant, newest first, filterable by 連携状態 and 決済, 50 per page."""
     invoices = Invoice.objects.for_tenant(request.tenant).select_related("deal").order_by("-created_at", "-id")
+    invoices = selectors.with_superseded(invoices)
     state, payment = request.GET.get("state", ""), request.GET.get("payment_status", "")
     # An unknown value is left out of the filter's cleaned data: that filter is ignored, as the page always did.
     invoices = InvoiceFilter(request.GET, queryset=invoices).qs

@@ -248,3 +248,14 @@ def test_a_failure_is_not_retried_while_another_invoice_of_the_deal_is_in_progre
 
     assert refused.value.http_status == 409 and refused.value.code == "invoice_in_progress"
     assert Invoice.objects.get(pk=failed.pk).state == Invoice.State.FAILED
+
+
+def test_the_invoice_list_marks_a_closed_failure_too(world_a, linked_deal):
+    failed = InvoiceFactory(deal=linked_deal, state=Invoice.State.FAILED, freee_invoice_id=None, report_url="")
+    InvoiceFactory(deal=linked_deal, invoice_number="INV-0000042", issued_at=timezone.now() + timedelta(seconds=1))
+    open_failure = InvoiceFactory(deal=linked_deal, state=Invoice.State.FAILED, freee_invoice_id=None, report_url="")
+    Invoice.objects.filter(pk=open_failure.pk).update(created_at=timezone.now() + timedelta(minutes=1))
+
+    page = world_a.client().get(reverse("invoices:list")).content.decode()
+
+    assert page.count("終了（INV-0000042 で発行済み）") == 1 and failed.partner_name in page
