@@ -167,15 +167,29 @@ def _fit(window: Window, budget: int) -> Window | None:
     return Window(head) if head else None
 
 
+def _linked(job: Job) -> QuerySet[Invoice]:
+    """The tenant's invoices a refresh reads: issued, with a freee id."""
+    return Invoice.objects.for_tenant(job.tenant).filter(state=Invoice.State.ISSUED, freee_invoice_id__isnull=False)
+
+
+def _fresh_cutoff(job: Job, *, scheduled: bool):
+    return job.started_at - SCHEDULE_FRESH_FOR if scheduled else job.started_at
+
+
 def _pending(job: Job, *, scheduled: bool) -> QuerySet[Invoice]:
     """Issued invoices of the job's tenant not synced since the job started (all of them on the first run).
 
     A scheduled (budgeted) run also skips recently synced ones, so that successive runs rotate through a
     tenant with more invoices than one run's budget covers.
     """
-    cutoff = job.started_at - SCHEDULE_FRESH_FOR if scheduled else job.started_at
-    issued = Invoice.objects.for_tenant(job.tenant).filter(state=Invoice.State.ISSUED, freee_invoice_id__isnull=False)
-    return issued.filter(Q(last_synced_at__isnull=True) | Q(last_synced_at__lt=cutoff)).only(*LOAD_FIELDS)
+    cutoff = _fresh_cutoff(job, scheduled=scheduled)
+    return _linked(job).filter(Q(last_synced_at__isnull=True) | Q(last_synced_at__lt=cutoff)).only(*LOAD_FIELDS)
+
+
+def _skipped_fresh(job: Job) -> int:
+    """Invoices a scheduled run left out because they were synced within SCHEDULE_FRESH_FOR before it started."""
+    cutoff = _fresh_cutoff(job, scheduled=True)
+    return _linked(job).filter(last_synced_at__gte=cutoff, last_synced_at__lt=job.started_at).count()
 
 
 # --------------------------------------------------------------------------- run
@@ -248,7 +262,22 @@ def _refresh(run: _Run) -> None:
     except _OutOfBudget:
         if run.max_calls is None or run.tally["calls"] < run.max_calls:
             raise RetryLater(1) from None  # only the time slice is spent: continue in a fresh task
+    if run.max_calls is not None:
+        _note_what_the_schedule_left_out(run)
     jobs.job_succeed(job=job, result=run.tally)
+
+
+def _note_what_the_schedule_left_out(run: _Run) -> None:
+    """Keep in the result why a scheduled run read fewer invoices than the tenant has (the panel says it): those
+    synced within SCHEDULE_FRESH_FOR before it started, and those its call budget left for the next run (still
+    pending now: every invoice read or found missing was stamped after the job started)."""
+    run.tally["scheduled"] = True
+    skipped = _skipped_fresh(run.job)
+    if skipped:
+        run.tally.update(skipped_fresh=skipped, fresh_minutes=int(SCHEDULE_FRESH_FOR.total_seconds() // 60))
+    deferred = _pending(run.job, scheduled=True).count()
+    if deferred:
+        run.tally["deferred"] = deferred
 
 
 def _read_window(run: _Run, window: Window) -> None:
@@ -363,6 +392,41 @@ def _progress(run: _Run, count: int) -> None:
     by = max(0, min(count, job.total - job.done)) if job.total else 0
     jobs.job_advance(job=job, by=by)
     Job.objects.filter(pk=job.pk).update(result=run.tally)
+
+
+# --------------------------------------------------------------------------- result in words
+
+
+def duration_in_words(duration: timedelta) -> str:
+    """2時間, 90分: the freshness threshold as the panel says it."""
+    minutes = int(duration.total_seconds() // 60)
+    if minutes % 60 == 0:
+        return _("%(hours)s時間") % {"hours": minutes // 60}
+    return _("%(minutes)s分") % {"minutes": minutes}
+
+
+def bulk_refresh_summary(job: Job) -> str:
+    """What a finished bulk refresh did, in one sentence for the deal list (issue 14 item 7).
+
+    A run that made no call says why (nothing linked, or every invoice refreshed recently, with the threshold
+    the run used) instead of a row of zeros; otherwise the counts, then what a scheduled run left out."""
+    result = job.result or {}
+    counts = {name: result.get(name, 0) for name in ("updated", "unchanged", "missing", "calls")}
+    skipped, deferred = result.get("skipped_fresh", 0), result.get("deferred", 0)
+    fresh = duration_in_words(timedelta(minutes=result.get("fresh_minutes") or SCHEDULE_FRESH_FOR.total_seconds() // 60))
+    if not any(counts.values()) and not deferred:
+        if skipped:
+            return _("freeeに連携した請求書 %(count)s件は、すべて直近%(fresh)s以内に更新済みのため確認不要でした"
+                     "（freee APIの呼び出しなし）。") % {"count": skipped, "fresh": fresh}
+        return _("freeeに連携した請求書がないため、更新する請求書はありませんでした。")
+    parts = [_("変更あり %(updated)s件・変更なし %(unchanged)s件（freee API %(calls)s回）") % counts]
+    if counts["missing"]:
+        parts.append(_("freeeで見つからない請求書 %(missing)s件") % counts)
+    if skipped:
+        parts.append(_("直近%(fresh)s以内に更新済みのため確認不要 %(count)s件") % {"fresh": fresh, "count": skipped})
+    if deferred:
+        parts.append(_("freee APIの呼び出し上限のため次回の自動更新に回した請求書 %(count)s件") % {"count": deferred})
+    return _("・").join(parts)
 
 
 # --------------------------------------------------------------------------- schedule

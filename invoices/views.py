@@ -200,7 +200,9 @@ class InvoiceSettingsView(TenantAdminRequiredMixin, View):
 def bulk_refresh_context(request, *, error: str = "") -> dict:
     """What the deal list's bulk-refresh panel shows: the button, the running job's progress or the last result."""
     job = bulk.bulk_refresh_latest(tenant=request.tenant)
+    finished = bool(job and job.status == job.Status.SUCCEEDED)
     return {"bulk_job": job, "bulk_running": bool(job and not job.is_finished), "bulk_error": error,
+            "bulk_summary": bulk.bulk_refresh_summary(job) if finished else "",
             "freee_connected": selectors.is_connected(tenant=request.tenant)}
 
 

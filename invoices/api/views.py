@@ -13,7 +13,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
     inline_serializer,
 )
-from rest_framework import generics, status
+from rest_framework import generics, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -151,15 +151,20 @@ class DealLineListView(DealObjectMixin, generics.ListAPIView):
 class BulkRefreshView(generics.GenericAPIView):
     """freee請求ステータス更新 for every freee-linked invoice of the tenant, as a background Job.
 
-    GET returns {"job": the latest bulk-refresh Job or null}; POST starts one and answers 202 with the Job.
+    GET returns {"job": the latest bulk-refresh Job or null, "summary": what it did in words, as the deal list says
+    it, or ""}; POST starts one and answers 202 with the Job.
     """
 
     serializer_class = JobSerializer
 
-    @extend_schema(responses={200: inline_serializer("LatestBulkRefresh", {"job": JobSerializer(allow_null=True)})})
+    @extend_schema(responses={200: inline_serializer("LatestBulkRefresh", {
+        "job": JobSerializer(allow_null=True),
+        "summary": serializers.CharField(help_text="完了した更新の結果（更新不要だった理由を含む）。未完了・エラーでは空"),
+    })})
     def get(self, request):
         job = bulk.bulk_refresh_latest(tenant=request.tenant)
-        return Response({"job": JobSerializer(job).data if job else None})
+        summary = bulk.bulk_refresh_summary(job) if job and job.status == job.Status.SUCCEEDED else ""
+        return Response({"job": JobSerializer(job).data if job else None, "summary": summary})
 
     @extend_schema(request=None, responses={202: JobSerializer})
     def post(self, request):
