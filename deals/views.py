@@ -48,13 +48,19 @@ class DealListView(TenantMemberRequiredMixin, View):
 
 
 class DealCsvView(TenantMemberRequiredMixin, View):
-    """CSVダウンロード of the list with its current filters and sort; ?bom=1 for Excel (「CSVエクスポート」)."""
+    """CSVダウンロード of the list with its current filters and sort (「CSVエクスポート」): UTF-8, ?bom=1 (or
+    ?encoding=utf-8-sig) for Excel, ?encoding=cp932 for Shift_JIS."""
 
     def get(self, request):
         check_member_perm(request, CSV_EXPORT)
+        try:
+            encoding = csv_export.csv_encoding_from(request.GET)
+        except ApplicationError as error:
+            hint = _("案件一覧の「CSVダウンロード」のリンクから、もう一度ダウンロードしてください。")
+            return render(request, "errors/400.html", {"message": error.message, "hint": hint}, status=400)
         filterset, _sort = _filtered_deals(request)
-        return csv_export.deal_csv_export(filterset.qs, tenant=request.tenant, actor=request.user,
-                                          bom=request.GET.get("bom") == "1", filters=request.GET.urlencode())
+        return csv_export.deal_csv_export(filterset.qs, tenant=request.tenant, actor=request.user, encoding=encoding,
+                                          filters=request.GET.urlencode())
 
 
 class DealDetailView(TenantMemberRequiredMixin, View):
