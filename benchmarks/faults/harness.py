@@ -26,7 +26,7 @@ def test_database_url() -> str:
     return f"postgres://{s['USER']}{password}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
 
 
-def start_worker(*, broker_url: str, extra_env: dict[str, str], queues: str = "default,freee,notifications",
+def start_worker(*, broker_url: str, extra_env: dict[str, str], queues: str = "interactive,bulk,default",
                  log_name: str = "worker") -> subprocess.Popen:
     """A real `celery worker` (solo pool) in its own process group, logging to benchmarks/faults/.logs/."""
     logs = ROOT / "benchmarks" / "faults" / ".logs"
