@@ -302,7 +302,7 @@ def _under_background_work(run: _LocustRun, meter: CpuMeter, tenant, admin, live
     broker = app.conf.broker_url
     app.connection_for_write().default_channel.client.flushdb()  # nothing left over from earlier benchmarks
     # One worker per queue, as deployed (core.queues): interactive work never waits behind the bulk refresh.
-    workers = [harness.start_worker(broker_url=broker, extra_env=env, queues=queue, log_name=f"load-{queue}")
+    workers = [harness.start_worker(broker_url=broker, extra_env=env, queues=queue, log_name=f"load-{queue.split(',')[0]}")
                for queue in ("interactive,default", "bulk")]
     meter.workers = [worker.pid for worker in workers]
     try:
