@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 import statistics
+import sys
 import time
 from pathlib import Path
 from unittest import mock
@@ -49,6 +50,7 @@ def _make_run_layout() -> list[tuple[str, str, str]]:
     path = Path(__file__).resolve().parents[1] / "scripts" / "devstack.py"
     spec = importlib.util.spec_from_file_location("devstack", path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("devstack", module)  # its dataclasses look their module up
     spec.loader.exec_module(module)
     return module.WORKERS
 
