@@ -2,19 +2,24 @@
 
 from celery import shared_task
 
+from core import fair
+from core.models import Event
 from core.retry import retry_later
 from notifications import bot, outbox
+from notifications.models import Delivery
 
 SEND_MAX_RETRIES = 200  # a large fan-out waits out many per-minute windows of the tenant's budget
 
 
-@shared_task(name="notifications.event_fan_out")
-def event_fan_out_task(event_id: int) -> int:
+@shared_task(name="notifications.event_fan_out", bind=True)
+@fair.bulk_slot(fair.row_owner(Event))
+def event_fan_out_task(self, event_id: int) -> int:
     """One outbox row per (event, recipient); idempotent (the unique constraint and dispatched_at)."""
     return len(outbox.event_fan_out(event_id=event_id))
 
 
 @shared_task(name="notifications.delivery_send", bind=True, max_retries=SEND_MAX_RETRIES)
+@fair.bulk_slot(fair.row_owner(Delivery))
 def delivery_send_task(self, delivery_id: int) -> None:
     """Send one delivery; a rate limit or transient failure comes back after its wait."""
     later = outbox.delivery_send(delivery_id=delivery_id)

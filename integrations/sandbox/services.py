@@ -198,7 +198,7 @@ def sandbox_access_tokens_expire(*, company: SandboxCompany) -> int:
 # ---------------------------------------------------------------- fault switches
 
 COUNTING_FAULTS = {"rate_limit_429", "server_error_5xx", "malformed_body", "timeout_after_create"}
-FAULT_NAMES = COUNTING_FAULTS | {"latency_ms", "lockout_until", "expire_tokens", "rate_limits_off"}
+FAULT_NAMES = COUNTING_FAULTS | {"latency_ms", "latency_jitter_ms", "lockout_until", "expire_tokens", "rate_limits_off"}
 
 
 def _fault_value(name: str, value: Any) -> Any:
@@ -219,7 +219,7 @@ def _fault_value(name: str, value: Any) -> Any:
 def sandbox_faults_set(company: SandboxCompany, **switches: Any) -> SandboxCompany:
     """Turn fault switches on (value) or off (None / 0 / False). `expire_tokens=True` expires tokens at once.
 
-    latency_ms=int; rate_limit_429=N | "ISO time" | {"count"}|{"until"}; lockout_until="ISO time";
+    latency_ms=int (latency_jitter_ms=int adds up to that much at random); rate_limit_429=N | "ISO time" | {"count"}|{"until"}; lockout_until="ISO time";
     server_error_5xx=N | {"count", "status": 500|503}; timeout_after_create=seconds | {"count", "timeout_seconds"};
     malformed_body=N.
     """

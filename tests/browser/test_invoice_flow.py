@@ -91,7 +91,7 @@ def invoice_worker() -> Iterator[None]:
     """A real worker in this process for the test's duration, on this xdist worker's own (emptied) broker."""
     celery_app.connection_for_write().default_channel.client.flushdb()
     with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10,
-                      queues=["default", "freee"]):
+                      queues=["interactive", "bulk", "default"]):
         yield
 
 

@@ -20,7 +20,7 @@ from tests.isolation import assert_cross_tenant_404, project_routes
 from tests.sandbox.factories import SECRET_APP_NAME, SECRET_COMPANY_NAME, make_sandbox_app, make_sandbox_company
 
 # The OpenAPI schema and its Swagger UI are documentation without tenant data: public by design.
-PUBLIC_ROUTES = {"login", "logout", "healthz", "api:token", "api-schema", "api-docs"}
+PUBLIC_ROUTES = {"login", "logout", "healthz", "metrics", "api:token", "api-schema", "api-docs"}
 
 
 def _deal(world):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import time
 import uuid
 from collections.abc import Callable
@@ -158,9 +159,11 @@ def _check_lockout(ctx: ApiContext) -> None:
 
 
 def _sleep_latency(ctx: ApiContext) -> None:
-    latency = (ctx.company.faults or {}).get("latency_ms")
+    """latency_ms, plus up to latency_jitter_ms more at random (a freee that answers in 1–2 s: 1000 + 1000)."""
+    faults = ctx.company.faults or {}
+    latency = int(faults.get("latency_ms") or 0) + random.uniform(0, int(faults.get("latency_jitter_ms") or 0))  # noqa: S311
     if latency:
-        time.sleep(int(latency) / 1000)
+        time.sleep(latency / 1000)
 
 
 def too_many_requests(window: ratelimit.Window, headers: dict) -> ApiError:
