@@ -53,7 +53,8 @@ def callback_verify(*, bot_id: str, signature: str, body: bytes) -> LineWorksLin
     """The link whose bot and Bot Secret produced this signature over the raw body, or None."""
     if not bot_id or not signature:
         return None
-    for link in LineWorksLink.objects.filter(bot_id=bot_id):
+    # A link without a domain was stopped by the 0003 migration: its domain belongs to another tenant.
+    for link in LineWorksLink.objects.filter(bot_id=bot_id, domain_id__isnull=False):
         if auth.signature_valid(body, signature, link.bot_secret):
             return link
     return None

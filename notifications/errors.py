@@ -12,6 +12,11 @@ USER_NOT_FOUND = _("LINE WORKSに該当するユーザーが見つかりませ�
 
 DOMAIN_TAKEN = _("このLINE WORKS（ドメインID: %(domain)s）は既に他の事業所と連携されています。1つのLINE WORKSに連携できる事業所は1つだけです。")
 DOMAIN_ALREADY_HERE = _("このLINE WORKS（ドメインID: %(domain)s）は既にこの事業所と連携済みです。")
+DOMAIN_INVALID = _("ドメインIDは数字で入力してください（LINE WORKSの管理者画面に表示される数字です。例: 40000001）。")
+DOMAIN_MISMATCH = _("ドメインID %(domain)s は、入力した認証情報のLINE WORKSのものではありません（このBotが登録されているドメインID: %(found)s）。LINE WORKSの管理者画面でドメインIDを確認してください。")
+DOMAIN_UNCHECKED = _("LINE WORKSに接続できなかったため、ドメインIDを確認できませんでした。時間をおいてもう一度お試しください。（%(error)s）")
+DOMAIN_UNREADABLE = _("LINE WORKSからBotのドメインを読み取れませんでした。アプリのOAuth Scopesに bot が含まれているか確認してください。（%(error)s）")
+BOT_NOT_FOUND = _("Bot ID %(bot)s のBotが、入力した認証情報のLINE WORKSに見つかりません。Bot IDを確認してください。")
 
 
 class LinkError(ApplicationError):

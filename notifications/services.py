@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from datetime import timedelta
 
@@ -13,30 +14,48 @@ from core import audit
 from core.errors import ApplicationError
 from core.events import KINDS
 from integrations.lineworks import auth
-from integrations.lineworks.errors import LineWorksError
+from integrations.lineworks.client import LineWorksClient
+from integrations.lineworks.errors import AuthFailed, LineWorksError, RateLimited, Transient
+from integrations.lineworks.schemas import domain_id_parse
 from integrations.models import LineWorksLink
-from notifications.errors import DOMAIN_ALREADY_HERE, DOMAIN_TAKEN, LinkError
+from notifications.errors import (
+    BOT_NOT_FOUND,
+    DOMAIN_ALREADY_HERE,
+    DOMAIN_INVALID,
+    DOMAIN_MISMATCH,
+    DOMAIN_TAKEN,
+    DOMAIN_UNCHECKED,
+    DOMAIN_UNREADABLE,
+    LinkError,
+)
 from notifications.models import LineWorksUserLink, LinkRequest, NotificationPreference
 
 LINK_REQUEST_SALT = "notifications.link_request"
 LINK_REQUEST_LIFETIME = timedelta(minutes=30)
 CREDENTIAL_FIELDS = ("client_id", "client_secret", "service_account", "private_key")
 SETTING_FIELDS = ("name", "domain_id", "bot_id", "bot_secret", "rate_limit_per_minute", *CREDENTIAL_FIELDS)
+# A change to any of these means LINE WORKS must confirm the domain again before the link is stored.
+VERIFIED_FIELDS = ("domain_id", "bot_id", *CREDENTIAL_FIELDS)
 
 
 # ---------------------------------------------------------------- tenant links
 
 def lineworks_link_save(*, tenant, link: LineWorksLink | None = None, actor=None, **fields) -> LineWorksLink:
-    """Create or update a domain link. A domain links to one tenant only; new credentials drop cached tokens."""
+    """Create or update a domain link. One LINE WORKS links to one tenant only: the domain id is normalised
+    (an int64, so "040000001" is 40000001), unique across tenants, and checked against LINE WORKS itself with
+    the credentials before anything is stored. New credentials drop cached tokens."""
     link = link or LineWorksLink(tenant=tenant)
-    domain = str(fields.get("domain_id", link.domain_id)).strip()
+    before = _verified_values(link)
+    domain = domain_id_normalise(fields.get("domain_id", link.domain_id))
     _check_domain_free(tenant=tenant, domain_id=domain, exclude=link.pk)
     for name, value in fields.items():
-        if name in SETTING_FIELDS and value not in (None, ""):
+        if name in SETTING_FIELDS and name != "domain_id" and value not in (None, ""):
             setattr(link, name, value.strip() if isinstance(value, str) and name != "private_key" else value)
     link.domain_id = domain
     if any(name in fields and fields[name] for name in CREDENTIAL_FIELDS):
         link.access_token, link.refresh_token, link.access_expires_at = "", "", None
+    if link.domain_verified_at is None or _verified_values(link) != before:
+        lineworks_domain_verify(link=link)  # network: before the transaction below
     try:
         with transaction.atomic():
             link.save()
@@ -45,30 +64,73 @@ def lineworks_link_save(*, tenant, link: LineWorksLink | None = None, actor=None
                                    name: [audit.MASK, audit.MASK] if audit.is_secret_field(name) else [None, str(value)]
                                    for name, value in fields.items() if value not in (None, "")})
     except IntegrityError as error:  # a concurrent save of the same domain
-        raise ApplicationError(str(DOMAIN_TAKEN % {"domain": domain}), code="domain_taken") from error
+        raise ApplicationError(str(DOMAIN_TAKEN % {"domain": domain}), code="domain_taken",
+                               details={"field": "domain_id"}) from error
     return link
 
 
-def _check_domain_free(*, tenant, domain_id: str, exclude: int | None) -> None:
+def _verified_values(link: LineWorksLink) -> tuple:
+    domain = link.domain_id
+    with contextlib.suppress(ValueError):
+        domain = domain_id_parse(domain) if domain is not None else None
+    return (domain, *(getattr(link, name) for name in VERIFIED_FIELDS if name != "domain_id"))
+
+
+def domain_id_normalise(value) -> int:
+    """The domain id in LINE WORKS's own form (an int64), or a form error on the domain id field."""
+    try:
+        return domain_id_parse(value)
+    except ValueError as error:
+        raise ApplicationError(str(DOMAIN_INVALID), code="invalid_domain_id", details={"field": "domain_id"}) from error
+
+
+def _check_domain_free(*, tenant, domain_id: int, exclude: int | None) -> None:
     other = LineWorksLink.objects.filter(domain_id=domain_id).exclude(pk=exclude).first()
     if other is None:
         return
     message = DOMAIN_ALREADY_HERE if other.tenant_id == tenant.pk else DOMAIN_TAKEN
-    raise ApplicationError(str(message % {"domain": domain_id}), code="domain_taken")
+    raise ApplicationError(str(message % {"domain": domain_id}), code="domain_taken", details={"field": "domain_id"})
+
+
+def lineworks_domain_verify(*, link: LineWorksLink) -> None:
+    """Ask LINE WORKS whether the link's domain is the one its credentials open: a new token from the token
+    endpoint, then GET /bots/{botId}/domains (only that LINE WORKS can read its bot). The token is kept on the
+    link (saved with it). Raises ApplicationError naming the field to fix; sets domain_verified_at on success."""
+    try:
+        tokens = auth.request_token(link)
+        link.access_token, link.refresh_token = tokens.access_token, tokens.refresh_token
+        link.access_expires_at = timezone.now() + timedelta(seconds=tokens.expires_in)
+        domains = LineWorksClient(link, max_wait=5, stored=False).bot_domains()
+    except LineWorksError as error:
+        raise _verify_error(link, error) from error
+    if link.domain_id is None or domain_id_parse(link.domain_id) not in domains:
+        found = "、".join(str(domain) for domain in domains) or "-"
+        raise ApplicationError(str(DOMAIN_MISMATCH % {"domain": link.domain_id, "found": found}),
+                               code="domain_mismatch", details={"field": "domain_id"})
+    link.domain_verified_at = timezone.now()
+
+
+def _verify_error(link: LineWorksLink, error: LineWorksError) -> ApplicationError:
+    if isinstance(error, AuthFailed):
+        return ApplicationError(error.detail, code="lineworks_auth_failed")
+    if isinstance(error, RateLimited | Transient):
+        return ApplicationError(str(DOMAIN_UNCHECKED % {"error": error.detail}), code="lineworks_unavailable")
+    if error.status == 404:
+        return ApplicationError(str(BOT_NOT_FOUND % {"bot": link.bot_id}), code="bot_not_found",
+                                details={"field": "bot_id"})
+    return ApplicationError(str(DOMAIN_UNREADABLE % {"error": error.detail}), code="lineworks_refused")
 
 
 def lineworks_link_test(*, link: LineWorksLink) -> None:
-    """接続テスト: a new token from the LINE WORKS token endpoint with the stored credentials."""
+    """接続テスト: a new token with the stored credentials, and the domain checked against LINE WORKS."""
     try:
-        tokens = auth.request_token(link)
-    except LineWorksError as error:
-        LineWorksLink.objects.filter(pk=link.pk).update(last_error=error.detail, updated_at=timezone.now())
-        raise ApplicationError(error.detail, code="lineworks_test_failed") from error
-    link.access_token, link.refresh_token = tokens.access_token, tokens.refresh_token
-    link.access_expires_at = timezone.now() + timedelta(seconds=tokens.expires_in)
+        lineworks_domain_verify(link=link)
+    except ApplicationError as error:
+        LineWorksLink.objects.filter(pk=link.pk).update(last_error=error.message, updated_at=timezone.now())
+        raise ApplicationError(error.message, code="lineworks_test_failed") from error
     link.last_checked_at, link.last_error = timezone.now(), ""
-    link.save(update_fields=["access_token", "refresh_token", "access_expires_at", "last_checked_at", "last_error",
-                             "updated_at"])
+    link.save(update_fields=["access_token", "refresh_token", "access_expires_at", "domain_verified_at",
+                             "last_checked_at", "last_error", "updated_at"])
 
 
 def lineworks_link_delete(*, link: LineWorksLink, actor=None) -> int:

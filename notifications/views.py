@@ -69,9 +69,12 @@ class LinkEditMixin(TenantAdminRequiredMixin):
             link = services.lineworks_link_save(tenant=request.tenant, link=link, actor=request.user,
                                                 **form.cleaned_data)
         except ApplicationError as error:
-            form.add_error("domain_id", error.message)
-            return self._render(link if link and link.pk else None, form, status=400)
-        messages.success(request, _("LINE WORKS連携の設定を保存しました。「接続テスト」で認証できることを確認してください。"))
+            field = error.details.get("field")
+            form.add_error(field if field in form.fields else None, error.message)
+            stored = LineWorksLink.objects.filter(pk=link.pk).first() if link and link.pk else None  # unedited
+            return self._render(stored, form, status=400)
+        messages.success(request, _("LINE WORKS連携の設定を保存しました（ドメインID %(domain)s をLINE WORKSで確認しました）。")
+                         % {"domain": link.domain_id})
         return redirect("notifications:link_update", public_id=link.public_id)
 
 
@@ -102,7 +105,8 @@ class LinkTestView(TenantAdminRequiredMixin, View):
         except ApplicationError as error:
             messages.error(request, _("接続テストに失敗しました: %(error)s") % {"error": error.message})
         else:
-            messages.success(request, _("LINE WORKSの認証に成功しました（アクセストークンを取得できました）。"))
+            messages.success(request, _("LINE WORKSの認証に成功しました（アクセストークンを取得し、ドメインID %(domain)s のBotであることを確認しました）。")
+                             % {"domain": link.domain_id})
         return redirect("notifications:link_update", public_id=link.public_id)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -36,6 +37,55 @@ class ErrorBody(BaseModel):
     code: str = ""
     description: str = ""
 
+
+# ---------------------------------------------------------------- domains
+
+DOMAIN_ID_MAX = 2**63 - 1  # LINE WORKS documents domainId as int64
+
+
+def domain_id_parse(value) -> int:
+    """The domain id as LINE WORKS has it (an int64): full-width digits and spaces are folded, leading zeros
+    dropped, so "040000001", "４００００００１" and 40000001 are one domain. ValueError for anything else."""
+    if isinstance(value, bool):
+        raise ValueError("not a domain id")
+    if isinstance(value, int):
+        number = value
+    else:
+        text = unicodedata.normalize("NFKC", str(value)).strip()
+        if not text.isascii() or not text.isdigit():
+            raise ValueError("not a domain id")
+        number = int(text)
+    if not 0 < number <= DOMAIN_ID_MAX:
+        raise ValueError("domain id out of range")
+    return number
+
+
+class BotDomain(BaseModel):
+    """One entry of GET /bots/{botId}/domains: a domain the bot is registered in."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    domainId: int  # noqa: N815 - LINE WORKS's field names
+    visible: bool = False
+    allowToSelectedMember: bool = False  # noqa: N815
+
+
+class ResponseMetaData(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    nextCursor: str | None = None  # noqa: N815
+
+
+class BotDomainList(BaseModel):
+    """GET /bots/{botId}/domains answer: `{"domains": [...], "responseMetaData": {"nextCursor": ...}}`."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    domains: list[BotDomain]
+    responseMetaData: ResponseMetaData = ResponseMetaData()  # noqa: N815
+
+
+# ---------------------------------------------------------------- users
 
 class UserName(BaseModel):
     model_config = ConfigDict(extra="ignore")

@@ -323,6 +323,30 @@ def channel_messages(request: HttpRequest, bot_id: str, channel_id: str) -> Http
     return _send(request, bot_id, channel_id=channel_id)
 
 
+# ---------------------------------------------------------------- bot domains
+
+@require_GET
+def bot_domains(request: HttpRequest, bot_id: str) -> HttpResponse:
+    """GET /bots/{botId}/domains → 200 `{"domains": [...], "responseMetaData": {"nextCursor": null}}`.
+
+    A sandbox domain has one bot registered in it; a bot of another LINE WORKS is a 404, as for any bot call."""
+    domain = _authenticate(request, bot_id)
+    if isinstance(domain, HttpResponse):
+        return domain
+    fault = _faults(domain)
+    if fault is not None:
+        return fault
+    headers, over = _rate_limit(domain)
+    if over:
+        return _error(429, "TOO_MANY_REQUESTS", "API rate limit exceeded", headers)
+    count = request.GET.get("count", "50")
+    if not count.isdigit() or not 1 <= int(count) <= 100:
+        return _error(400, "INVALID_PARAMETER", "count must be between 1 and 100", headers)
+    body = {"domains": [{"domainId": domain.domain_id, "visible": True, "allowToSelectedMember": False}],
+            "responseMetaData": {"nextCursor": None}}
+    return _json(body, 200, headers)
+
+
 # ---------------------------------------------------------------- directory
 
 def user_body(user: SandboxLineWorksUser) -> dict:

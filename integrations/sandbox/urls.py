@@ -70,6 +70,7 @@ lineworks_api = [
     path("lineworks/v1.0/bots/<str:bot_id>/channels/<str:channel_id>/messages", lineworks.channel_messages,
          name="lineworks-channel-messages"),
     path("lineworks/v1.0/users/<str:user_id>", lineworks.user_detail, name="lineworks-user-detail"),
+    path("lineworks/v1.0/bots/<str:bot_id>/domains", lineworks.bot_domains, name="lineworks-bot-domains"),
 ]
 
 lineworks_console_pages = [
