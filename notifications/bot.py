@@ -29,6 +29,7 @@ from integrations.lineworks.schemas import (
     MessageAction,
     TextContent,
     UriAction,
+    domain_id_parse,
 )
 from integrations.lineworks.schemas import (
     CallbackEvent as CallbackBody,
@@ -50,14 +51,27 @@ UNLINK_COMMANDS = {"unlink", "id連携解除", "action=unlink"}
 # ---------------------------------------------------------------- receive
 
 def callback_verify(*, bot_id: str, signature: str, body: bytes) -> LineWorksLink | None:
-    """The link whose bot and Bot Secret produced this signature over the raw body, or None."""
+    """The link whose bot and Bot Secret produced this signature over the raw body, or None.
+
+    A bot registered in several domains may be linked once per domain (each domain to one tenant): the event's
+    `source.domainId` picks the link, so a user of one domain never reaches the tenant of another."""
     if not bot_id or not signature:
         return None
     # A link without a domain was stopped by the 0003 migration: its domain belongs to another tenant.
-    for link in LineWorksLink.objects.filter(bot_id=bot_id, domain_id__isnull=False):
-        if auth.signature_valid(body, signature, link.bot_secret):
-            return link
-    return None
+    signed = [link for link in LineWorksLink.objects.filter(bot_id=bot_id, domain_id__isnull=False)
+              if auth.signature_valid(body, signature, link.bot_secret)]
+    domain = _source_domain(body) if signed else None
+    if domain is None:
+        return signed[0] if len(signed) == 1 else None  # no domain in the event: only an unambiguous bot
+    return next((link for link in signed if link.domain_id == domain), None)
+
+
+def _source_domain(body: bytes) -> int | None:
+    try:
+        source = input_guard.loads(body).get("source") or {}
+        return domain_id_parse(source["domainId"])
+    except (ValueError, TypeError, AttributeError, KeyError):
+        return None
 
 
 def callback_store(*, link: LineWorksLink, body: bytes) -> CallbackEvent:

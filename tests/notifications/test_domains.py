@@ -2,6 +2,8 @@
 confirmed with LINE WORKS itself (a token from the credentials, then the bot's domains) at 接続テスト and
 before a link is saved."""
 
+import json
+
 import pytest
 import responses
 from django.db import IntegrityError, transaction
@@ -254,3 +256,21 @@ def test_a_stopped_link_gets_no_callbacks_and_sends_nothing(world_a):
     assert outbox.recipients_for(emit_event(world_a.tenant, [world_a.member])) == []
     page = page_of(world_a.client("admin").get(reverse("notifications:link_list")))
     assert "（停止中）" in page
+
+
+def _event(domain_id) -> bytes:
+    source = {"userId": "lw-user"} if domain_id is None else {"userId": "lw-user", "domainId": domain_id}
+    return json.dumps({"type": "message", "source": source, "content": {"type": "text", "text": "ID連携"}}).encode()
+
+
+def test_a_callback_reaches_the_tenant_of_its_own_domain_when_a_bot_serves_two(world_a, world_b):
+    """A bot registered in two domains, each domain linked to its own tenant (same bot id and secret)."""
+    first = make_link(world_a.tenant, domain_id="40000001", bot_id="2000001", bot_secret="shared")
+    second = make_link(world_b.tenant, domain_id="40000002", bot_id="2000001", bot_secret="shared")
+    for domain, expected in ((40000002, second), (40000001, first), (40000009, None), (None, None)):
+        body = _event(domain)
+        found = bot.callback_verify(bot_id="2000001", signature=callback_signature(body, "shared"), body=body)
+        assert found == expected, domain
+    alone = make_link(world_a.tenant, domain_id="40000003", bot_id="2000003", bot_secret="own")
+    body = _event(None)  # no domain in the event: an unambiguous bot is enough
+    assert bot.callback_verify(bot_id="2000003", signature=callback_signature(body, "own"), body=body) == alone
