@@ -98,6 +98,10 @@ class LineWorksLink(TenantOwnedModel):
     access_expires_at = models.DateTimeField(null=True, blank=True)
     last_checked_at = models.DateTimeField(_("最終接続確認日時"), null=True, blank=True)
     domain_verified_at = models.DateTimeField(_("ドメイン確認日時"), null=True, blank=True)
+    # The bot's two rich menus (seed 003): [ID連携] before a user links (the bot's default one), [ID連携解除]
+    # after (set per user). Registered in LINE WORKS the first time they are needed.
+    richmenu_unlinked_id = models.CharField(_("リッチメニューID（ID連携前）"), max_length=64, blank=True)
+    richmenu_linked_id = models.CharField(_("リッチメニューID（ID連携後）"), max_length=64, blank=True)
     last_error = models.TextField(_("最後のエラー"), blank=True)
 
     class Meta:

@@ -13,13 +13,17 @@ from django.utils import timezone
 from core import audit
 from core.errors import ApplicationError
 from core.events import KINDS
+from core.jobs import enqueue_on_commit
 from integrations.lineworks import auth
 from integrations.lineworks.client import LineWorksClient
 from integrations.lineworks.errors import AuthFailed, LineWorksError, RateLimited, Transient
-from integrations.lineworks.schemas import domain_id_parse
+from integrations.lineworks.schemas import LineWorksUser, domain_id_parse
 from integrations.models import LineWorksLink
 from notifications.errors import (
     BOT_NOT_FOUND,
+    CAUSE_ACCOUNT_TAKEN,
+    CAUSE_OTHER_USER,
+    CAUSE_UNLINK_OTHER_USER,
     DOMAIN_ALREADY_HERE,
     DOMAIN_INVALID,
     DOMAIN_MISMATCH,
@@ -54,6 +58,8 @@ def lineworks_link_save(*, tenant, link: LineWorksLink | None = None, actor=None
     link.domain_id = domain
     if any(name in fields and fields[name] for name in CREDENTIAL_FIELDS):
         link.access_token, link.refresh_token, link.access_expires_at = "", "", None
+    if link.bot_id != before["bot_id"]:
+        link.richmenu_unlinked_id = link.richmenu_linked_id = ""  # those belonged to the previous bot
     if link.domain_verified_at is None or _verified_values(link) != before:
         lineworks_domain_verify(link=link)  # network: before the transaction below
     try:
@@ -63,17 +69,18 @@ def lineworks_link_save(*, tenant, link: LineWorksLink | None = None, actor=None
                                target_label=link.label, changes={
                                    name: [audit.MASK, audit.MASK] if audit.is_secret_field(name) else [None, str(value)]
                                    for name, value in fields.items() if value not in (None, "")})
+            _richmenus_setup_on_commit(link.pk)
     except IntegrityError as error:  # a concurrent save of the same domain
         raise ApplicationError(str(DOMAIN_TAKEN % {"domain": domain}), code="domain_taken",
                                details={"field": "domain_id"}) from error
     return link
 
 
-def _verified_values(link: LineWorksLink) -> tuple:
-    domain = link.domain_id
+def _verified_values(link: LineWorksLink) -> dict:
+    values = {name: getattr(link, name) for name in VERIFIED_FIELDS}
     with contextlib.suppress(ValueError):
-        domain = domain_id_parse(domain) if domain is not None else None
-    return (domain, *(getattr(link, name) for name in VERIFIED_FIELDS if name != "domain_id"))
+        values["domain_id"] = domain_id_parse(link.domain_id) if link.domain_id is not None else None
+    return values
 
 
 def domain_id_normalise(value) -> int:
@@ -131,6 +138,7 @@ def lineworks_link_test(*, link: LineWorksLink) -> None:
     link.last_checked_at, link.last_error = timezone.now(), ""
     link.save(update_fields=["access_token", "refresh_token", "access_expires_at", "domain_verified_at",
                              "last_checked_at", "last_error", "updated_at"])
+    _richmenus_setup_on_commit(link.pk)  # the bot's [ID連携] / [ID連携解除] menus
 
 
 def lineworks_link_delete(*, link: LineWorksLink, actor=None) -> int:
@@ -146,10 +154,13 @@ def lineworks_link_delete(*, link: LineWorksLink, actor=None) -> int:
 # ---------------------------------------------------------------- ID連携 requests (signed, single use)
 
 def link_request_create(*, link: LineWorksLink, lineworks_user_id: str, action: str = LinkRequest.Action.LINK,
-                        user=None) -> str:
-    """Record a single-use request and return its signed token (for the URL the bot sends)."""
+                        user=None, lineworks_user: LineWorksUser | None = None) -> str:
+    """Record a single-use request and return its signed token (for the URL the bot sends). `lineworks_user`
+    is the account as LINE WORKS names it: the confirmation page shows whom the member is linking."""
     request = LinkRequest.objects.create(
         tenant_id=link.tenant_id, link=link, lineworks_user_id=lineworks_user_id, action=action, user=user,
+        lineworks_user_name=(lineworks_user.display_name if lineworks_user else "")[:200],
+        lineworks_login_id=((lineworks_user.email or "") if lineworks_user else "")[:255],
         expires_at=timezone.now() + LINK_REQUEST_LIFETIME)
     return signing.dumps({"r": str(request.public_id), "n": secrets.token_hex(4)}, salt=LINK_REQUEST_SALT)
 
@@ -171,7 +182,12 @@ def _check_requester(request: LinkRequest, *, tenant, user) -> None:
     if tenant is None or request.tenant_id != tenant.pk:
         raise LinkError("other_tenant")
     if request.user_id is not None and request.user_id != user.pk:
-        raise LinkError("other")
+        raise LinkError("error", cause=CAUSE_OTHER_USER)
+
+
+def check_link_request(request: LinkRequest, *, tenant, user) -> None:
+    """The checks of [許可する], for the confirmation page to answer before the button is pressed."""
+    _check_requester(request, tenant=tenant, user=user)
 
 
 def _spend(request: LinkRequest) -> None:
@@ -190,42 +206,65 @@ def user_link_confirm(*, token: str, tenant, user) -> LineWorksUserLink:
         existing = LineWorksUserLink.objects.for_tenant(tenant).filter(user=user).first()
         if existing is not None:
             if existing.link_id == request.link_id and existing.lineworks_user_id == request.lineworks_user_id:
+                _richmenu_sync_on_commit(existing.link_id, existing.lineworks_user_id)
                 return existing
             raise LinkError("already_linked")
         try:
             with transaction.atomic():
-                created = LineWorksUserLink.objects.create(tenant=tenant, link=request.link, user=user,
-                                                           lineworks_user_id=request.lineworks_user_id)
+                created = LineWorksUserLink.objects.create(
+                    tenant=tenant, link=request.link, user=user, lineworks_user_id=request.lineworks_user_id,
+                    lineworks_user_name=request.lineworks_user_name, lineworks_login_id=request.lineworks_login_id)
                 audit.audit_record(tenant=tenant, actor=user, action="lineworks.user_link", target=created,
                                    target_label=str(user), changes={"lineworks_user_id": [None, created.lineworks_user_id]})
-                return created
         except IntegrityError as error:  # that LINE WORKS account is linked to another member
-            raise LinkError("other") from error
+            raise LinkError("error", cause=CAUSE_ACCOUNT_TAKEN) from error
+        _richmenu_sync_on_commit(created.link_id, created.lineworks_user_id)  # [ID連携] becomes [ID連携解除]
+        return created
 
 
 def user_unlink_confirm(*, token: str, tenant, user) -> int:
-    """[許可する] on the ID連携解除 page the bot sent; returns how many links were removed (0 or 1)."""
+    """[許可する] on the ID連携解除 page the bot sent; returns how many links were removed (0 or 1).
+
+    An account no one is linked to any more (解除 from the profile page meanwhile) is simply 解除済み; one
+    linked to another member cannot be released by this member."""
     request = link_request_load(token=token, action=LinkRequest.Action.UNLINK)
     _check_requester(request, tenant=tenant, user=user)
+    account = LineWorksUserLink.objects.filter(link=request.link, lineworks_user_id=request.lineworks_user_id)
+    if account.exclude(user=user).exists():
+        raise LinkError("error", cause=CAUSE_UNLINK_OTHER_USER)
     with transaction.atomic():
         _spend(request)
-        removed, _ = LineWorksUserLink.objects.filter(link=request.link, lineworks_user_id=request.lineworks_user_id,
-                                                      user=user).delete()
+        removed, _ = account.filter(user=user).delete()
         if removed:
             audit.audit_record(tenant=tenant, actor=user, action="lineworks.user_unlink", target_label=str(user),
                                changes={"lineworks_user_id": [request.lineworks_user_id, None]})
-    if not removed:
-        raise LinkError("other")
+        _richmenu_sync_on_commit(request.link_id, request.lineworks_user_id)  # back to [ID連携]
     return removed
 
 
 def user_link_delete(*, tenant, user) -> int:
     """ID連携解除 from the profile page."""
     with transaction.atomic():
+        links = list(LineWorksUserLink.objects.for_tenant(tenant).filter(user=user)
+                     .values_list("link_id", "lineworks_user_id"))
         removed, _ = LineWorksUserLink.objects.for_tenant(tenant).filter(user=user).delete()
         if removed:
             audit.audit_record(tenant=tenant, actor=user, action="lineworks.user_unlink", target_label=str(user))
+        for link_id, lineworks_user_id in links:
+            _richmenu_sync_on_commit(link_id, lineworks_user_id)  # back to [ID連携]
     return removed
+
+
+def _richmenu_sync_on_commit(link_id: int, lineworks_user_id: str) -> None:
+    from notifications.tasks import richmenu_sync_task  # tasks import this module
+
+    enqueue_on_commit(richmenu_sync_task, link_id, lineworks_user_id)
+
+
+def _richmenus_setup_on_commit(link_id: int) -> None:
+    from notifications.tasks import richmenus_setup_task
+
+    enqueue_on_commit(richmenus_setup_task, link_id)
 
 
 # ---------------------------------------------------------------- preferences

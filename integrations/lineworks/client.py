@@ -21,7 +21,7 @@ from integrations import http
 from integrations.lineworks import auth
 from integrations.lineworks.errors import AuthExpired, LineWorksError, Permanent, RateLimited, Transient
 from integrations.lineworks.ratelimit import LineWorksRateLimiter, reset_seconds
-from integrations.lineworks.schemas import BotDomainList, Content, LineWorksUser, message_body
+from integrations.lineworks.schemas import BotDomainList, Content, LineWorksUser, Richmenu, message_body
 
 MAX_DOMAIN_PAGES = 20  # 2,000 domains: far more than any LINE WORKS tenant has
 BUDGET_MESSAGE = "LINE WORKSのAPI利用上限に達しました。しばらく待ってから再送します。"
@@ -94,6 +94,50 @@ class LineWorksClient:
             if not cursor:
                 break
         return domains
+
+    # ------------------------------------------------------------------ rich menus
+
+    def richmenu_create(self, menu: Richmenu) -> Richmenu:
+        """POST /bots/{botId}/richmenus (201): register a rich menu; the answer carries its richmenuId."""
+        response = self._request("POST", self._bot_path("/richmenus"), json=menu.request_body())
+        try:
+            created = Richmenu.model_validate(response.json())
+        except (ValueError, ValidationError) as exc:
+            raise Transient("LINE WORKSの応答を読み取れませんでした。", status=response.status_code,
+                            code="malformed") from exc
+        if not created.richmenuId:
+            raise Transient("LINE WORKSの応答にリッチメニューIDがありません。", status=response.status_code, code="malformed")
+        return created
+
+    def richmenu_exists(self, richmenu_id: str) -> bool:
+        """GET /bots/{botId}/richmenus/{richmenuId} (200; 404 when it was deleted in LINE WORKS)."""
+        try:
+            self._request("GET", self._bot_path(f"/richmenus/{quote(richmenu_id, safe='')}"))
+        except Permanent as error:
+            if error.status == 404:
+                return False
+            raise
+        return True
+
+    def richmenu_delete(self, richmenu_id: str) -> None:
+        """DELETE /bots/{botId}/richmenus/{richmenuId} (204)."""
+        self._request("DELETE", self._bot_path(f"/richmenus/{quote(richmenu_id, safe='')}"))
+
+    def richmenu_default_set(self, richmenu_id: str) -> None:
+        """POST /bots/{botId}/richmenus/{richmenuId}/set-default (201): what users without their own menu see."""
+        self._request("POST", self._bot_path(f"/richmenus/{quote(richmenu_id, safe='')}/set-default"))
+
+    def richmenu_user_set(self, richmenu_id: str, user_id: str) -> None:
+        """POST /bots/{botId}/richmenus/{richmenuId}/users/{userId} (204): this user's own rich menu."""
+        path = f"/richmenus/{quote(richmenu_id, safe='')}/users/{quote(user_id, safe='')}"
+        self._request("POST", self._bot_path(path))
+
+    def richmenu_user_delete(self, user_id: str) -> None:
+        """DELETE /bots/{botId}/richmenus/users/{userId} (204): the user sees the default rich menu again."""
+        self._request("DELETE", self._bot_path(f"/richmenus/users/{quote(user_id, safe='')}"))
+
+    def _bot_path(self, rest: str) -> str:
+        return f"/bots/{quote(self.link.bot_id, safe='')}{rest}"
 
     # ------------------------------------------------------------------ transport
 

@@ -153,6 +153,50 @@ def message_body(content: Content) -> dict:
     return {"content": content.model_dump()}
 
 
+# ---------------------------------------------------------------- rich menus
+
+class PostbackAction(BaseModel):
+    """A rich-menu button: the bot receives a postback event with `data` (postback works in rich menus)."""
+
+    type: Literal["postback"] = "postback"
+    label: str = Field(max_length=20)
+    data: str = Field(min_length=1, max_length=300)
+    displayText: str = Field(default="", max_length=300)  # noqa: N815 - LINE WORKS's field names
+
+
+class RichmenuBounds(BaseModel):
+    x: int = Field(ge=0, le=2500)
+    y: int = Field(ge=0, le=1686)
+    width: int = Field(gt=0, le=2500)
+    height: int = Field(gt=0, le=1686)
+
+
+class RichmenuArea(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    action: PostbackAction
+    bounds: RichmenuBounds
+
+
+class RichmenuSize(BaseModel):
+    width: Literal[2500] = 2500
+    height: Literal[843, 1686] = 843
+
+
+class Richmenu(BaseModel):
+    """POST /bots/{botId}/richmenus body and answer (the answer adds richmenuId)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    richmenuId: str = ""  # noqa: N815 - read-only, set by LINE WORKS
+    richmenuName: str = Field(min_length=1, max_length=300)  # noqa: N815
+    areas: list[RichmenuArea] = Field(min_length=1, max_length=20)
+    size: RichmenuSize = RichmenuSize()
+
+    def request_body(self) -> dict:
+        return self.model_dump(exclude={"richmenuId"})
+
+
 # ---------------------------------------------------------------- callbacks (what the bot receives)
 
 class CallbackSource(BaseModel):
