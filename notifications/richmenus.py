@@ -30,8 +30,11 @@ SIZE = RichmenuSize(width=2500, height=843)
 
 def _menu(name: str, label: str, data: str) -> Richmenu:
     whole = RichmenuBounds(x=0, y=0, width=SIZE.width, height=SIZE.height)
-    return Richmenu(richmenuName=name, size=SIZE,
-                    areas=[RichmenuArea(action=PostbackAction(label=label, data=data, displayText=label), bounds=whole)])
+    return Richmenu(
+        richmenuName=name,
+        size=SIZE,
+        areas=[RichmenuArea(action=PostbackAction(label=label, data=data, displayText=label), bounds=whole)],
+    )
 
 
 def menu_before_link() -> Richmenu:
@@ -51,9 +54,9 @@ def richmenus_ensure(*, link: LineWorksLink, client: LineWorksClient) -> tuple[s
         return link.richmenu_unlinked_id, link.richmenu_linked_id
     before = client.richmenu_create(menu_before_link()).richmenuId
     after = client.richmenu_create(menu_after_link()).richmenuId
-    won = LineWorksLink.objects.filter(pk=link.pk, richmenu_unlinked_id=link.richmenu_unlinked_id,
-                                       richmenu_linked_id=link.richmenu_linked_id).update(
-        richmenu_unlinked_id=before, richmenu_linked_id=after, updated_at=timezone.now())
+    won = LineWorksLink.objects.filter(
+        pk=link.pk, richmenu_unlinked_id=link.richmenu_unlinked_id, richmenu_linked_id=link.richmenu_linked_id
+    ).update(richmenu_unlinked_id=before, richmenu_linked_id=after, updated_at=timezone.now())
     if won != 1:
         for orphan in (before, after):
             with contextlib.suppress(LineWorksError):

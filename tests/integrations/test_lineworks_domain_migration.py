@@ -15,8 +15,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 # notifications stays at 0003: its later migrations add columns the historical models here do not know.
 BEFORE = [("integrations", "0002_lineworkslink"), ("notifications", "0003_lineworkslink_moves_to_integrations")]
-AFTER = [("integrations", "0003_lineworkslink_domain_id_integer"),
-         ("notifications", "0003_lineworkslink_moves_to_integrations")]
+AFTER = [
+    ("integrations", "0003_lineworkslink_domain_id_integer"),
+    ("notifications", "0003_lineworkslink_moves_to_integrations"),
+]
 
 
 def _migrate(targets):
