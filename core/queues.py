@@ -24,6 +24,7 @@ TASK_QUEUES: dict[str, str] = {
     # a person waits
     "invoices.invoice_push": INTERACTIVE,
     "notifications.callback_handle": INTERACTIVE,
+    "notifications.richmenu_sync": INTERACTIVE,  # the user just pressed ID連携 / 解除 and looks at the menu
     "payment_requests.mirror_push": INTERACTIVE,
     "payment_requests.mirror_delete": INTERACTIVE,
     # sweepers: short, and they re-send interactive work lost in an outage
@@ -39,6 +40,7 @@ TASK_QUEUES: dict[str, str] = {
     "invoices.bulk_refresh_schedule": BULK,
     "notifications.event_fan_out": BULK,
     "notifications.delivery_send": BULK,
+    "notifications.richmenus_setup": BULK,  # every linked user's menu after a link is saved
     "payment_requests.mirror_pull": BULK,
     "payment_requests.mirror_pull_schedule": BULK,
     "integrations.freee_refresh_idle_connections": BULK,

@@ -5,7 +5,7 @@ from celery import shared_task
 from core import fair
 from core.models import Event
 from core.retry import retry_later
-from notifications import bot, outbox
+from notifications import bot, outbox, richmenus
 from notifications.models import Delivery
 
 SEND_MAX_RETRIES = 200  # a large fan-out waits out many per-minute windows of the tenant's budget
@@ -34,6 +34,22 @@ def callback_handle_task(self, callback_id: int) -> None:
     later = bot.callback_handle(callback_id=callback_id)
     if later is not None:
         retry_later(self, later)  # out of retries, the sweeper hands the stored callback out again
+
+
+@shared_task(name="notifications.richmenu_sync", bind=True, max_retries=10)
+def richmenu_sync_task(self, link_id: int, lineworks_user_id: str) -> None:
+    """After an ID連携 or 解除: the user's rich menu shows [ID連携解除] when linked, [ID連携] otherwise."""
+    later = richmenus.richmenu_sync(link_id=link_id, lineworks_user_id=lineworks_user_id)
+    if later is not None:
+        retry_later(self, later)  # out of retries, the next bot command of that user puts the menu right
+
+
+@shared_task(name="notifications.richmenus_setup", bind=True, max_retries=10)
+def richmenus_setup_task(self, link_id: int) -> None:
+    """After a link is saved or tested: the bot's two rich menus, and the menu of every user linked so far."""
+    later = richmenus.richmenus_setup(link_id=link_id)
+    if later is not None:
+        retry_later(self, later)
 
 
 @shared_task(name="notifications.sweep")

@@ -70,6 +70,18 @@ lineworks_api = [
     path("lineworks/v1.0/bots/<str:bot_id>/channels/<str:channel_id>/messages", lineworks.channel_messages,
          name="lineworks-channel-messages"),
     path("lineworks/v1.0/users/<str:user_id>", lineworks.user_detail, name="lineworks-user-detail"),
+    path("lineworks/v1.0/bots/<str:bot_id>/domains", lineworks.bot_domains, name="lineworks-bot-domains"),
+    path("lineworks/v1.0/bots/<str:bot_id>/richmenus", lineworks.richmenus, name="lineworks-richmenus"),
+    path("lineworks/v1.0/bots/<str:bot_id>/richmenus/default", lineworks.default_richmenu,
+         name="lineworks-richmenu-default"),
+    path("lineworks/v1.0/bots/<str:bot_id>/richmenus/users/<str:user_id>", lineworks.user_richmenu,
+         name="lineworks-richmenu-user"),
+    path("lineworks/v1.0/bots/<str:bot_id>/richmenus/<str:richmenu_id>", lineworks.richmenu,
+         name="lineworks-richmenu"),
+    path("lineworks/v1.0/bots/<str:bot_id>/richmenus/<str:richmenu_id>/set-default", lineworks.default_richmenu,
+         name="lineworks-richmenu-set-default"),
+    path("lineworks/v1.0/bots/<str:bot_id>/richmenus/<str:richmenu_id>/users/<str:user_id>",
+         lineworks.user_richmenu, name="lineworks-richmenu-user-set"),
 ]
 
 lineworks_console_pages = [
