@@ -43,6 +43,10 @@ def _resend(job: Job, *, take_over: bool = False) -> bool:
     task_id = str(uuid.uuid4())
     if take_over:
         Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING).update(task_id=task_id)
+        if job.task_id:  # the dead message's bulk slot (core.fair) would otherwise block its own successor
+            from core import fair
+
+            fair.slot_release(tenant_id=job.tenant_id, holder=job.task_id)
     return send_task(task, *arguments, _options={"task_id": task_id})
 
 

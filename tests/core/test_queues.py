@@ -141,6 +141,7 @@ def test_a_copy_of_a_jobs_message_does_not_run_it_twice(world_a):
 def test_the_abandoned_sweeper_takes_a_job_over_and_the_old_message_then_does_nothing(world_a, monkeypatch):
     job = JobFactory(tenant=world_a.tenant, kind="invoices.bulk_refresh")
     jobs.job_take(job_id=job.pk, task_id="lost")
+    assert fair.slot_take(tenant_id=world_a.tenant.pk, holder="lost")  # held when its worker was SIGKILLed
     Job.objects.filter(pk=job.pk).update(updated_at=timezone.now() - timedelta(hours=1))
     sent = []
     monkeypatch.setattr(jobs, "send_task", lambda task, *args, _options=None: sent.append(_options) or True)
@@ -148,6 +149,7 @@ def test_the_abandoned_sweeper_takes_a_job_over_and_the_old_message_then_does_no
     assert jobs.jobs_recover_abandoned(older_than=timedelta(minutes=10)) == {"recovered": 1, "failed": 0}
 
     new_id = sent[0]["task_id"]
+    assert fair.slots_running() == {}  # the dead message's slot is given back with the job
     assert jobs.job_take(job_id=job.pk, task_id="lost") is None
     assert jobs.job_take(job_id=job.pk, task_id=new_id) is not None
 
