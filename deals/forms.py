@@ -2,10 +2,16 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from deals import amounts
 from deals.models import Deal, DealLine, DealType, Product
 
 
 class DealForm(forms.ModelForm):
+    # The model's bigint would say "9223372036854775807 以下"; 金額 has a human limit (deals.amounts), as in the API.
+    amount = forms.IntegerField(label=Deal._meta.get_field("amount").verbose_name, min_value=0,
+                                max_value=amounts.AMOUNT_MAX, initial=0,
+                                error_messages={"max_value": amounts.AMOUNT_LIMIT_MESSAGE})
+
     class Meta:
         model = Deal
         fields = ["name", "deal_type", "stage", "amount", "expected_order_date", "expected_billing_date", "owner"]

@@ -65,7 +65,7 @@ def deal_save(*, tenant: Tenant, actor, deal: Deal, lines: list[DealLine] | None
     kept = _lines_after_save(deal, lines, deleted_lines)
     if kept:
         deal.amount = amounts.lines_subtotal(kept)  # with 商品内訳, 金額 is their total (deals.amounts)
-        amounts.check_amount(deal.amount, field="lines")
+    amounts.check_amount(deal.amount, field="lines" if kept else "amount")
     deal.save()
     for line in deleted_lines:
         if line.pk:

@@ -110,9 +110,17 @@ class DealEditView(TenantMemberRequiredMixin, View):
 
 
 class DealDeleteView(TenantMemberRequiredMixin, View):
+    """削除 with a confirmation that says up front when the deal cannot be deleted (it has invoices)."""
+
     def get(self, request, public_id):
         deal = get_tenant_object_or_404(Deal, request, public_id=public_id)
-        return render(request, "deals/deal_confirm_delete.html", {"deal": deal})
+        blockers = selectors.deal_delete_blockers(deal=deal)
+        reason = ""
+        if blockers:
+            things = "、".join(_("%(kind)s（%(count)s件）") % {"kind": kind, "count": count}
+                               for kind, count in blockers.items())
+            reason = _("案件「%(name)s」には%(things)sがあるため、削除できません。") % {"name": deal.name, "things": things}
+        return render(request, "deals/deal_confirm_delete.html", {"deal": deal, "blocked_reason": reason})
 
     def post(self, request, public_id):
         deal = get_tenant_object_or_404(Deal, request, public_id=public_id)
