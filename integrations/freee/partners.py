@@ -50,5 +50,6 @@ def partner_search(*, tenant: Tenant, keyword: str) -> PartnerSearch:
         return PartnerSearch(keyword=keyword, error=messages.call_error(error))
     except ApplicationError as error:
         return PartnerSearch(keyword=keyword, error=error.message)
-    cache.set(key, partners, PARTNER_CACHE_SECONDS)
+    if partners:  # "no such partner" is not kept: the page says to register it in freee and search again
+        cache.set(key, partners, PARTNER_CACHE_SECONDS)
     return PartnerSearch(keyword=keyword, partners=partners)

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from deals.models import Deal, DealLine
+from integrations.sandbox.services import sandbox_partner_create
 from tests.deals.test_views_deals import CREATE_URL, deal_post, edit_url, line_post
 from tests.factories import DealFactory, DealLineFactory, DealTypeFactory
 from tests.invoices.conftest import first_partner, sandbox  # noqa: F401 (the fixture: a tenant on a sandbox company)
@@ -167,6 +168,18 @@ def test_the_forms_partner_search_asks_the_tenants_freee_company(sandbox, world_
     page = world_a.client().get(PARTNER_SEARCH_URL, {"partner_search": partner["name"][:2]}).content.decode()
 
     assert f'data-partner-id="{partner["id"]}"' in page and f'data-partner-name="{partner["name"]}"' in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_partner_registered_after_a_search_found_nothing_is_found_at_once(sandbox, world_a):  # noqa: F811
+    company, _connection = sandbox
+    client = world_a.client()
+    search = {"partner_search": "みらい工房"}
+    assert "一致する取引先がfreeeにありません" in client.get(PARTNER_SEARCH_URL, search).content.decode()
+
+    sandbox_partner_create(company=company, name="株式会社みらい工房")  # as on freee's 取引先 page
+
+    assert 'data-partner-name="株式会社みらい工房"' in client.get(PARTNER_SEARCH_URL, search).content.decode()
 
 
 def test_the_forms_partner_search_without_freee_says_so(world_a):
