@@ -437,6 +437,9 @@ FREEE_ACCOUNTS_URL = http_url("FREEE_ACCOUNTS_URL", (
     _FREEE_DEFAULT.format(site=SITE_URL) if _FREEE_DEFAULT else "https://accounts.secure.freee.co.jp"))
 FREEE_API_URL = http_url("FREEE_API_URL", (
     _FREEE_DEFAULT.format(site=SITE_URL) if _FREEE_DEFAULT else "https://api.freee.co.jp"))
+# freee's web pages for people (取引先 etc.), linked from ours: the sandbox's own pages while the sandbox is on.
+FREEE_WEB_URL = http_url("FREEE_WEB_URL", (
+    _FREEE_DEFAULT.format(site=SITE_URL) + "/web" if _FREEE_DEFAULT else "https://secure.freee.co.jp"))
 FREEE_TIMEOUT_SECONDS = number("FREEE_TIMEOUT_SECONDS", 15.0, cast=float)
 # Only benchmarks against the sandbox (with its limits off) turn the client's own limiter off.
 FREEE_CLIENT_RATE_LIMIT = flag("FREEE_CLIENT_RATE_LIMIT", default=True)

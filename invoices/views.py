@@ -1,7 +1,6 @@
 """The deal page's 請求書 tab: partner search, 発行, ステータス更新, 再連携, 再試行 (htmx partials); 請求書の設定."""
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -11,10 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import ApplicationError
 from deals.models import Deal
-from integrations.freee import messages as freee_messages
-from integrations.freee.client import FreeeClient
-from integrations.freee.errors import FreeeError
-from integrations.freee.services import connection_for
+from integrations.freee import partners
 from invoices import bulk, ledger, selectors, services
 from invoices.filters import InvoiceFilter
 from invoices.forms import InvoiceSettingsForm
@@ -23,8 +19,6 @@ from journals.sync import selectors as sync_selectors
 from journals.sync import services as sync
 from tenancy.access import TenantAdminRequiredMixin, check_member_perm, get_tenant_object_or_404, member_required
 from tenancy.permissions import LEDGER_SYNC
-
-PARTNER_CACHE_SECONDS = 60
 
 
 def _deal(request, public_id) -> Deal:
@@ -68,24 +62,10 @@ def deal_tab(request, public_id):
 @member_required
 @require_GET
 def partner_search(request, public_id):
-    """Live search of freee's partners as the user types (debounced in the page, cached briefly here)."""
+    """Live search of freee's partners as the user types (debounced in the page, cached briefly)."""
     _deal(request, public_id)
-    keyword = request.GET.get("q", "").strip()[:100]
-    if not keyword:
-        return render(request, "invoices/_partner_results.html", {"partners": [], "keyword": ""})
-    key = f"freee:partners:{request.tenant.pk}:{keyword}"
-    partners, error = cache.get(key), ""
-    if partners is None:
-        try:
-            client = FreeeClient(connection_for(tenant=request.tenant), max_wait=2)
-            partners = [{"id": p.id, "name": p.name, "long_name": p.long_name or ""}
-                        for p in client.partners_search(keyword=keyword, limit=20)]
-            cache.set(key, partners, PARTNER_CACHE_SECONDS)
-        except (FreeeError, ApplicationError) as exc:
-            partners = []
-            error = freee_messages.call_error(exc) if isinstance(exc, FreeeError) else exc.message
-    context = {"partners": partners, "keyword": keyword, "error": error}
-    return render(request, "invoices/_partner_results.html", context)
+    search = partners.partner_search(tenant=request.tenant, keyword=request.GET.get("q", ""))
+    return render(request, "includes/partner_results.html", {"search": search})
 
 
 @member_required

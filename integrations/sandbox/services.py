@@ -107,6 +107,41 @@ def _partner(company: SandboxCompany, index: int, row: tuple) -> dict:
                                index=index, row=row)
 
 
+PARTNER_NAME_MAX_LENGTH = 255
+
+
+class PartnerInvalid(ValueError):
+    """A partner the sandbox refuses, as freee's 取引先 screen would (the message is the screen's)."""
+
+
+def sandbox_partner_create(*, company: SandboxCompany, name: str, long_name: str = "") -> dict:
+    """Register a 取引先 in the company, as freee's 取引先 page does: the name is required and unique."""
+    name = name.strip()
+    if not name:
+        raise PartnerInvalid("取引先名を入力してください。")
+    if len(name) > PARTNER_NAME_MAX_LENGTH:
+        raise PartnerInvalid(f"取引先名は{PARTNER_NAME_MAX_LENGTH}文字以内で入力してください。")
+    with transaction.atomic():
+        SandboxCompany.objects.select_for_update().get(pk=company.pk)  # one name at a time per company
+        if SandboxResource.objects.filter(company=company, kind="partner", data__name=name).exists():
+            raise PartnerInvalid("同じ名前の取引先がすでにあります。")
+        (partner_id,) = next_ids(company, "partner")
+        index = partner_id - kind_base(company, "partner")
+        row = (name, long_name.strip() or name, "", "", "御中", -1, "")
+        data = seed.partner_object(partner_id=partner_id, company_id=company.company_id, index=index, row=row)
+        return resource_save(company=company, kind="partner", data=data).data
+
+
+def sandbox_partners_ensure(*, company: SandboxCompany, names: list[str]) -> dict[str, int]:
+    """The company's partner id for each name, registering the names it lacks (run it again: nothing new)."""
+    have = {r.data["name"]: r.data["id"]
+            for r in SandboxResource.objects.filter(company=company, kind="partner", data__name__in=names)}
+    for name in dict.fromkeys(names):
+        if name not in have:
+            have[name] = sandbox_partner_create(company=company, name=name)["id"]
+    return have
+
+
 def sandbox_company_update(*, company: SandboxCompany, **fields: Any) -> SandboxCompany:
     """Change console settings (plan, 自動採番, freee請求書 membership)."""
     allowed = {"plan", "invoice_auto_numbering", "invoice_member_ok", "name", "display_name"}

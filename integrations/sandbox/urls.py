@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from integrations.sandbox import console_views, lineworks, lineworks_console, oauth_views, report_views
+from integrations.sandbox import console_views, lineworks, lineworks_console, oauth_views, report_views, web_views
 from integrations.sandbox.api import accounting, deals, invoices, payment_requests, tags
 from integrations.sandbox.api.base import method_router
 
@@ -55,6 +55,8 @@ invoice_api = [
     path("freee/iv/invoices/<int:invoice_id>/uncancel", method_router(put=invoices.invoice_uncancel),
          name="freee-iv-invoice-uncancel"),
     path("freee/iv/reports/invoices/<int:invoice_id>", report_views.invoice_report, name="freee-iv-report"),
+    # freee's web pages for people (settings.FREEE_WEB_URL): a member of the tenant, like the invoice page above
+    path("freee/web/partners", web_views.web_partners, name="freee-web-partners"),
 ]
 
 console = [

@@ -15,6 +15,7 @@ from deals.models import Deal, DealLine, DealType, Product, TaxRate
 from integrations.models import FreeeConnection, LineWorksLink
 from integrations.sandbox import services as sandbox_services
 from integrations.sandbox.lineworks import sandbox_lineworks_domain_create
+from integrations.sandbox.models import SandboxCompany
 from tenancy import services as tenancy_services
 from tenancy.models import Membership, Tenant
 
@@ -42,6 +43,8 @@ class Command(BaseCommand):
         if settings.SANDBOX_ENABLED and not FreeeConnection.objects.filter(tenant=tenant).exclude(
                 status=FreeeConnection.Status.NOT_CONNECTED).exists():
             self._connect_sandbox(tenant)
+        if settings.SANDBOX_ENABLED:
+            self._demo_partners(tenant)
         if settings.SANDBOX_ENABLED and not LineWorksLink.objects.filter(tenant=tenant).exists():
             self._link_lineworks(tenant)
         self._print_logins()
@@ -73,6 +76,24 @@ class Command(BaseCommand):
             "status": FreeeConnection.Status.CONNECTED,
         })
         self.stdout.write(self.style.SUCCESS(f"connected the demo tenant to the freee sandbox ({company.company_id})"))
+
+    @transaction.atomic
+    def _demo_partners(self, tenant: Tenant) -> None:
+        """The demo deals' 取引先 exist in the demo's sandbox company and are chosen on the deals, as if picked from
+        freee's search, so the 請求書 tab of any demo deal issues at once (and its search finds the name). Runs on
+        every start: a name already there is not registered again, a partner a user chose is left alone."""
+        connection = FreeeConnection.objects.filter(tenant=tenant).first()
+        company = connection and SandboxCompany.objects.for_tenant(tenant).filter(
+            company_id=connection.company_id).first()
+        if company is None:
+            return  # connected to something else than the demo's own sandbox company
+        deals = Deal.objects.for_tenant(tenant).exclude(partner_name="")
+        names = sorted(set(deals.values_list("partner_name", flat=True)))
+        ids = sandbox_services.sandbox_partners_ensure(company=company, names=names)
+        linked = sum(deals.filter(partner_name=name, partner_freee_id__isnull=True).update(partner_freee_id=ids[name])
+                     for name in names)
+        if linked:
+            self.stdout.write(self.style.SUCCESS(f"chose the sandbox's partners on {linked} demo deals"))
 
     @transaction.atomic
     def _seed(self) -> None:
