@@ -84,7 +84,10 @@ def _form_initial(obj: PaymentRequest | None) -> dict:
     names = ["title", "application_date", "issue_date", "payment_method", "payment_date", "partner_name",
              "partner_id", "document_code", "qualified_invoice_status", "bank_name", "branch_name", "account_type",
              "account_number", "account_name", "description"]
-    return {**{name: getattr(obj, name) for name in names}, "route": obj.route_id, "parent": obj.parent_id}
+    chosen = obj.approvers.filter(step=obj.route.first_step_id, user__isnull=False,
+                                  resource_type=services.ResourceType.SELECTED_USER).first()
+    return {**{name: getattr(obj, name) for name in names}, "route": obj.route_id, "parent": obj.parent_id,
+            "approver": chosen.user_id if chosen else None}
 
 
 def _input_from(form, lines) -> services.RequestInput:
@@ -103,7 +106,12 @@ def _input_from(form, lines) -> services.RequestInput:
         application_date=data.get("application_date"), parent=data.get("parent"),
         payment_date=data.get("payment_date"), payment_method=data["payment_method"],
         partner_id=data.get("partner_id"), qualified_invoice_status=data["qualified_invoice_status"],
-        account_type=data["account_type"], **plain)
+        account_type=data["account_type"], omitted=_not_on_the_form(form), **plain)
+
+
+def _not_on_the_form(form) -> frozenset[str]:
+    """The request's fields this form does not show: an edit keeps their values (set through the API)."""
+    return frozenset(name for name in services.OMITTABLE if name not in form.fields)
 
 
 @member_required

@@ -138,13 +138,18 @@ class LineInputSerializer(serializers.Serializer):
 
 
 class PaymentRequestInputSerializer(serializers.Serializer):
-    """freee's POST/PUT body: title, issue_date, payment_request_lines, approval_flow_route_id and draft, ..."""
+    """freee's POST/PUT body: title, issue_date, payment_request_lines and draft, plus the optional fields.
+
+    POST: an optional field left out takes its default (no approval_flow_route_id: the 基本経路). PUT: a field
+    left out (or a null approval_flow_route_id) keeps the request's value."""
 
     title = serializers.CharField(max_length=250, allow_blank=True)
     issue_date = serializers.DateField()
     payment_request_lines = LineInputSerializer(many=True, allow_empty=True)
     draft = serializers.BooleanField()
-    approval_flow_route_id = serializers.UUIDField(required=False, allow_null=True)
+    approval_flow_route_id = serializers.UUIDField(
+        required=False, allow_null=True,
+        help_text=_("申請経路ID。作成時に省略すると基本経路、更新時に省略（null）すると現在の申請経路のままです。"))
     approver_id = serializers.IntegerField(required=False, allow_null=True)
     application_date = serializers.DateField(required=False, allow_null=True)
     description = serializers.CharField(required=False, allow_blank=True, default="")
@@ -172,6 +177,16 @@ class PaymentRequestInputSerializer(serializers.Serializer):
     def validate_payment_request_lines(self, lines: list[dict]) -> list[dict]:
         return validators.checked_total(lines)
 
+    API_NAMES = {"route": "approval_flow_route_id", "approver": "approver_id", "parent": "parent_id"}
+
+    def omitted(self) -> frozenset[str]:
+        """The input names the body leaves out (a PUT keeps their values); a null route counts as left out."""
+        sent = self.initial_data if isinstance(self.initial_data, dict) else {}
+        names = {name for name in services.OMITTABLE if self.API_NAMES.get(name, name) not in sent}
+        if sent.get("approval_flow_route_id") is None:
+            names.add("route")
+        return frozenset(names)
+
     def to_input(self, tenant) -> services.RequestInput:
         data = dict(self.validated_data)
         lines = [self._line(tenant, line) for line in data.pop("payment_request_lines")]
@@ -182,7 +197,8 @@ class PaymentRequestInputSerializer(serializers.Serializer):
         approver = selectors.member_users(tenant).filter(pk=approver_id).first() if approver_id else None
         if approver_id and approver is None:
             raise serializers.ValidationError({"approver_id": [NOT_FOUND]})
-        return services.RequestInput(lines=lines, route=route, parent=parent, approver=approver, **data)
+        return services.RequestInput(lines=lines, route=route, parent=parent, approver=approver,
+                                     omitted=self.omitted(), **data)
 
     @staticmethod
     def _line(tenant, line: dict) -> services.LineInput:

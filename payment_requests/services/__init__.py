@@ -27,6 +27,7 @@ from payment_requests.services.form_settings import form_setting_save
 from payment_requests.services.payment import check_can_pay, payment_request_pay, payment_request_unpay
 from payment_requests.services.requests import (
     BANK_FIELDS,
+    OMITTABLE,
     PLAIN_FIELDS,
     LineInput,
     RequestInput,
@@ -41,7 +42,7 @@ from payment_requests.services.routes import StepInput, route_delete, route_save
 from payment_requests.services.workflow import ActionInput, available_actions, check_action, payment_request_act
 
 __all__ = [
-    "ACTIONS", "BANK_FIELDS", "EDITABLE", "MAX_CHILDREN", "MAX_LINES", "MAX_LINE_AMOUNT", "PLAIN_FIELDS", "Action",
+    "ACTIONS", "BANK_FIELDS", "EDITABLE", "MAX_CHILDREN", "MAX_LINES", "MAX_LINE_AMOUNT", "OMITTABLE", "PLAIN_FIELDS", "Action",
     "ActionInput", "ApplicationError", "LineInput", "LineType", "RequestInput", "ResourceType", "Status",
     "StepInput", "available_actions", "check_action", "check_can_delete", "check_can_pay", "form_setting_save",
     "missing_required_fields", "payment_request_act", "payment_request_comment", "payment_request_create",

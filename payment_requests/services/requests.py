@@ -83,12 +83,16 @@ class RequestInput:
     account_number: str = ""
     account_name: str = ""
     qualified_invoice_status: str = PaymentRequest.QualifiedInvoiceStatus.UNSPECIFIED
+    # Names of the fields above the caller did not send: an update keeps their stored values (create: defaults).
+    omitted: frozenset[str] = frozenset()
 
 
 BANK_FIELDS = ("bank_code", "bank_name", "bank_name_kana", "branch_code", "branch_name", "branch_kana",
                "account_type", "account_number", "account_name")
 PLAIN_FIELDS = ("issue_date", "description", "document_code", "receipt_ids", "payment_date", "payment_method",
                 "partner_id", "partner_code", "partner_name", "qualified_invoice_status", *BANK_FIELDS)
+# What a PUT may leave out (title, issue_date, lines and draft it must send, as freee's PUT requires them).
+OMITTABLE = frozenset({*PLAIN_FIELDS, "route", "approver", "parent", "application_date"} - {"issue_date"})
 
 
 def _check_lines(tenant: Tenant, lines: list[LineInput], draft: bool) -> None:
@@ -255,13 +259,15 @@ def payment_request_update(*, payment_request: PaymentRequest, membership: Membe
         user = membership.user
         is_applicant = user.pk == payment_request.applicant_id
         _check_can_update(payment_request, membership, is_applicant, data.draft)
+        _keep_omitted(payment_request, data)
         keep_route = payment_request.status == Status.IN_PROGRESS or not is_applicant
         if keep_route:
             data.route, data.approver = payment_request.route, None
         if payment_request.status != Status.DRAFT:  # title and 申請日 only change while a draft
             data.title, data.application_date = payment_request.title, payment_request.application_date
         _check_body(tenant := payment_request.tenant, data)
-        _check_parent(tenant, data.parent, current=payment_request)
+        if data.parent != payment_request.parent:  # the parent rules are about naming one, not about keeping it
+            _check_parent(tenant, data.parent, current=payment_request)
         route = payment_request.route if keep_route else resolve_route(tenant, data.route)
         applies = not data.draft and payment_request.status in (Status.DRAFT, Status.FEEDBACK)
         if applies and route.first_step.resource_type == ResourceType.SELECTED_USER:
@@ -277,6 +283,25 @@ def payment_request_update(*, payment_request: PaymentRequest, membership: Membe
             flow_apply(payment_request, user, approver=data.approver)
         after_change(payment_request, "update", actor=membership.user)
     return payment_request
+
+
+def _keep_omitted(payment_request: PaymentRequest, data: RequestInput) -> None:
+    """Fill the fields the caller left out with the request's stored values (its route, parent, 申請日, the
+    approver chosen for a 申請時に指定 first step in the last round, and every plain field)."""
+    omitted = data.omitted & OMITTABLE
+    for name in omitted & set(PLAIN_FIELDS):
+        value = getattr(payment_request, name)
+        setattr(data, name, list(value) if isinstance(value, list) else value)
+    if "route" in omitted:
+        data.route = payment_request.route
+    if "parent" in omitted:
+        data.parent = payment_request.parent
+    if "application_date" in omitted:
+        data.application_date = payment_request.application_date
+    first = data.route.first_step if data.route is not None else None
+    if "approver" in omitted and data.route == payment_request.route and first is not None:
+        slot = payment_request.approvers.filter(step=first, user__isnull=False).select_related("user").first()
+        data.approver = slot.user if slot and first.resource_type == ResourceType.SELECTED_USER else None
 
 
 def _check_can_update(payment_request: PaymentRequest, membership: Membership, is_applicant: bool, draft: bool) -> None:
