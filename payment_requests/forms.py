@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.input_guard import BIGINT_MAX
 from journals.models import AccountItem, TaxCode, Wallet
-from journals.selectors import wallet_list
+from journals.selectors import tax_codes_in_use, wallet_list
 from payment_requests import selectors, services, validators
 from payment_requests.models import ApprovalFlowRoute, ApprovalFlowStep, PaymentRequest, RequestFormSetting
 
@@ -66,7 +66,7 @@ class LineForm(forms.Form):
     def __init__(self, *args, tenant=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["account_item"].queryset = AccountItem.objects.for_tenant(tenant).filter(is_active=True)
-        self.fields["tax_code"].queryset = TaxCode.objects.for_tenant(tenant).filter(freee_available=True)
+        self.fields["tax_code"].queryset = tax_codes_in_use(tenant=tenant)
 
     @property
     def is_blank(self) -> bool:

@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import audit
-from journals.models import AccountItem, TaxCode
+from journals.models import AccountItem, LedgerSettings, TaxCode, TaxRate
+from journals.selectors import ledger_settings_for
 from payment_requests import ledger, mirror
 from payment_requests.models import (
     ApprovalFlowRoute,
@@ -100,8 +101,9 @@ def _check_lines(tenant: Tenant, lines: list[LineInput], draft: bool) -> None:
         raise fail(_("支払依頼の明細を1行以上入力してください。"), "lines_required")
     if len(lines) > MAX_LINES:
         raise fail(_("明細は100行以内で入力してください。"), "lines_too_many")
+    ledger_settings = ledger_settings_for(tenant=tenant)
     for line in lines:
-        _check_line(tenant, line, draft)
+        _check_line(tenant, line, draft, ledger_settings)
     kinds = [line.line_type for line in lines]
     if LineType.DEAL not in kinds:
         raise fail(_("通常行（deal_line）を1行以上含めてください。控除・マイナス行や源泉所得税行だけでは作成できません。"),
@@ -113,7 +115,7 @@ def _check_lines(tenant: Tenant, lines: list[LineInput], draft: bool) -> None:
                    "total_not_positive")
 
 
-def _check_line(tenant: Tenant, line: LineInput, draft: bool) -> None:
+def _check_line(tenant: Tenant, line: LineInput, draft: bool, ledger_settings: LedgerSettings) -> None:
     if line.line_type not in LineType.values:
         raise fail(_("明細の種類（line_type）の値が不正です。"), "line_type_invalid")
     if line.amount is None or line.amount > MAX_LINE_AMOUNT:
@@ -126,21 +128,32 @@ def _check_line(tenant: Tenant, line: LineInput, draft: bool) -> None:
     for obj in (line.account_item, line.tax_code):
         if obj is not None and obj.tenant_id != tenant.pk:
             raise fail(_("勘定科目または税区分が見つかりません。"), "master_invalid")
+    if line.account_item is not None and not line.account_item.is_active:
+        raise fail(_("使用しない勘定科目は支払依頼に設定できません（%(name)s）。") % {"name": line.account_item.name},
+                   "account_item_invalid")
     if line.account_item is not None and line.tax_code is None:
         raise fail(_("勘定科目を設定した行には税区分も設定してください。"), "tax_code_required")
-    _check_tax_code(line)
+    _check_tax_code(line, ledger_settings)
 
 
-def _check_tax_code(line: LineInput) -> None:
+def _check_tax_code(line: LineInput, ledger_settings: LedgerSettings) -> None:
+    """税区分の設定 (seed 004): 「この税区分を使用する」, 「支出の登録」 / 「収入の登録」 by row, 消費税率「使用する」."""
     code = line.tax_code
     if code is None:
         return
+    if not code.freee_available:
+        raise fail(_("「この税区分を使用する」がオフの税区分は支払依頼に設定できません（%(name)s）。")
+                   % {"name": code.name_ja}, "tax_code_invalid")
     if line.line_type == LineType.WITHHOLDING and not code.usable_for_income:
         raise fail(_("源泉所得税行には「収入の登録」で使用できる税区分のみ設定できます（%(name)s は設定できません）。")
                    % {"name": code.name_ja}, "tax_code_invalid")
     if line.line_type != LineType.WITHHOLDING and not code.usable_for_expense:
         raise fail(_("通常行・控除行には「支出の登録」で使用できる税区分のみ設定できます（%(name)s は設定できません）。")
                    % {"name": code.name_ja}, "tax_code_invalid")
+    if not ledger_settings.rate_in_use(code):
+        raise fail(_("消費税率%(rate)sを「使用しない」設定のため、この税区分は支払依頼に設定できません（%(name)s）。"
+                     "会計設定で消費税率を「使用する」にしてください。")
+                   % {"rate": TaxRate(code.rate_key).label, "name": code.name_ja}, "tax_code_invalid")
 
 
 def missing_required_fields(tenant: Tenant, data: RequestInput) -> list[str]:
