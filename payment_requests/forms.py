@@ -15,6 +15,38 @@ from payment_requests.models import ApprovalFlowRoute, ApprovalFlowStep, Payment
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented pattern); cleans to a list (empty when none)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"multiple": True}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data]
+        return [super(MultipleFileField, self).clean(item, initial) for item in files if item]
+
+
+class ReceiptIdsField(forms.CharField):
+    """freee ファイルボックス ids typed or kept as "12, 15": a list of positive integers (at most 100)."""
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        parts = [part for part in text.replace("、", ",").replace(" ", ",").split(",") if part]
+        if not all(part.isdigit() and 1 <= int(part) <= BIGINT_MAX for part in parts):
+            raise forms.ValidationError(_("証憑ファイルIDは半角数字をカンマ区切りで入力してください。"), code="invalid")
+        if len(parts) > services.MAX_LINES:
+            raise forms.ValidationError(_("証憑ファイルIDは100件以内で入力してください。"), code="too_many")
+        return list(dict.fromkeys(int(part) for part in parts))
+
+    def prepare_value(self, value):
+        return ", ".join(str(item) for item in value) if isinstance(value, list | tuple) else value
+
+
 class PaymentRequestForm(forms.Form):
     title = forms.CharField(label=_("申請タイトル"), max_length=250)
     application_date = forms.DateField(label=_("申請日"), required=False, widget=DATE)
@@ -35,7 +67,16 @@ class PaymentRequestForm(forms.Form):
     account_number = forms.CharField(label=_("口座番号"), max_length=7, required=False)
     account_name = forms.CharField(label=_("受取人名（カナ）"), max_length=48, required=False)
     description = forms.CharField(label=_("備考"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    receipt_files = MultipleFileField(
+        label=_("証憑ファイル"), required=False,
+        help_text=_("添付したファイルはfreeeのファイルボックスに保存されます（1ファイル10MBまで、一度に10件まで）。"))
+    receipt_ids = ReceiptIdsField(
+        label=_("添付済みの証憑ファイルID"), required=False,
+        help_text=_("freeeのファイルボックスのID（カンマ区切り）。消すと添付が外れます。"))
     parent = forms.ModelChoiceField(label=_("親申請"), queryset=PaymentRequest.objects.none(), required=False)
+
+    # The input that fills each field 申請フォームの設定 can make required (RequestFormSetting.REQUIRABLE_FIELDS).
+    REQUIRED_INPUTS = {"partner": "partner_name", "receipt_ids": "receipt_files"}
 
     def __init__(self, *args, tenant, **kwargs):
         super().__init__(*args, **kwargs)
@@ -45,9 +86,8 @@ class PaymentRequestForm(forms.Form):
         self.fields["parent"].queryset = PaymentRequest.objects.for_tenant(tenant).filter(
             status=PaymentRequest.Status.APPROVED)
         required = selectors.form_setting_for(tenant=tenant).required_fields
-        names = {"partner": "partner_name"}
         for name in required:  # shown as required; enforced by the service only when applying (seed 004)
-            field = self.fields.get(names.get(name, name))
+            field = self.fields.get(self.REQUIRED_INPUTS.get(name, name))
             if field is not None:
                 field.widget.attrs["data-required"] = "1"
                 field.label = f"{field.label} ※"

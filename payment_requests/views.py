@@ -83,7 +83,7 @@ def _form_initial(obj: PaymentRequest | None) -> dict:
         return {"payment_method": "none", "qualified_invoice_status": "unspecified", "account_type": "ordinary"}
     names = ["title", "application_date", "issue_date", "payment_method", "payment_date", "partner_name",
              "partner_id", "document_code", "qualified_invoice_status", "bank_name", "branch_name", "account_type",
-             "account_number", "account_name", "description"]
+             "account_number", "account_name", "description", "receipt_ids"]
     chosen = obj.approvers.filter(step=obj.route.first_step_id, user__isnull=False,
                                   resource_type=services.ResourceType.SELECTED_USER).first()
     return {**{name: getattr(obj, name) for name in names}, "route": obj.route_id, "parent": obj.parent_id,
@@ -100,6 +100,7 @@ def _input_from(form, lines) -> services.RequestInput:
                    for f in lines.forms if f.cleaned_data and not f.is_blank]
     plain = {name: data.get(name) or "" for name in ("partner_name", "document_code", "bank_name", "branch_name",
                                                      "account_number", "account_name", "description")}
+    plain["receipt_ids"] = list(data.get("receipt_ids") or [])
     return services.RequestInput(
         title=data["title"], issue_date=data["issue_date"], lines=line_inputs,
         draft=form.data.get("submit") != "apply", route=data.get("route"), approver=data.get("approver"),
@@ -135,10 +136,11 @@ def _edit(request, obj: PaymentRequest | None):
         lines = LineFormSet(data, prefix="lines", form_kwargs={"tenant": tenant})
         status = 200
     elif request.method == "POST":
-        form = PaymentRequestForm(request.POST, tenant=tenant)
+        form = PaymentRequestForm(request.POST, request.FILES, tenant=tenant)
         lines = LineFormSet(request.POST, prefix="lines", form_kwargs={"tenant": tenant})
         if form.is_valid() and lines.is_valid():
             try:
+                _attach_receipts(request, form)
                 saved = _save(request, obj, _input_from(form, lines))
             except ApplicationError as error:
                 form.add_error(None, error.message)
@@ -153,6 +155,20 @@ def _edit(request, obj: PaymentRequest | None):
         status = 200
     context = {"form": form, "lines": lines, "object": obj, **_totals_from(lines)}
     return render(request, "payment_requests/request_form.html", context, status=status)
+
+
+def _attach_receipts(request, form) -> None:
+    """Upload the form's 証憑ファイル to freee first (an external call, before the request's transaction); their
+    ids join the form's receipt_ids, also in the data a re-shown form keeps, so a refusal does not upload twice."""
+    files = form.cleaned_data.get("receipt_files") or []
+    if not files:
+        return
+    uploaded = services.receipts_upload(tenant=request.tenant, membership=request.membership, files=files,
+                                        description=form.cleaned_data.get("title") or "")
+    ids = list(dict.fromkeys([*form.cleaned_data.get("receipt_ids", []), *uploaded]))
+    form.cleaned_data["receipt_ids"], form.cleaned_data["receipt_files"] = ids, []
+    form.data = form.data.copy()
+    form.data["receipt_ids"] = ", ".join(str(receipt_id) for receipt_id in ids)
 
 
 def _save(request, obj, data) -> PaymentRequest:

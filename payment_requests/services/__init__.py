@@ -5,6 +5,7 @@
 - payment:       支払登録 (出金) and its 取消
 - routes:        申請経路 (the route a request uses; create / replace / delete)
 - form_settings: 申請フォームの設定
+- receipts:      証憑ファイル uploaded to the freee company's ファイルボックス
 - base:          the shared error, membership checks and what follows every change (ledger, mirror, audit)
 
 Reads (form setting, usable routes, current approvers, totals, can-edit / can-pay) are in
@@ -25,6 +26,7 @@ from payment_requests.services.base import (
 )
 from payment_requests.services.form_settings import form_setting_save
 from payment_requests.services.payment import check_can_pay, payment_request_pay, payment_request_unpay
+from payment_requests.services.receipts import receipts_upload
 from payment_requests.services.requests import (
     BANK_FIELDS,
     OMITTABLE,
@@ -47,5 +49,6 @@ __all__ = [
     "StepInput", "available_actions", "check_action", "check_can_delete", "check_can_pay", "form_setting_save",
     "missing_required_fields", "payment_request_act", "payment_request_comment", "payment_request_create",
     "payment_request_delete", "payment_request_pay", "payment_request_unpay", "payment_request_update",
+    "receipts_upload",
     "route_delete", "route_save",
 ]

@@ -157,10 +157,12 @@ def _check_tax_code(line: LineInput, ledger_settings: LedgerSettings) -> None:
 
 
 def missing_required_fields(tenant: Tenant, data: RequestInput) -> list[str]:
-    """Labels of the fields 申請フォームの設定 makes required that `data` leaves empty."""
+    """Labels of the fields 申請フォームの設定 makes required that `data` leaves empty (支払先: a freee partner by
+    id or code, or the name the form's 支払先（取引先名） gives)."""
     setting = form_setting_for(tenant=tenant)
+    partner = bool(data.partner_id or data.partner_code.strip() or data.partner_name.strip())
     values = {"payment_method": data.payment_method != PaymentRequest.PaymentMethod.NONE,
-              "partner": bool(data.partner_id or data.partner_code), "document_code": bool(data.document_code),
+              "partner": partner, "document_code": bool(data.document_code),
               "payment_date": data.payment_date is not None, "description": bool(data.description.strip()),
               "receipt_ids": bool(data.receipt_ids)}
     return [name for name in setting.required_fields if name in values and not values[name]]

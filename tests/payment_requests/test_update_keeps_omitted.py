@@ -223,8 +223,11 @@ def test_editing_on_the_page_keeps_the_fields_the_page_does_not_show(flow):
         "lines-0-amount": "1000",
         "lines-0-account_item": flow.expense_account.pk,
         "lines-0-tax_code": flow.expense_tax.pk,
+        "receipt_ids": "5, 6",  # the page shows the attached receipt ids (item 23) and sends them back
         "submit": "draft",
     }
+    edit_url = reverse("payment_requests:edit", kwargs={"public_id": request.public_id})
+    assert 'value="5, 6"' in _client(flow.world.member).get(edit_url).content.decode()
     response = _client(flow.world.member).post(
         reverse("payment_requests:edit", kwargs={"public_id": request.public_id}), data
     )
