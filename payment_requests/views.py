@@ -3,7 +3,10 @@ comments, freee mirror), and the admin settings (申請経路, 申請フォー�
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpResponseRedirect
@@ -37,6 +40,18 @@ CONFIRM = {"reject": _("この申請を却下します。よろしいですか�
            "force_feedback": _("承認・却下を取り消して差戻しにします。よろしいですか？")}
 
 
+def plan_available(view):
+    """Every 支払依頼 page answers seed 004's plan explanation (403) when the tenant's freee plan lacks it."""
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        refusal = selectors.plan_refusal(tenant=request.tenant)
+        if refusal:
+            raise PermissionDenied(refusal)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def _request(request, public_id) -> PaymentRequest:
     return get_tenant_object_or_404(PaymentRequest.objects.select_related("route", "current_step", "applicant"),
                                     request, public_id=public_id)
@@ -46,6 +61,7 @@ def _request(request, public_id) -> PaymentRequest:
 
 
 @member_required
+@plan_available
 @require_GET
 def request_list(request):
     sort = request.GET.get("sort", DEFAULT_SORT)
@@ -116,12 +132,14 @@ def _not_on_the_form(form) -> frozenset[str]:
 
 
 @member_required
+@plan_available
 @require_http_methods(["GET", "POST"])
 def request_create(request):
     return _edit(request, None)
 
 
 @member_required
+@plan_available
 @require_http_methods(["GET", "POST"])
 def request_edit(request, public_id):
     return _edit(request, _request(request, public_id))
@@ -192,6 +210,7 @@ def _totals_from(lines) -> dict:
 
 
 @member_required
+@plan_available
 @require_POST
 def request_totals(request):
     """htmx: the totals box recomputed from the form as it is being typed."""
@@ -241,6 +260,7 @@ def _can(check, obj, membership) -> bool:
 
 
 @member_required
+@plan_available
 @require_GET
 def request_detail(request, public_id):
     return render(request, "payment_requests/request_detail.html", _detail_context(request, _request(request, public_id)))
@@ -255,6 +275,7 @@ def _back(request, obj, error: ApplicationError | None = None, ok: str = ""):
 
 
 @member_required
+@plan_available
 @require_POST
 def request_action(request, public_id):
     obj = _request(request, public_id)
@@ -275,6 +296,7 @@ def request_action(request, public_id):
 
 
 @member_required
+@plan_available
 @require_POST
 def request_comment(request, public_id):
     obj = _request(request, public_id)
@@ -287,6 +309,7 @@ def request_comment(request, public_id):
 
 
 @member_required
+@plan_available
 @require_POST
 def request_pay(request, public_id):
     """支払登録 (admins): the date and wallet of the payment; booked as 出金 with 自動連携 on."""
@@ -307,6 +330,7 @@ def request_pay(request, public_id):
 
 
 @member_required
+@plan_available
 @require_POST
 def request_unpay(request, public_id):
     """支払登録を取り消す (admins; the page asks for confirmation first)."""
@@ -319,6 +343,7 @@ def request_unpay(request, public_id):
 
 
 @member_required
+@plan_available
 @require_http_methods(["GET", "POST"])
 def request_delete(request, public_id):
     """削除: a confirmation page, then the delete."""
@@ -334,6 +359,7 @@ def request_delete(request, public_id):
 
 
 @member_required
+@plan_available
 @require_POST
 def request_mirror_retry(request, public_id):
     obj = _request(request, public_id)
@@ -345,6 +371,7 @@ def request_mirror_retry(request, public_id):
 
 
 @member_required
+@plan_available
 @require_POST
 def request_refresh(request, public_id):
     obj = _request(request, public_id)
@@ -359,6 +386,7 @@ def request_refresh(request, public_id):
 
 
 @admin_required
+@plan_available
 @require_http_methods(["GET", "POST"])
 def settings_page(request):
     """申請経路の一覧, 申請フォームの設定, and the freee mirror switch."""
@@ -383,6 +411,7 @@ def settings_page(request):
 
 
 @admin_required
+@plan_available
 @require_POST
 def settings_mirror(request):
     enabled = request.POST.get("enabled") == "1"
@@ -397,6 +426,7 @@ def settings_mirror(request):
 
 
 @admin_required
+@plan_available
 @require_http_methods(["GET", "POST"])
 def settings_freee_users(request):
     """freeeユーザーとの対応付け (loaded into the settings page by htmx): members ↔ the company's freee users."""
@@ -423,6 +453,7 @@ def settings_freee_users(request):
 
 
 @admin_required
+@plan_available
 @require_POST
 def settings_import_routes(request):
     try:
@@ -434,12 +465,14 @@ def settings_import_routes(request):
 
 
 @admin_required
+@plan_available
 @require_http_methods(["GET", "POST"])
 def route_create(request):
     return _route_edit(request, None)
 
 
 @admin_required
+@plan_available
 @require_http_methods(["GET", "POST"])
 def route_edit(request, public_id):
     return _route_edit(request, get_tenant_object_or_404(ApprovalFlowRoute, request, public_id=public_id))
@@ -474,6 +507,7 @@ def _route_edit(request, route: ApprovalFlowRoute | None):
 
 
 @admin_required
+@plan_available
 @require_http_methods(["GET", "POST"])
 def route_delete(request, public_id):
     route = get_tenant_object_or_404(ApprovalFlowRoute, request, public_id=public_id)

@@ -23,6 +23,7 @@ from payment_requests.services.base import (
     LineType,
     ResourceType,
     Status,
+    check_plan,
 )
 from payment_requests.services.form_settings import form_setting_save
 from payment_requests.services.payment import check_can_pay, payment_request_pay, payment_request_unpay
@@ -46,7 +47,7 @@ from payment_requests.services.workflow import ActionInput, available_actions, c
 __all__ = [
     "ACTIONS", "BANK_FIELDS", "EDITABLE", "MAX_CHILDREN", "MAX_LINES", "MAX_LINE_AMOUNT", "OMITTABLE", "PLAIN_FIELDS", "Action",
     "ActionInput", "ApplicationError", "LineInput", "LineType", "RequestInput", "ResourceType", "Status",
-    "StepInput", "available_actions", "check_action", "check_can_delete", "check_can_pay", "form_setting_save",
+    "StepInput", "available_actions", "check_action", "check_plan", "check_can_delete", "check_can_pay", "form_setting_save",
     "missing_required_fields", "payment_request_act", "payment_request_comment", "payment_request_create",
     "payment_request_delete", "payment_request_pay", "payment_request_unpay", "payment_request_update",
     "receipts_upload",
