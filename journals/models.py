@@ -149,6 +149,10 @@ class AccountItem(TenantOwnedModel):
     role = models.CharField(_("役割"), max_length=20, choices=Role.choices, blank=True)
     freee_id = models.BigIntegerField(_("freee勘定科目ID"), null=True, blank=True)
     is_active = models.BooleanField(_("使用する"), default=True)
+    # 勘定科目の内訳管理, as freee's account_item.partners / items: [{"id": freee id, "name": ...}]. When listed,
+    # a payment request with this account item may only use these partners / items (seed 004).
+    breakdown_partners = models.JSONField(_("内訳管理する取引先"), default=list, blank=True)
+    breakdown_items = models.JSONField(_("内訳管理する品目"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("勘定科目")
@@ -164,6 +168,16 @@ class AccountItem(TenantOwnedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def breakdown_partner_names(self) -> dict[int, str]:
+        """freee partner id → name of the partners this account item's breakdown is managed by."""
+        return {int(entry["id"]): str(entry.get("name", "")) for entry in self.breakdown_partners}
+
+    @property
+    def breakdown_item_names(self) -> dict[int, str]:
+        """freee item (品目) id → name of the items this account item's breakdown is managed by."""
+        return {int(entry["id"]): str(entry.get("name", "")) for entry in self.breakdown_items}
 
     @property
     def is_debit_natured(self) -> bool:

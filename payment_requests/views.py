@@ -90,7 +90,8 @@ def _line_initial(obj: PaymentRequest | None) -> list[dict]:
     if obj is None:
         return [{"line_type": "deal_line"}]
     return [{"id": line.public_id, "line_type": line.line_type, "description": line.description,
-             "amount": line.amount, "account_item": line.account_item_id, "tax_code": line.tax_code_id}
+             "amount": line.amount, "account_item": line.account_item_id, "tax_code": line.tax_code_id,
+             "item": line.item_id}
             for line in obj.lines.all()]
 
 
@@ -112,7 +113,7 @@ def _input_from(form, lines) -> services.RequestInput:
                                       description=f.cleaned_data.get("description") or "",
                                       amount=f.cleaned_data.get("amount") or 0,
                                       account_item=f.cleaned_data.get("account_item"),
-                                      tax_code=f.cleaned_data.get("tax_code"))
+                                      tax_code=f.cleaned_data.get("tax_code"), item_id=f.cleaned_data.get("item"))
                    for f in lines.forms if f.cleaned_data and not f.is_blank]
     plain = {name: data.get(name) or "" for name in ("partner_name", "document_code", "bank_name", "branch_name",
                                                      "account_number", "account_name", "description")}

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from core.api import typed as serializers
+from core.input_guard import BIGINT_MAX
 from journals.models import AccountItem, TaxCode, Wallet
 from payment_requests import selectors, services, validators
 from payment_requests.models import (
@@ -35,7 +36,7 @@ class LineSerializer(serializers.ModelSerializer):
     class Meta:
         model = PaymentRequestLine
         fields = ["id", "line_type", "description", "amount", "account_item_id", "account_item_name", "tax_code",
-                  "tax_code_name", "freee_line_id"]
+                  "tax_code_name", "item_id", "item_name", "freee_line_id"]
         read_only_fields = fields
 
 
@@ -135,6 +136,8 @@ class LineInputSerializer(serializers.Serializer):
     amount = serializers.IntegerField()
     account_item_id = serializers.UUIDField(required=False, allow_null=True)
     tax_code = serializers.IntegerField(required=False, allow_null=True)
+    item_id = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=BIGINT_MAX,
+                                       help_text=_("品目ID（freee）。内訳管理している勘定科目では紐づけられた品目のみ"))
 
 
 class PaymentRequestInputSerializer(serializers.Serializer):
@@ -207,7 +210,7 @@ class PaymentRequestInputSerializer(serializers.Serializer):
         try:
             return services.LineInput(
                 id=line.get("id"), line_type=line["line_type"], description=line.get("description", ""),
-                amount=line["amount"],
+                amount=line["amount"], item_id=line.get("item_id"),
                 account_item=_tenant_object(AccountItem.objects, tenant, public_id=account) if account else None,
                 tax_code=_tenant_object(TaxCode.objects, tenant, code=code) if code is not None else None)
         except serializers.ValidationError as error:

@@ -52,6 +52,7 @@ class LineInput:
     account_item: AccountItem | None = None
     tax_code: TaxCode | None = None
     id: uuid.UUID | None = None
+    item_id: int | None = None  # freee's 品目 id
 
 
 @dataclass
@@ -209,8 +210,28 @@ def _check_body(tenant: Tenant, data: RequestInput) -> None:
     if data.payment_method not in PaymentRequest.PaymentMethod.values:
         raise fail(_("支払方法（payment_method）の値が不正です。"), "payment_method_invalid")
     _check_lines(tenant, data.lines, data.draft)
+    _check_breakdowns(data)
     if not data.draft:
         _check_required(tenant, data)
+
+
+def _check_breakdowns(data: RequestInput) -> None:
+    """勘定科目の内訳管理 (seed 004): a row whose account item manages its breakdown by partner or item takes only
+    the partners / items tied to it; applying needs one (a draft may leave it empty)."""
+    for line in data.lines:
+        account = line.account_item
+        if account is None:
+            continue
+        partners = account.breakdown_partner_names
+        if partners and (data.partner_id not in partners if data.partner_id else not data.draft):
+            raise fail(_("勘定科目「%(account)s」は取引先で内訳管理しているため、支払先には勘定科目に紐づけられた取引先"
+                         "（%(names)s）のみ設定できます。") % {"account": account.name, "names": "、".join(
+                             partners.values())}, "breakdown_partner")
+        items = account.breakdown_item_names
+        if items and (line.item_id not in items if line.item_id else not data.draft):
+            raise fail(_("勘定科目「%(account)s」は品目で内訳管理しているため、品目には勘定科目に紐づけられた品目"
+                         "（%(names)s）のみ設定できます。") % {"account": account.name, "names": "、".join(
+                             items.values())}, "breakdown_item")
 
 
 def payment_request_create(*, tenant: Tenant, membership: Membership, data: RequestInput) -> PaymentRequest:
@@ -261,6 +282,8 @@ def _save_lines(payment_request: PaymentRequest, lines: list[LineInput]) -> None
         row = row or PaymentRequestLine(tenant=payment_request.tenant, request=payment_request)
         row.position, row.line_type, row.description = position, line.line_type, line.description[:255]
         row.amount, row.account_item, row.tax_code = line.amount, line.account_item, line.tax_code
+        row.item_id = line.item_id
+        row.item_name = line.account_item.breakdown_item_names.get(line.item_id, "") if line.account_item else ""
         row.save()
 
 
