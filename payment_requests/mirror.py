@@ -353,7 +353,8 @@ def _line(line, *, update: bool):
             raise ApplicationError(_("勘定科目「%(name)s」がfreeeの勘定科目と紐づいていません。勘定科目をfreeeから取り込んで"
                                      "ください。") % {"name": line.account_item.name}, code="mirror_master")
     fields = {"line_type": line.line_type, "description": line.description or None, "amount": line.amount,
-              "account_item_id": account_id, "tax_code": line.tax_code.code if line.tax_code else None}
+              "account_item_id": account_id, "tax_code": line.tax_code.code if line.tax_code else None,
+              "item_id": line.item_id}
     if update:
         return schemas.PaymentRequestLineUpdate(**fields, id=line.freee_line_id)
     return schemas.PaymentRequestLineInput(**fields)

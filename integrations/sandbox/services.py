@@ -27,7 +27,7 @@ KIND_OFFSETS = {
     "partner": 100_000, "account_item": 200_000, "invoice": 300_000, "deal": 400_000, "deal_detail": 450_000,
     "invoice_line": 500_000, "payment_request": 600_000, "payment_request_line": 650_000, "walletable": 700_000,
     "invoice_template": 800_000, "approval_flow_route": 900_000, "user": 950_000, "deal_payment": 470_000,
-    "tag": 980_000,
+    "tag": 980_000, "receipt": 990_000,
 }
 
 

@@ -4,7 +4,7 @@
 from django.urls import path
 
 from integrations.sandbox import console_views, lineworks, lineworks_console, oauth_views, report_views, web_views
-from integrations.sandbox.api import accounting, deals, invoices, payment_requests, tags
+from integrations.sandbox.api import accounting, deals, invoices, payment_requests, receipts, tags
 from integrations.sandbox.api.base import method_router
 
 app_name = "sandbox"
@@ -39,6 +39,7 @@ accounting_api = [
                        delete=payment_requests.payment_request_delete), name="freee-payment-request"),
     path("freee/api/1/payment_requests/<int:request_id>/actions",
          method_router(post=payment_requests.payment_request_action), name="freee-payment-request-actions"),
+    path("freee/api/1/receipts", method_router(post=receipts.receipt_create), name="freee-receipts"),
     path("freee/api/1/approval_flow_routes", accounting.approval_flow_routes, name="freee-approval-flow-routes"),
     path("freee/api/1/approval_flow_routes/<int:route_id>", accounting.approval_flow_route,
          name="freee-approval-flow-route"),

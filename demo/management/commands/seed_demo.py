@@ -68,12 +68,14 @@ class Command(BaseCommand):
         """Connect the demo tenant to a company of the freee sandbox, as if the admin had done it."""
         app = sandbox_services.sandbox_app_create(tenant=tenant, name="デモ用freeeアプリ")
         company = sandbox_services.sandbox_company_create(app=app, name="デモ株式会社（freeeサンドボックス）")
+        # 法人エンタープライズ: the plan with 支払依頼 (seed 004), so the demo can try payment requests
+        sandbox_services.sandbox_company_update(company=company, plan="enterprise")
         access, refresh = sandbox_services.sandbox_tokens_issue(app=app, company=company)
         FreeeConnection.objects.update_or_create(tenant=tenant, defaults={
             "client_id": app.client_id, "client_secret": app.client_secret, "company_id": company.company_id,
             "company_name": company.display_name, "access_token": access.token, "refresh_token": refresh.token,
             "access_expires_at": access.expires_at, "refresh_issued_at": refresh.created_at, "scope": "read write",
-            "status": FreeeConnection.Status.CONNECTED,
+            "status": FreeeConnection.Status.CONNECTED, "daily_cap": FreeeConnection.DailyCap.ENTERPRISE,
         })
         self.stdout.write(self.style.SUCCESS(f"connected the demo tenant to the freee sandbox ({company.company_id})"))
 

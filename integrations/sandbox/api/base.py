@@ -101,6 +101,12 @@ class ApiContext:
 def _parse_body(request: HttpRequest, family: str) -> dict:
     if request.method in ("GET", "DELETE", "HEAD"):
         return {}
+    if (request.content_type or "").startswith("multipart/"):  # an upload: the fields; the files stay on request
+        try:
+            input_guard.check_pairs(request.POST.lists())
+        except input_guard.BadInput as error:
+            raise bad_request(family, "リクエストの形式が不正です。") from error
+        return request.POST.dict()
     if "json" in (request.content_type or "") or request.body.lstrip()[:1] in (b"{", b"["):
         try:
             body = input_guard.loads(request.body or b"{}")  # bounded depth, no NUL / lone surrogate
