@@ -24,7 +24,7 @@ def test_fan_out_1000_recipients_under_240_per_minute(live_server, settings):
                                                       prefix="bench", recipients=RECIPIENTS, per_minute=PER_MINUTE)
     app.connection_for_write().default_channel.client.flushdb()
     with start_worker(app, pool="threads", concurrency=8, perform_ping_check=False, shutdown_timeout=30,
-                      queues=["default", "notifications"]):
+                      queues=["interactive", "bulk", "default"]):
         started = time.monotonic()
         events.emit(tenant=tenant, kind=events.INVOICE_ISSUED, recipients=users, key="bench:1",
                     payload={"title": "請求書を発行しました", "text": "ベンチマーク", "url": "/invoices/"})

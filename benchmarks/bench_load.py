@@ -301,9 +301,9 @@ def _under_background_work(run: _LocustRun, meter: CpuMeter, tenant, admin, live
            "FREEE_CLIENT_RATE_LIMIT": "false", "SITE_URL": live_server.url}
     broker = app.conf.broker_url
     app.connection_for_write().default_channel.client.flushdb()  # nothing left over from earlier benchmarks
-    # One worker per queue, as deployed: the freee queue's long refresh never holds up the ledger pushes.
-    workers = [harness.start_worker(broker_url=broker, extra_env=env, queues=queue, log_name=f"load-{queue}")
-               for queue in ("freee", "default")]
+    # One worker per queue, as deployed (core.queues): interactive work never waits behind the bulk refresh.
+    workers = [harness.start_worker(broker_url=broker, extra_env=env, queues=queue, log_name=f"load-{queue.split(',')[0]}")
+               for queue in ("interactive,default", "bulk")]
     meter.workers = [worker.pid for worker in workers]
     try:
         refresh = bulk.bulk_refresh_start(tenant=tenant, actor=admin)

@@ -13,6 +13,8 @@ from celery.schedules import crontab
 from cryptography.fernet import Fernet, MultiFernet
 from django.core.exceptions import ImproperlyConfigured
 
+from core.queues import task_routes
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -420,10 +422,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = number("CELERY_TASK_SOFT_TIME_LIMIT", 240)
 CELERY_TASK_TIME_LIMIT = number("CELERY_TASK_TIME_LIMIT", 300)
 CELERY_TASK_DEFAULT_QUEUE = "default"
-# Calls to freee wait on freee's rate limits: their own queue keeps them from delaying everything else.
-CELERY_TASK_ROUTES = {"invoices.*": {"queue": "freee"}, "integrations.*": {"queue": "freee"},
-                      "payment_requests.mirror_*": {"queue": "freee"},
-                      "notifications.*": {"queue": "notifications"}}
+# Interactive work (a person waits) and bulk work have their own queues and workers: core.queues.
+CELERY_TASK_ROUTES = task_routes()
+# core.fair: how many bulk tasks one tenant may run at a time across all workers, and how long a bulk slice
+# runs before it yields its slot (it resumes from its cursor at the back of the bulk queue).
+BULK_SLOTS_PER_TENANT = number("BULK_SLOTS_PER_TENANT", 1)
+BULK_SLICE_SECONDS = number("BULK_SLICE_SECONDS", 30)
+# /metrics (Prometheus) answers only with this bearer token; unset, the endpoint is 404.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # With acks_late, an unacked task is redelivered after this; it must exceed the longest task.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2, "socket_timeout": 5}
@@ -475,16 +481,18 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=5),
         "options": {"expires": 4 * 60},
     },
+    # Per-tenant work ticks every minute and takes the tenants whose minute of the interval it is
+    # (core.spread): each tenant every 30 (refresh) or 15 (mirror pull) minutes, never all at once.
     "invoices.bulk_refresh_schedule": {
         "task": "invoices.bulk_refresh_schedule",
-        "schedule": timedelta(minutes=30),
-        "options": {"expires": 25 * 60},
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 50},
     },
     # Pull freee's payment-request statuses for tenants with the mirror on (payment_requests.mirror).
     "payment_requests.mirror_pull_schedule": {
         "task": "payment_requests.mirror_pull_schedule",
-        "schedule": timedelta(minutes=15),
-        "options": {"expires": 12 * 60},
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 50},
     },
 }
 
@@ -497,6 +505,9 @@ FREEE_ACCOUNTS_URL = http_url("FREEE_ACCOUNTS_URL", (
     _FREEE_DEFAULT.format(site=SITE_URL) if _FREEE_DEFAULT else "https://accounts.secure.freee.co.jp"))
 FREEE_API_URL = http_url("FREEE_API_URL", (
     _FREEE_DEFAULT.format(site=SITE_URL) if _FREEE_DEFAULT else "https://api.freee.co.jp"))
+# freee's web pages for people (取引先 etc.), linked from ours: the sandbox's own pages while the sandbox is on.
+FREEE_WEB_URL = http_url("FREEE_WEB_URL", (
+    _FREEE_DEFAULT.format(site=SITE_URL) + "/web" if _FREEE_DEFAULT else "https://secure.freee.co.jp"))
 FREEE_TIMEOUT_SECONDS = number("FREEE_TIMEOUT_SECONDS", 15.0, cast=float)
 # Only benchmarks against the sandbox (with its limits off) turn the client's own limiter off.
 FREEE_CLIENT_RATE_LIMIT = flag("FREEE_CLIENT_RATE_LIMIT", default=True)

@@ -20,6 +20,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("", include("accounts.urls")),  # /login/, /logout/, /signup/, /account/... (django-allauth)
     path("", include((account_urls.app_patterns, "accounts"))),  # アカウント設定, invitations, leaving
+    path("metrics", core_views.metrics, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("tenancy.urls")),
     path("", include("core.urls")),

@@ -5,4 +5,4 @@ class CoreConfig(AppConfig):
     name = "core"
 
     def ready(self) -> None:
-        from core import receivers  # noqa: F401  (connects the receivers; models must be loaded first)
+        from core import metrics, receivers  # noqa: F401  (connects the receivers; models must be loaded first)

@@ -35,6 +35,11 @@ class Job(TenantOwnedModel):
     )
     # How often the sweeper re-sent this job after its worker died (core.jobs.jobs_recover_abandoned).
     recoveries = models.PositiveSmallIntegerField(_("再開回数"), default=0)
+    # The Celery message that owns the running job (core.jobs.job_take): a copy of it that a sweeper sent
+    # while the original was only waiting in a long queue finds the job owned and does nothing.
+    task_id = models.CharField(_("タスクID"), max_length=64, blank=True, default="")
+    # Set while the job waits for its tenant's bulk slot or its next slice's turn (core.fair): 順番待ち.
+    waiting_since = models.DateTimeField(_("順番待ち開始"), null=True, blank=True)
     started_at = models.DateTimeField(_("開始日時"), null=True, blank=True)
     finished_at = models.DateTimeField(_("終了日時"), null=True, blank=True)
 
@@ -59,6 +64,18 @@ class Job(TenantOwnedModel):
     @property
     def is_finished(self) -> bool:
         return self.status in self.FINISHED
+
+    @property
+    def is_waiting(self) -> bool:
+        """順番待ち: not started yet, or between two slices of a bulk job waiting for its turn."""
+        return self.status == self.Status.QUEUED or (self.status == self.Status.RUNNING and bool(self.waiting_since))
+
+    @property
+    def queue_position(self) -> int:
+        """1 + the tenant's unfinished jobs started before this one: where it stands among the tenant's jobs."""
+        earlier = Job.objects.filter(tenant_id=self.tenant_id, created_at__lt=self.created_at).exclude(
+            status__in=self.FINISHED)
+        return 1 + earlier.count()
 
     @property
     def percent(self) -> int:

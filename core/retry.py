@@ -24,6 +24,14 @@ class RetryLater(Exception):  # noqa: N818 - it is an instruction, not an error
         self.message = message
 
 
+class SliceSpent(RetryLater):
+    """A bulk run used its time slice (settings.BULK_SLICE_SECONDS): the rest continues in the next slice, at
+    the back of the bulk queue (core.fair.continue_later), without counting as a retry."""
+
+    def __init__(self, message: str = "the run's time slice is spent"):
+        super().__init__(0, message)
+
+
 def countdown(*, retry_after: float, retries: int, backoff_base: float = 0.0) -> float:
     """Seconds until the next try: the larger of the asked wait and an exponential backoff, with jitter.
 

@@ -1,11 +1,13 @@
-"""Home, health check, job progress and the error pages (Japanese pages; the error body under /api/)."""
+"""Home, health check, metrics, job progress and the error pages (Japanese pages; the error body under /api/)."""
 
+import hmac
 from datetime import date
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpResponseServerError, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.utils.translation import gettext as _
@@ -36,6 +38,25 @@ def healthz(request):
     except Exception:  # noqa: BLE001 - any database failure means "not healthy"
         return JsonResponse({"status": "unavailable"}, status=503)
     return JsonResponse({"status": "ok"})
+
+
+@never_cache
+@require_GET
+def metrics(request):
+    """Prometheus metrics (core.metrics) for operators: bearer METRICS_TOKEN; without one configured, 404."""
+    token = settings.METRICS_TOKEN
+    if not token:
+        raise Http404
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if not hmac.compare_digest(given.encode(), token.encode()):
+        response = HttpResponse(status=401)
+        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
+    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+    from core.metrics import registry
+
+    return HttpResponse(generate_latest(registry()), content_type=CONTENT_TYPE_LATEST)
 
 
 @member_required

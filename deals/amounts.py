@@ -11,9 +11,14 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from deals.models import TaxRate
 
+# 金額's limit, typed or the lines' total: 12 digits of yen, as a line's 単価 (max_digits 14, 2 decimals) and freee's
+# largest invoice amounts (amount_brought_forward ±999,999,999,999); far inside PostgreSQL's bigint.
+AMOUNT_MAX = 999_999_999_999
+AMOUNT_LIMIT_MESSAGE = gettext_lazy("金額は999,999,999,999円以下で入力してください。")  # AMOUNT_MAX, with commas
 RATE_PERCENT = {TaxRate.STANDARD_10: 10, TaxRate.REDUCED_8: 8, TaxRate.ZERO: 0}
 ROUNDING = {"omit": ROUND_FLOOR, "round_up": ROUND_CEILING, "round": ROUND_HALF_UP}
 
@@ -75,6 +80,12 @@ def deal_totals(amount: int, lines: list, *, tax_fraction: str = "omit") -> Deal
 
 
 def check_amount(amount: int, *, field: str = "amount") -> None:
-    """金額 derived from lines must fit the same range as a typed 金額 (0 … AMOUNT_MAX)."""
+    """金額, typed (field "amount") or derived from the lines (field "lines"), must be within 0 … AMOUNT_MAX: the
+    form and the API check a typed one first with the same message; a lines' total is only known here."""
+    from_lines = field == "lines"
     if amount < 0:
-        raise ValidationError({field: _("商品内訳の合計金額が0円未満です。単価と数量を確認してください。")})
+        raise ValidationError({field: _("商品内訳の合計金額が0円未満です。単価と数量を確認してください。") if from_lines
+                               else _("金額は0円以上で入力してください。")})
+    if amount > AMOUNT_MAX:
+        raise ValidationError({field: _("商品内訳の合計金額が上限（%(limit)s円）を超えています。") % {"limit": f"{AMOUNT_MAX:,}"}
+                               if from_lines else str(AMOUNT_LIMIT_MESSAGE)})

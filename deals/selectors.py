@@ -1,6 +1,10 @@
 """Reads for deals, always scoped to one tenant."""
 
-from django.db.models import F, QuerySet
+from collections import Counter
+
+from django.db import router
+from django.db.models import F, ProtectedError, QuerySet, RestrictedError
+from django.db.models.deletion import Collector
 
 from deals.filters import DEFAULT_SORT, SORTS
 from deals.models import Deal, DealLine, DealType, Product
@@ -34,3 +38,17 @@ def deal_type_list(*, tenant: Tenant) -> QuerySet[DealType]:
 
 def product_list(*, tenant: Tenant) -> QuerySet[Product]:
     return Product.objects.for_tenant(tenant)
+
+
+def deal_delete_blockers(*, deal: Deal) -> dict[str, int]:
+    """What keeps the deal from being deleted, as {verbose name: count} (e.g. {"請求書": 2}); empty when it can be.
+
+    Asks Django's deletion collector, so it names exactly the rows deal_delete would be refused on (invoices
+    PROTECT their deal), without deals importing the apps that point at it."""
+    collector = Collector(using=router.db_for_write(Deal))
+    try:
+        collector.collect([deal])
+    except (ProtectedError, RestrictedError) as error:
+        blockers = error.protected_objects if isinstance(error, ProtectedError) else error.restricted_objects
+        return dict(Counter(str(obj._meta.verbose_name) for obj in blockers))
+    return {}

@@ -62,10 +62,11 @@ def deal_save(*, tenant: Tenant, actor, deal: Deal, lines: list[DealLine] | None
         if line.product_id is not None and line.product.tenant_id != tenant.pk:
             raise ValueError("product of another tenant")
     deal.tenant = tenant
+    _forget_partner_origin_if_changed(deal)
     kept = _lines_after_save(deal, lines, deleted_lines)
     if kept:
         deal.amount = amounts.lines_subtotal(kept)  # with 商品内訳, 金額 is their total (deals.amounts)
-        amounts.check_amount(deal.amount, field="lines")
+    amounts.check_amount(deal.amount, field="lines" if kept else "amount")
     deal.save()
     for line in deleted_lines:
         if line.pk:
@@ -74,6 +75,16 @@ def deal_save(*, tenant: Tenant, actor, deal: Deal, lines: list[DealLine] | None
         line.tenant, line.deal, line.position = tenant, deal, position
         line.save()
     return deal
+
+
+def _forget_partner_origin_if_changed(deal: Deal) -> None:
+    """「請求書の発行時にfreeeの取引先から設定」 holds only while the deal keeps that partner: choosing another (or
+    none) in the deal form ends it."""
+    if deal.pk is None or deal.partner_set_from_freee_at is None:
+        return
+    saved = Deal.objects.filter(pk=deal.pk).values_list("partner_freee_id", "partner_name").first()
+    if saved is not None and saved != (deal.partner_freee_id, deal.partner_name):
+        deal.partner_set_from_freee_at = None
 
 
 def _lines_after_save(deal: Deal, lines: list[DealLine] | None, deleted_lines) -> list[DealLine]:

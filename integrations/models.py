@@ -72,6 +72,10 @@ class LineWorksLink(TenantOwnedModel):
     """【管理者】事業所の連携設定: one LINE WORKS domain (its app, service account and bot) linked to a tenant.
 
     A domain links to one tenant only (unique domain_id across tenants); a tenant may link several domains.
+    The domain id is LINE WORKS's int64, so a typed "040000001" is the same domain as 40000001, and it is
+    confirmed with LINE WORKS (the bot's domains, read with the credentials) before it is stored.
+    domain_id is empty only on a link the 0003 migration found duplicating another tenant's domain: such a link
+    receives no callbacks and sends nothing until an admin saves a domain LINE WORKS confirms.
     The access token is cached here and refreshed under a row lock (the refresh token rotates).
     """
 
@@ -79,7 +83,7 @@ class LineWorksLink(TenantOwnedModel):
         FREE = 60, _("60回/分（フリープラン）")
         PAID = 240, _("240回/分（スタンダード・アドバンスト）")
 
-    domain_id = models.CharField(_("ドメインID"), max_length=32)
+    domain_id = models.BigIntegerField(_("ドメインID"), null=True, blank=True)
     name = models.CharField(_("表示名"), max_length=100, blank=True)
     client_id = models.CharField(_("Client ID"), max_length=255)
     client_secret = EncryptedTextField(_("Client Secret"))
@@ -93,13 +97,21 @@ class LineWorksLink(TenantOwnedModel):
     refresh_token = EncryptedTextField(blank=True)
     access_expires_at = models.DateTimeField(null=True, blank=True)
     last_checked_at = models.DateTimeField(_("最終接続確認日時"), null=True, blank=True)
+    domain_verified_at = models.DateTimeField(_("ドメイン確認日時"), null=True, blank=True)
+    # The bot's two rich menus (seed 003): [ID連携] before a user links (the bot's default one), [ID連携解除]
+    # after (set per user). Registered in LINE WORKS the first time they are needed.
+    richmenu_unlinked_id = models.CharField(_("リッチメニューID（ID連携前）"), max_length=64, blank=True)
+    richmenu_linked_id = models.CharField(_("リッチメニューID（ID連携後）"), max_length=64, blank=True)
     last_error = models.TextField(_("最後のエラー"), blank=True)
 
     class Meta:
         verbose_name = _("LINE WORKS連携")
         verbose_name_plural = _("LINE WORKS連携")
         ordering = ["created_at", "id"]
-        constraints = [models.UniqueConstraint(fields=["domain_id"], name="lineworks_link_one_tenant_per_domain")]
+        constraints = [
+            models.UniqueConstraint(fields=["domain_id"], name="lineworks_link_one_tenant_per_domain"),
+            models.CheckConstraint(condition=models.Q(domain_id__gt=0), name="lineworks_link_domain_id_positive"),
+        ]
         indexes = [models.Index(fields=["bot_id"], name="lineworks_link_bot")]
         db_table = "notifications_lineworkslink"  # the table it was created as in notifications (moved in state only)
 
@@ -108,7 +120,13 @@ class LineWorksLink(TenantOwnedModel):
 
     @property
     def label(self) -> str:
-        return f"{self.name}（{self.domain_id}）" if self.name else self.domain_id
+        domain = str(self.domain_id) if self.domain_id is not None else "-"
+        return f"{self.name}（{domain}）" if self.name else domain
+
+    @property
+    def is_active(self) -> bool:
+        """False for a link left without a domain by the 0003 migration (it duplicated another tenant's)."""
+        return self.domain_id is not None
 
     def access_token_fresh(self, margin_seconds: int = 300) -> bool:
         if not self.access_token or self.access_expires_at is None:

@@ -10,16 +10,18 @@ from integrations.freee import services
 from integrations.models import FreeeConnection
 
 IDLE_REFRESH_AFTER = timedelta(days=30)  # well before freee's 90-day refresh-token expiry
+SPREAD_MINUTES = 60
 
 
 @shared_task(name="integrations.freee_refresh_idle_connections")
 def freee_refresh_idle_connections() -> int:
-    """Queue a refresh for every connected connection whose refresh token is older than 30 days."""
+    """Queue a refresh for every connected connection whose refresh token is older than 30 days, spread over
+    the next hour (a stable minute per connection) rather than all in the same second."""
     cutoff = timezone.now() - IDLE_REFRESH_AFTER
     ids = list(FreeeConnection.objects.filter(status=FreeeConnection.Status.CONNECTED,
                                               refresh_issued_at__lt=cutoff).values_list("pk", flat=True))
     for connection_id in ids:
-        freee_connection_refresh.delay(connection_id)
+        freee_connection_refresh.apply_async((connection_id,), countdown=(connection_id % SPREAD_MINUTES) * 60)
     return len(ids)
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -24,10 +24,10 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import jobs
+from core import jobs, spread
 from core.errors import ApplicationError
 from core.models import Job
-from core.retry import RetryLater
+from core.retry import RetryLater, SliceSpent
 from core.sql import update_rows
 from integrations.freee import messages as freee_messages
 from integrations.freee.client import FreeeClient
@@ -44,9 +44,8 @@ PAGE_SIZE = 100  # freee請求書's maximum `limit` for GET /iv/invoices
 WINDOW_GAP_DAYS = 31  # a longer gap between our billing dates most likely holds only invoices that are not ours
 PER_ID_FLUSH = 25  # per-id results are written in batches of this size
 MAX_WAIT_SECONDS = 5.0  # how long one call may wait for budget before the task reschedules instead
-RUN_SECONDS = 120  # one task run's slice, well under CELERY_TASK_SOFT_TIME_LIMIT; then it continues anew
 QUEUED_STALE_AFTER = timedelta(minutes=30)  # a queued job this old lost its message: it no longer blocks
-SCHEDULE_INTERVAL = timedelta(minutes=30)  # keep in step with CELERY_BEAT_SCHEDULE
+SCHEDULE_INTERVAL = timedelta(minutes=30)  # each tenant's; the schedule task itself ticks every minute
 SCHEDULE_DAILY_SHARE = 0.5  # scheduled refreshes may use at most this share of the daily cap
 SCHEDULE_FRESH_FOR = timedelta(hours=2)  # a scheduled refresh skips invoices synced more recently than this
 SYNCED_FIELDS = ["sending_status", "payment_status", "cancel_status", "deal_status", "billing_date",
@@ -167,15 +166,29 @@ def _fit(window: Window, budget: int) -> Window | None:
     return Window(head) if head else None
 
 
+def _linked(job: Job) -> QuerySet[Invoice]:
+    """The tenant's invoices a refresh reads: issued, with a freee id."""
+    return Invoice.objects.for_tenant(job.tenant).filter(state=Invoice.State.ISSUED, freee_invoice_id__isnull=False)
+
+
+def _fresh_cutoff(job: Job, *, scheduled: bool):
+    return job.started_at - SCHEDULE_FRESH_FOR if scheduled else job.started_at
+
+
 def _pending(job: Job, *, scheduled: bool) -> QuerySet[Invoice]:
     """Issued invoices of the job's tenant not synced since the job started (all of them on the first run).
 
     A scheduled (budgeted) run also skips recently synced ones, so that successive runs rotate through a
     tenant with more invoices than one run's budget covers.
     """
-    cutoff = job.started_at - SCHEDULE_FRESH_FOR if scheduled else job.started_at
-    issued = Invoice.objects.for_tenant(job.tenant).filter(state=Invoice.State.ISSUED, freee_invoice_id__isnull=False)
-    return issued.filter(Q(last_synced_at__isnull=True) | Q(last_synced_at__lt=cutoff)).only(*LOAD_FIELDS)
+    cutoff = _fresh_cutoff(job, scheduled=scheduled)
+    return _linked(job).filter(Q(last_synced_at__isnull=True) | Q(last_synced_at__lt=cutoff)).only(*LOAD_FIELDS)
+
+
+def _skipped_fresh(job: Job) -> int:
+    """Invoices a scheduled run left out because they were synced within SCHEDULE_FRESH_FOR before it started."""
+    cutoff = _fresh_cutoff(job, scheduled=True)
+    return _linked(job).filter(last_synced_at__gte=cutoff, last_synced_at__lt=job.started_at).count()
 
 
 # --------------------------------------------------------------------------- run
@@ -202,17 +215,18 @@ class _Run:
         return result
 
 
-def bulk_refresh(*, job: Job, max_calls: int | None = None) -> None:
+def bulk_refresh(*, job: Job, max_calls: int | None = None, task_id: str = "") -> None:
     """The task's work: claim (or resume) the job, refresh its invoices, finish it with {updated, unchanged, calls}.
 
-    Raises RetryLater when freee asks us to wait or answers with a transient error; the job stays running.
+    Raises RetryLater when freee asks us to wait or answers with a transient error, and SliceSpent when the
+    run's slice (settings.BULK_SLICE_SECONDS) is over; the job stays running and the next run resumes it.
     """
-    job = _claim_or_resume(job)
+    job = jobs.job_take(job_id=job.pk, task_id=task_id)
     if job is None:
         return
     try:
         run = _Run(job=job, client=FreeeClient(connection_for(tenant=job.tenant), max_wait=MAX_WAIT_SECONDS),
-                   max_calls=max_calls, deadline=time.monotonic() + RUN_SECONDS,
+                   max_calls=max_calls, deadline=time.monotonic() + settings.BULK_SLICE_SECONDS,
                    tally={"updated": 0, "unchanged": 0, "missing": 0, "calls": 0, **(job.result or {})})
         _refresh(run)
     except ApplicationError as error:
@@ -229,13 +243,6 @@ def bulk_refresh(*, job: Job, max_calls: int | None = None) -> None:
         jobs.job_fail(job=job, error=freee_messages.call_error(error, invoice=True))
 
 
-def _claim_or_resume(job: Job) -> Job | None:
-    job.refresh_from_db()
-    if job.status == Job.Status.QUEUED:
-        return jobs.job_claim(job_id=job.pk)
-    return job if job.status == Job.Status.RUNNING else None
-
-
 def _refresh(run: _Run) -> None:
     job = run.job
     pending = list(_pending(job, scheduled=run.max_calls is not None))
@@ -247,8 +254,23 @@ def _refresh(run: _Run) -> None:
             _read_window(run, window)
     except _OutOfBudget:
         if run.max_calls is None or run.tally["calls"] < run.max_calls:
-            raise RetryLater(1) from None  # only the time slice is spent: continue in a fresh task
+            raise SliceSpent from None  # only the time slice is spent: the rest waits for its next turn
+    if run.max_calls is not None:
+        _note_what_the_schedule_left_out(run)
     jobs.job_succeed(job=job, result=run.tally)
+
+
+def _note_what_the_schedule_left_out(run: _Run) -> None:
+    """Keep in the result why a scheduled run read fewer invoices than the tenant has (the panel says it): those
+    synced within SCHEDULE_FRESH_FOR before it started, and those its call budget left for the next run (still
+    pending now: every invoice read or found missing was stamped after the job started)."""
+    run.tally["scheduled"] = True
+    skipped = _skipped_fresh(run.job)
+    if skipped:
+        run.tally.update(skipped_fresh=skipped, fresh_minutes=int(SCHEDULE_FRESH_FOR.total_seconds() // 60))
+    deferred = _pending(run.job, scheduled=True).count()
+    if deferred:
+        run.tally["deferred"] = deferred
 
 
 def _read_window(run: _Run, window: Window) -> None:
@@ -365,16 +387,53 @@ def _progress(run: _Run, count: int) -> None:
     Job.objects.filter(pk=job.pk).update(result=run.tally)
 
 
+# --------------------------------------------------------------------------- result in words
+
+
+def duration_in_words(duration: timedelta) -> str:
+    """2時間, 90分: the freshness threshold as the panel says it."""
+    minutes = int(duration.total_seconds() // 60)
+    if minutes % 60 == 0:
+        return _("%(hours)s時間") % {"hours": minutes // 60}
+    return _("%(minutes)s分") % {"minutes": minutes}
+
+
+def bulk_refresh_summary(job: Job) -> str:
+    """What a finished bulk refresh did, in one sentence for the deal list (issue 14 item 7).
+
+    A run that made no call says why (nothing linked, or every invoice refreshed recently, with the threshold
+    the run used) instead of a row of zeros; otherwise the counts, then what a scheduled run left out."""
+    result = job.result or {}
+    counts = {name: result.get(name, 0) for name in ("updated", "unchanged", "missing", "calls")}
+    skipped, deferred = result.get("skipped_fresh", 0), result.get("deferred", 0)
+    fresh = duration_in_words(timedelta(minutes=result.get("fresh_minutes") or SCHEDULE_FRESH_FOR.total_seconds() // 60))
+    if not any(counts.values()) and not deferred:
+        if skipped:
+            return _("freeeに連携した請求書 %(count)s件は、すべて直近%(fresh)s以内に更新済みのため確認不要でした"
+                     "（freee APIの呼び出しなし）。") % {"count": skipped, "fresh": fresh}
+        return _("freeeに連携した請求書がないため、更新する請求書はありませんでした。")
+    parts = [_("変更あり %(updated)s件・変更なし %(unchanged)s件（freee API %(calls)s回）") % counts]
+    if counts["missing"]:
+        parts.append(_("freeeで見つからない請求書 %(missing)s件") % counts)
+    if skipped:
+        parts.append(_("直近%(fresh)s以内に更新済みのため確認不要 %(count)s件") % {"fresh": fresh, "count": skipped})
+    if deferred:
+        parts.append(_("freee APIの呼び出し上限のため次回の自動更新に回した請求書 %(count)s件") % {"count": deferred})
+    return _("・").join(parts)
+
+
 # --------------------------------------------------------------------------- schedule
 
 
-def tenants_due_for_refresh() -> Iterator[Tenant]:
-    """Connected tenants with freee-linked invoices and no bulk refresh under way."""
+def tenants_due_for_refresh(*, now: datetime | None = None) -> Iterator[Tenant]:
+    """Connected tenants with freee-linked invoices and no bulk refresh under way whose minute of the
+    interval it is (core.spread: every tenant refreshes every SCHEDULE_INTERVAL, never all at once)."""
     connected = FreeeConnection.objects.filter(status=FreeeConnection.Status.CONNECTED).exclude(access_token="")
     tenant_ids = (Invoice.objects.filter(tenant_id__in=connected.values("tenant_id"), state=Invoice.State.ISSUED,
                                          freee_invoice_id__isnull=False)
                   .values_list("tenant_id", flat=True).distinct())
-    for tenant in Tenant.objects.filter(pk__in=tenant_ids).order_by("pk"):
+    tenants = spread.due_now(Tenant.objects.filter(pk__in=tenant_ids), interval=SCHEDULE_INTERVAL, now=now)
+    for tenant in tenants.order_by("pk"):
         if not bulk_refresh_in_progress(tenant=tenant):
             yield tenant
 
@@ -385,10 +444,10 @@ def scheduled_call_budget(connection: FreeeConnection) -> int:
     return max(1, int(connection.daily_cap * SCHEDULE_DAILY_SHARE / runs_per_day))
 
 
-def bulk_refresh_schedule() -> int:
-    """Start a budgeted bulk refresh for every tenant due; returns how many were started."""
+def bulk_refresh_schedule(*, now: datetime | None = None) -> int:
+    """Start a budgeted bulk refresh for every tenant due this minute; returns how many were started."""
     started = 0
-    for tenant in tenants_due_for_refresh():
+    for tenant in tenants_due_for_refresh(now=now):
         connection = FreeeConnection.objects.get(tenant=tenant)
         try:
             bulk_refresh_start(tenant=tenant, actor=None, max_calls=scheduled_call_budget(connection))

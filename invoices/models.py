@@ -96,6 +96,18 @@ class Invoice(TenantOwnedModel):
         return self.state == self.State.ISSUING and self.updated_at < issuing_stale_before()
 
     @property
+    def is_superseded(self) -> bool:
+        """A failure closed by a later good invoice of the deal (needs selectors.with_superseded's annotation)."""
+        return self.state == self.State.FAILED and getattr(self, "superseded_by_public_id", None) is not None
+
+    @property
+    def is_retryable(self) -> bool:
+        """再試行 is offered: 要確認, an open failure, or 発行中 whose worker died."""
+        if self.state == self.State.FAILED:
+            return not self.is_superseded
+        return self.state == self.State.NEEDS_CHECK or self.is_abandoned
+
+    @property
     def latest_status_label(self) -> str:
         """The one status the deal list shows: 取消 wins, then payment, then sending."""
         if self.state != self.State.ISSUED:

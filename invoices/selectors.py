@@ -1,4 +1,5 @@
-from django.db.models import QuerySet
+from django.db.models import Case, CharField, OuterRef, Q, QuerySet, Subquery, UUIDField, Value, When
+from django.db.models.functions import Coalesce
 
 from core.errors import ApplicationError
 from integrations.freee.services import connection_for
@@ -7,7 +8,31 @@ from invoices.models import Invoice, InvoiceSettings
 
 
 def invoice_list_for_deal(*, deal) -> QuerySet[Invoice]:
-    return Invoice.objects.for_tenant(deal.tenant).filter(deal=deal).select_related("job").order_by("-created_at", "-id")
+    invoices = Invoice.objects.for_tenant(deal.tenant).filter(deal=deal).select_related("job")
+    return with_superseded(invoices).order_by("-created_at", "-id")
+
+
+def _issued_after_outer() -> QuerySet[Invoice]:
+    """Invoices of the outer row's deal that freee issued after the outer row was created, earliest first."""
+    return (Invoice.objects.filter(deal_id=OuterRef("deal_id"), state=Invoice.State.ISSUED)
+            .annotate(issued_moment=Coalesce("issued_at", "created_at"))
+            .filter(issued_moment__gt=OuterRef("created_at")).order_by("issued_moment", "id"))
+
+
+def with_superseded(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
+    """Annotate each failed invoice with the later invoice of its deal that was issued after it (issue 14 item 6).
+
+    A failure whose deal got a good invoice afterwards is closed: it stays in the history, marked with the invoice
+    that replaced it (`superseded_by_public_id`, `superseded_by_number`), and is never retried into a second one.
+    A failure created after the good invoice is a new attempt (e.g. a second bill) and stays open."""
+    later = _issued_after_outer()
+    failed = Q(state=Invoice.State.FAILED)
+    return invoices.annotate(
+        superseded_by_public_id=Case(When(failed, then=Subquery(later.values("public_id")[:1])), default=None,
+                                     output_field=UUIDField()),
+        superseded_by_number=Case(When(failed, then=Coalesce(
+            Subquery(later.values("invoice_number")[:1]), Value(""))), default=Value(""), output_field=CharField()),
+    )
 
 
 def is_connected(*, tenant) -> bool:

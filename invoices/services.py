@@ -12,6 +12,7 @@ import calendar
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -30,7 +31,7 @@ from integrations.freee.client import FreeeClient
 from integrations.freee.errors import FreeeError, RateLimited, Transient
 from integrations.freee.services import connection_for
 from integrations.models import FreeeConnection
-from invoices import ledger
+from invoices import ledger, selectors
 from invoices.models import CancelStatus, Invoice, InvoiceSettings, PaymentStatus, issuing_stale_before
 from journals.sync import services as ledger_sync
 from tenancy.models import Membership
@@ -430,22 +431,68 @@ def _job_done(invoice: Invoice) -> None:
 
 
 def invoice_retry(*, invoice: Invoice, membership: Membership) -> None:
-    """再試行 of a 要確認, failed, or abandoned 発行中 invoice: reconcile first, POST only if freee has none for it."""
+    """再試行 of a 要確認, failed, or abandoned 発行中 invoice: reconcile first, POST only if freee has none for it.
+
+    Refused (409) for a failure that the deal's later good invoice closed, and for a failure while another invoice
+    of the deal is in progress: either retry could become a second freee invoice for one deal (issue 14 item 6)."""
     from invoices.tasks import invoice_push_task
 
     if not can_issue(membership):
         raise ApplicationError(_("freee請求書の作成権限がありません。"), code="permission_denied", http_status=403)
-    retryable = Q(state__in=[Invoice.State.NEEDS_CHECK, Invoice.State.FAILED]) | _stale_issuing()
-    updated = Invoice.objects.filter(retryable, pk=invoice.pk).update(state=Invoice.State.NEEDS_CHECK,
-                                                                      updated_at=timezone.now())
-    if updated:
-        jobs.enqueue_on_commit(invoice_push_task, invoice.pk)
-        audit.audit_record(tenant=invoice.tenant, actor=membership.user, action="invoice.retry", target=invoice,
-                           target_label=invoice.reference)
+    with transaction.atomic():
+        Deal.objects.select_for_update().get(pk=invoice.deal_id)  # the lock 発行 takes: one at a time per deal
+        _check_retry_allowed(invoice)
+        retryable = Q(state__in=[Invoice.State.NEEDS_CHECK, Invoice.State.FAILED]) | _stale_issuing()
+        updated = Invoice.objects.filter(retryable, pk=invoice.pk).update(state=Invoice.State.NEEDS_CHECK,
+                                                                          updated_at=timezone.now())
+        if updated:
+            jobs.enqueue_on_commit(invoice_push_task, invoice.pk)
+            audit.audit_record(tenant=invoice.tenant, actor=membership.user, action="invoice.retry", target=invoice,
+                               target_label=invoice.reference)
 
 
-def invoice_refresh(*, invoice: Invoice) -> Invoice:
-    """ステータス更新 of one invoice: GET it from freee and copy its statuses."""
+def _check_retry_allowed(invoice: Invoice) -> None:
+    current = selectors.with_superseded(Invoice.objects.filter(pk=invoice.pk)).get()
+    if current.is_superseded:
+        raise ApplicationError(
+            _("この請求書の発行エラーは、後から発行された請求書 %(number)s で解決済みのため終了しました。"
+              "二重発行を防ぐため再試行できません。") % {"number": current.superseded_by_number or "-"},
+            code="invoice_superseded", http_status=409)
+    others_open = (Invoice.objects.for_tenant(invoice.tenant).filter(deal_id=invoice.deal_id, state__in=OPEN_STATES)
+                   .exclude(pk=invoice.pk))
+    if current.state == Invoice.State.FAILED and others_open.exists():
+        raise ApplicationError(_("この案件には処理中の請求書があります。完了してから再試行してください。"),
+                               code="invoice_in_progress", http_status=409)
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """One value ステータス更新 copied from freee, as the user reads it: label, before → after."""
+
+    label: str
+    before: str
+    after: str
+
+
+REFRESH_SHOWN = ["sending_status", "payment_status", "cancel_status", "deal_status", "total_amount", "amount_tax",
+                 "invoice_number", "billing_date"]
+
+
+def _shown(invoice: Invoice, name: str) -> str:
+    """A field of the invoice as the tab shows it (choice labels, yen with commas, Y/m/d)."""
+    value = getattr(invoice, name)
+    if value in (None, ""):
+        return "-"
+    if name in ("total_amount", "amount_tax"):
+        return f"{value:,}" + _("円")
+    if name == "billing_date":
+        return value.strftime("%Y/%m/%d")
+    choices = Invoice._meta.get_field(name).choices
+    return str(dict(choices).get(value, value)) if choices else str(value)
+
+
+def invoice_refresh(*, invoice: Invoice) -> list[StatusChange]:
+    """ステータス更新 of one invoice: GET it from freee, copy its statuses; returns what changed ([]: nothing)."""
     if invoice.freee_invoice_id is None:
         raise ApplicationError(_("この請求書はまだfreeeに発行されていません。"), code="not_issued")
     client = FreeeClient(connection_for(tenant=invoice.tenant), max_wait=5)
@@ -453,8 +500,11 @@ def invoice_refresh(*, invoice: Invoice) -> Invoice:
         remote = client.invoice_show(invoice.freee_invoice_id)
     except FreeeError as error:
         raise ApplicationError(freee_messages.call_error(error, invoice=True), code="freee_error") from error
+    before = {name: _shown(invoice, name) for name in REFRESH_SHOWN}
     invoice_apply_remote(invoice, remote)
-    return invoice
+    after = {name: _shown(invoice, name) for name in REFRESH_SHOWN}
+    return [StatusChange(label=str(Invoice._meta.get_field(name).verbose_name), before=before[name], after=after[name])
+            for name in REFRESH_SHOWN if before[name] != after[name]]
 
 
 def invoice_resync(*, invoice: Invoice, membership: Membership) -> Invoice:

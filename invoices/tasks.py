@@ -3,9 +3,9 @@
 from celery import shared_task
 from django.utils.translation import gettext as _
 
-from core import jobs
+from core import fair, jobs
 from core.models import Job
-from core.retry import RetryLater, retry_later
+from core.retry import RetryLater, SliceSpent, retry_later
 from invoices import bulk, services
 from invoices.models import Invoice
 
@@ -24,13 +24,16 @@ BULK_MAX_RETRIES = 200  # a large tenant's refresh waits out many per-minute win
 
 
 @shared_task(name="invoices.bulk_refresh", bind=True, max_retries=BULK_MAX_RETRIES)
+@fair.bulk_slot(fair.job_owner)
 def bulk_refresh_task(self, job_id: int, max_calls: int | None = None) -> None:
-    """Refresh every freee-linked invoice of the job's tenant; resumes where it stopped after a rate limit."""
+    """Refresh every freee-linked invoice of the job's tenant, a slice at a time; resumes where it stopped."""
     job = Job.objects.filter(pk=job_id, kind=bulk.BULK_KIND).first()
     if job is None:
         return
     try:
-        bulk.bulk_refresh(job=job, max_calls=max_calls)
+        bulk.bulk_refresh(job=job, max_calls=max_calls, task_id=self.request.id or "")
+    except SliceSpent:
+        fair.continue_later(self, job_id=job_id)
     except RetryLater as later:
         # Rate limits name their own wait (no backoff); jitter only spreads the tenants' restarts a little.
         retry_later(self, later, on_exhausted=lambda: jobs.job_fail(

@@ -1,7 +1,6 @@
 """The deal page's 請求書 tab: partner search, 発行, ステータス更新, 再連携, 再試行 (htmx partials); 請求書の設定."""
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -11,10 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import ApplicationError
 from deals.models import Deal
-from integrations.freee import messages as freee_messages
-from integrations.freee.client import FreeeClient
-from integrations.freee.errors import FreeeError
-from integrations.freee.services import connection_for
+from integrations.freee import partners
 from invoices import bulk, ledger, selectors, services
 from invoices.filters import InvoiceFilter
 from invoices.forms import InvoiceSettingsForm
@@ -24,15 +20,14 @@ from journals.sync import services as sync
 from tenancy.access import TenantAdminRequiredMixin, check_member_perm, get_tenant_object_or_404, member_required
 from tenancy.permissions import LEDGER_SYNC
 
-PARTNER_CACHE_SECONDS = 60
-
 
 def _deal(request, public_id) -> Deal:
     return get_tenant_object_or_404(Deal.objects.select_related("deal_type"), request, public_id=public_id)
 
 
 def _invoice(request, public_id) -> Invoice:
-    return get_tenant_object_or_404(Invoice.objects.select_related("deal", "job"), request, public_id=public_id)
+    invoices = selectors.with_superseded(Invoice.objects.select_related("deal", "job"))
+    return get_tenant_object_or_404(invoices, request, public_id=public_id)
 
 
 def _tab(request, deal, *, error: ApplicationError | None = None, status: int = 200, typed: str | None = None,
@@ -67,24 +62,10 @@ def deal_tab(request, public_id):
 @member_required
 @require_GET
 def partner_search(request, public_id):
-    """Live search of freee's partners as the user types (debounced in the page, cached briefly here)."""
+    """Live search of freee's partners as the user types (debounced in the page, cached briefly)."""
     _deal(request, public_id)
-    keyword = request.GET.get("q", "").strip()[:100]
-    if not keyword:
-        return render(request, "invoices/_partner_results.html", {"partners": [], "keyword": ""})
-    key = f"freee:partners:{request.tenant.pk}:{keyword}"
-    partners, error = cache.get(key), ""
-    if partners is None:
-        try:
-            client = FreeeClient(connection_for(tenant=request.tenant), max_wait=2)
-            partners = [{"id": p.id, "name": p.name, "long_name": p.long_name or ""}
-                        for p in client.partners_search(keyword=keyword, limit=20)]
-            cache.set(key, partners, PARTNER_CACHE_SECONDS)
-        except (FreeeError, ApplicationError) as exc:
-            partners = []
-            error = freee_messages.call_error(exc) if isinstance(exc, FreeeError) else exc.message
-    context = {"partners": partners, "keyword": keyword, "error": error}
-    return render(request, "invoices/_partner_results.html", context)
+    search = partners.partner_search(tenant=request.tenant, keyword=request.GET.get("q", ""))
+    return render(request, "includes/partner_results.html", {"search": search})
 
 
 @member_required
@@ -136,24 +117,29 @@ def invoice_row(request, public_id):
                                                            "can_issue": services.can_issue(request.membership)})
 
 
-def _row_action(request, public_id, action):
+def _row_action(request, public_id, action, *, shows_changes: bool = False):
+    """A row button: run the service; answer the row's group (the swap target) saying what happened, in place."""
     invoice = _invoice(request, public_id)
-    error, status = "", 200
+    context = {"row_error": "", "can_issue": services.can_issue(request.membership), "refreshed": False}
+    status = 200
     try:
-        action(invoice)
+        result = action(invoice)
+        if shows_changes:
+            context.update(refreshed=True, changes=result)
     except ApplicationError as exc:
-        error = exc.message
-        if exc.http_status == 403:  # no 「freee請求書の作成」 permission: a 403, like the API
-            status = 403
-    invoice.refresh_from_db()
-    context = {"invoice": invoice, "row_error": error, "can_issue": services.can_issue(request.membership)}
+        context["row_error"] = exc.message
+        if exc.http_status in (403, 409):  # no permission, or a retry that could make a second invoice: as the API
+            status = exc.http_status
+    context["invoice"] = _invoice(request, public_id)
     return render(request, "invoices/_invoice_row.html", context, status=status)
 
 
 @member_required
 @require_POST
 def invoice_refresh(request, public_id):
-    return _row_action(request, public_id, lambda invoice: services.invoice_refresh(invoice=invoice))
+    """ステータス更新: the row says which statuses changed in freee, or that none did."""
+    return _row_action(request, public_id, lambda invoice: services.invoice_refresh(invoice=invoice),
+                       shows_changes=True)
 
 
 @member_required
@@ -194,7 +180,9 @@ class InvoiceSettingsView(TenantAdminRequiredMixin, View):
 def bulk_refresh_context(request, *, error: str = "") -> dict:
     """What the deal list's bulk-refresh panel shows: the button, the running job's progress or the last result."""
     job = bulk.bulk_refresh_latest(tenant=request.tenant)
+    finished = bool(job and job.status == job.Status.SUCCEEDED)
     return {"bulk_job": job, "bulk_running": bool(job and not job.is_finished), "bulk_error": error,
+            "bulk_summary": bulk.bulk_refresh_summary(job) if finished else "",
             "freee_connected": selectors.is_connected(tenant=request.tenant)}
 
 
@@ -232,6 +220,7 @@ def bulk_refresh_panel(request):
 def invoice_list(request):
     """請求書: every invoice of the tenant, newest first, filterable by 連携状態 and 決済, 50 per page."""
     invoices = Invoice.objects.for_tenant(request.tenant).select_related("deal").order_by("-created_at", "-id")
+    invoices = selectors.with_superseded(invoices)
     state, payment = request.GET.get("state", ""), request.GET.get("payment_status", "")
     # An unknown value is left out of the filter's cleaned data: that filter is ignored, as the page always did.
     invoices = InvoiceFilter(request.GET, queryset=invoices).qs

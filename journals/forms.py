@@ -7,7 +7,7 @@ from django.forms import formset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from journals.models import MAX_TRADE_DETAILS, AccountItem, LedgerSettings, Side, TaxCode, Trade, Wallet
+from journals.models import MAX_TRADE_DETAILS, AccountItem, LedgerSettings, Side, TaxCode, TaxRate, Trade, Wallet
 
 
 class TenantChoiceMixin:
@@ -88,6 +88,14 @@ class ManualJournalForm(forms.Form):
 
 
 class LedgerSettingsForm(forms.ModelForm):
+    tax_rates_in_use = forms.MultipleChoiceField(
+        label=_("消費税率（使用する）"), choices=TaxRate.choices, required=False, widget=forms.CheckboxSelectMultiple,
+        help_text=_("チェックを外した税率の税区分（例: 10%なら課税売上10%・課対仕入10%）は支払依頼に設定できません。"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tax_rates_in_use"].initial = sorted(self.instance.tax_rates_in_use)
+
     class Meta:
         model = LedgerSettings
         fields = ["tax_accounting", "tax_rounding"]

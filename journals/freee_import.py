@@ -15,10 +15,11 @@ from django.utils.translation import gettext as _
 from core import jobs
 from core.errors import ApplicationError
 from core.models import Job
+from core.retry import RetryLater
 from integrations.freee import messages as freee_messages
 from integrations.freee import schemas
 from integrations.freee.client import FreeeClient
-from integrations.freee.errors import FreeeError
+from integrations.freee.errors import FreeeError, RateLimited, Transient
 from integrations.freee.services import connection_for
 from integrations.models import FreeeConnection
 from journals.defaults import ledger_defaults_ensure
@@ -40,6 +41,9 @@ CATEGORY_BY_GROUP = {
 ROLE_BY_NAME = {str(role.label): role.value for role in AccountItem.Role}
 WALLET_ROLE = {"bank_account": AccountItem.Role.DEPOSIT, "wallet": AccountItem.Role.CASH,
                "credit_card": AccountItem.Role.ACCRUED}
+
+
+TRANSIENT_WAIT = 30  # seconds before trying again after freee failed for a while (5xx, timeout)
 
 
 def masters_import_start(*, tenant, actor) -> Job:
@@ -70,13 +74,19 @@ class _Fetched:
     walletables: list[schemas.Walletable]
 
 
-def masters_import(*, job_id: int) -> None:
-    """Run a queued import job: fetch (no transaction open), then merge in one transaction."""
-    job = jobs.job_claim(job_id=job_id)
+def masters_import(*, job_id: int, task_id: str = "") -> None:
+    """Run a queued import job: fetch (no transaction open), then merge in one transaction.
+
+    Raises RetryLater when freee asks us to wait or fails for a while: the task comes back later (its slot in
+    the worker goes to other work meanwhile) and fetches again from the start (reads only)."""
+    job = jobs.job_take(job_id=job_id, task_id=task_id)
     if job is None:
         return
+    if job.done:
+        Job.objects.filter(pk=job.pk).update(done=0)  # a retry fetches everything again
+        job.done = 0
     try:
-        client = FreeeClient(_connection(job.tenant))
+        client = FreeeClient(_connection(job.tenant), max_wait=5)
         taxes = client.taxes_list()
         jobs.job_advance(job=job)
         account_items = client.account_items_list()
@@ -86,6 +96,12 @@ def masters_import(*, job_id: int) -> None:
     except ApplicationError as error:
         jobs.job_fail(job=job, error=str(error.message))
         return
+    except RateLimited as error:
+        jobs.job_advance(job=job, by=0)  # heartbeat: the job is waiting, not abandoned
+        raise RetryLater(error.retry_after) from error
+    except Transient as error:
+        jobs.job_advance(job=job, by=0)
+        raise RetryLater(TRANSIENT_WAIT) from error
     except FreeeError as error:
         jobs.job_fail(job=job, error=freee_messages.call_error(error))
         return

@@ -34,6 +34,15 @@ class Side(models.TextChoices):
     CREDIT = "credit", _("貸方")
 
 
+class TaxRate(models.TextChoices):
+    """The consumption-tax rates freee's 税区分の設定 switches on and off (「消費税率」を「使用する」)."""
+
+    RATE_5 = "5", _("5%")
+    RATE_8 = "8", _("8%")
+    RATE_R8 = "r8", _("8%（軽減税率）")
+    RATE_10 = "10", _("10%")
+
+
 class LedgerSettings(TenantOwnedModel):
     """会計設定: one row per tenant (created lazily with the defaults)."""
 
@@ -43,6 +52,11 @@ class LedgerSettings(TenantOwnedModel):
     tax_rounding = models.CharField(
         _("消費税の端数処理"), max_length=10, choices=TaxRounding.choices, default=TaxRounding.FLOOR
     )
+    # 消費税率「使用する」 (seed 004): a tax code of a rate switched off cannot be set on a payment request.
+    use_tax_rate_5 = models.BooleanField(_("消費税率5%を使用する"), default=True)
+    use_tax_rate_8 = models.BooleanField(_("消費税率8%を使用する"), default=True)
+    use_tax_rate_r8 = models.BooleanField(_("消費税率8%（軽減税率）を使用する"), default=True)
+    use_tax_rate_10 = models.BooleanField(_("消費税率10%を使用する"), default=True)
 
     class Meta:
         verbose_name = _("会計設定")
@@ -51,6 +65,16 @@ class LedgerSettings(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.get_tax_accounting_display()} / {self.get_tax_rounding_display()}"
+
+    @property
+    def tax_rates_in_use(self) -> set[str]:
+        """The TaxRate values switched on."""
+        return {rate for rate in TaxRate.values if getattr(self, f"use_tax_rate_{rate}")}
+
+    def rate_in_use(self, tax_code: TaxCode) -> bool:
+        """Whether the rate of `tax_code` is in use; a code without one of the four rates (対象外, 非課税, 3%...)
+        is not subject to the setting."""
+        return tax_code.rate_key is None or tax_code.rate_key in self.tax_rates_in_use
 
 
 class TaxCode(TenantOwnedModel):
@@ -81,6 +105,12 @@ class TaxCode(TenantOwnedModel):
     @property
     def rate_label(self) -> str:
         return f"{self.rate}%（軽）" if self.reduced else f"{self.rate}%"
+
+    @property
+    def rate_key(self) -> str | None:
+        """The TaxRate of this code (its display_category's rate), or None for a code without one of the four."""
+        key = f"r{self.rate}" if self.reduced else str(self.rate)
+        return key if key in TaxRate.values else None
 
 
 class AccountItem(TenantOwnedModel):
@@ -119,6 +149,10 @@ class AccountItem(TenantOwnedModel):
     role = models.CharField(_("役割"), max_length=20, choices=Role.choices, blank=True)
     freee_id = models.BigIntegerField(_("freee勘定科目ID"), null=True, blank=True)
     is_active = models.BooleanField(_("使用する"), default=True)
+    # 勘定科目の内訳管理, as freee's account_item.partners / items: [{"id": freee id, "name": ...}]. When listed,
+    # a payment request with this account item may only use these partners / items (seed 004).
+    breakdown_partners = models.JSONField(_("内訳管理する取引先"), default=list, blank=True)
+    breakdown_items = models.JSONField(_("内訳管理する品目"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("勘定科目")
@@ -134,6 +168,16 @@ class AccountItem(TenantOwnedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def breakdown_partner_names(self) -> dict[int, str]:
+        """freee partner id → name of the partners this account item's breakdown is managed by."""
+        return {int(entry["id"]): str(entry.get("name", "")) for entry in self.breakdown_partners}
+
+    @property
+    def breakdown_item_names(self) -> dict[int, str]:
+        """freee item (品目) id → name of the items this account item's breakdown is managed by."""
+        return {int(entry["id"]): str(entry.get("name", "")) for entry in self.breakdown_items}
 
     @property
     def is_debit_natured(self) -> bool:

@@ -17,6 +17,7 @@ from journals.models import (
     ManualJournal,
     Side,
     TaxCode,
+    TaxRate,
     Trade,
     Wallet,
 )
@@ -59,6 +60,16 @@ def tax_code_list(*, tenant, direction: str | None = None) -> QuerySet[TaxCode]:
         codes = codes.filter(usable_for_income=True, freee_available=True)
     elif direction == "expense":
         codes = codes.filter(usable_for_expense=True, freee_available=True)
+    return codes
+
+
+def tax_codes_in_use(*, tenant) -> QuerySet[TaxCode]:
+    """Tax codes a payment request may carry (seed 004): 「この税区分を使用する」 on and, for a code of the
+    5 / 8 / 8（軽減税率） / 10% rates, that 消費税率 「使用する」 in 会計設定."""
+    settings = ledger_settings_for(tenant=tenant)
+    codes = TaxCode.objects.for_tenant(tenant).filter(freee_available=True)
+    for rate in set(TaxRate.values) - settings.tax_rates_in_use:
+        codes = codes.exclude(rate=int(rate.removeprefix("r")), reduced=rate.startswith("r"))
     return codes
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -35,6 +35,7 @@ from journals.models import (
     Side,
     TaxAccounting,
     TaxCode,
+    TaxRate,
     Trade,
     TradeDetail,
     TradePayment,
@@ -119,13 +120,21 @@ def ledger_settings_get(*, tenant) -> LedgerSettings:
     return LedgerSettings.objects.get(tenant=tenant)
 
 
-def ledger_settings_update(*, tenant, tax_accounting: str, tax_rounding: str, actor=None) -> LedgerSettings:
-    """Change 経理方式 and 端数処理; applies to trades saved from now on (existing entries stay as posted)."""
-    fields = ["tax_accounting", "tax_rounding"]
+def ledger_settings_update(*, tenant, tax_accounting: str, tax_rounding: str,
+                           tax_rates_in_use: Collection[str] | None = None, actor=None) -> LedgerSettings:
+    """Change 経理方式 and 端数処理 (they apply to trades saved from now on; existing entries stay as posted) and,
+    when given, which 消費税率 are 「使用する」 (the TaxRate values switched on)."""
+    rate_fields = [f"use_tax_rate_{rate}" for rate in TaxRate.values]
+    fields = ["tax_accounting", "tax_rounding", *rate_fields]
+    if tax_rates_in_use is not None and not set(tax_rates_in_use) <= set(TaxRate.values):
+        raise ValidationError({"tax_rates_in_use": _("消費税率の値が不正です。")})
     with transaction.atomic():
         settings = LedgerSettings.objects.select_for_update().get(pk=ledger_settings_get(tenant=tenant).pk)
         before = audit.snapshot(settings, fields)
         settings.tax_accounting, settings.tax_rounding = tax_accounting, tax_rounding
+        if tax_rates_in_use is not None:
+            for rate in TaxRate.values:
+                setattr(settings, f"use_tax_rate_{rate}", rate in tax_rates_in_use)
         settings.save(update_fields=[*fields, "updated_at"])
         audit.audit_record(tenant=tenant, actor=actor, action="ledger.settings_update", target=settings,
                            target_label=_("会計設定"),

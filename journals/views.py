@@ -403,7 +403,8 @@ class TaxCodeListView(TenantMemberRequiredMixin, View):
         page, query = _page(request, codes)
         return render(request, "journals/tax_code_list.html", _masters_context(request, {
             "page_obj": page, "codes": page.object_list, "query": query, "sort": sort,
-            "sort_query": _query_without(request, "sort", "page")}))
+            "sort_query": _query_without(request, "sort", "page"),
+            "rates_in_use": selectors.ledger_settings_for(tenant=request.tenant).tax_rates_in_use}))
 
 
 class WalletListView(TenantMemberRequiredMixin, View):

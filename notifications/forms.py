@@ -1,11 +1,12 @@
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from django import forms
-from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from core.events import KINDS
 from core.fields import SecretField, SecretsFormMixin
+from integrations.lineworks.schemas import domain_id_parse
 from integrations.models import LineWorksLink
+from notifications.errors import DOMAIN_INVALID
 from notifications.models import Delivery
 
 
@@ -29,7 +30,8 @@ class LineWorksLinkForm(SecretsFormMixin, forms.Form):
     name = forms.CharField(label=_("表示名"), max_length=100, required=False,
                            help_text=_("例: 本社LINE WORKS（一覧で区別するための名前です）"))
     domain_id = forms.CharField(label=_("ドメインID"), max_length=32,
-                                validators=[RegexValidator(r"^\d+$", _("ドメインIDは数字で入力してください。"))])
+                                help_text=_("LINE WORKSの管理者画面に表示される数字です。入力した認証情報のLINE WORKSに"
+                                            "このドメインがあることを、保存の前にLINE WORKSに問い合わせて確認します。"))
     client_id = forms.CharField(label=_("Client ID"), max_length=255)
     client_secret = SecretField(label=_("Client Secret"))
     service_account = forms.CharField(label=_("Service Account"), max_length=255,
@@ -40,6 +42,12 @@ class LineWorksLinkForm(SecretsFormMixin, forms.Form):
     bot_secret = SecretField(label=_("Bot Secret"))
     rate_limit_per_minute = forms.TypedChoiceField(label=_("API利用上限（LINE WORKSのプラン）"), coerce=int,
                                                    choices=LineWorksLink.RateLimit.choices)
+
+    def clean_domain_id(self) -> int:
+        try:
+            return domain_id_parse(self.cleaned_data["domain_id"])
+        except ValueError as error:
+            raise forms.ValidationError(DOMAIN_INVALID) from error
 
     def clean_private_key(self):
         key = self.cleaned_data.get("private_key")
@@ -58,7 +66,7 @@ class ProfileLinkForm(forms.Form):
 
     def __init__(self, *args, tenant=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["link"].queryset = LineWorksLink.objects.for_tenant(tenant)
+        self.fields["link"].queryset = LineWorksLink.objects.for_tenant(tenant).filter(domain_id__isnull=False)
         self.fields["link"].label_from_instance = lambda link: link.label
 
 

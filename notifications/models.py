@@ -20,6 +20,8 @@ class LineWorksUserLink(TenantOwnedModel):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lineworks_links",
                              verbose_name=_("ユーザー"))
     lineworks_user_id = models.CharField(_("LINE WORKSユーザーID"), max_length=255)
+    lineworks_user_name = models.CharField(_("LINE WORKSの氏名"), max_length=200, blank=True)
+    lineworks_login_id = models.CharField(_("LINE WORKSのログインID"), max_length=255, blank=True)
 
     class Meta:
         verbose_name = _("ID連携")
@@ -33,6 +35,10 @@ class LineWorksUserLink(TenantOwnedModel):
     def __str__(self) -> str:
         return f"{self.user} ↔ {self.lineworks_user_id}"
 
+    @property
+    def lineworks_account(self) -> str:
+        return account_label(self)
+
 
 class LinkRequest(TenantOwnedModel):
     """A signed, single-use, expiring ID連携 / ID連携解除 link the bot sent to a LINE WORKS user."""
@@ -43,6 +49,9 @@ class LinkRequest(TenantOwnedModel):
 
     link = models.ForeignKey("integrations.LineWorksLink", on_delete=models.CASCADE, related_name="+")
     lineworks_user_id = models.CharField(max_length=255)
+    # The LINE WORKS account as LINE WORKS names it (GET /users/{userId}): the confirmation page shows it.
+    lineworks_user_name = models.CharField(max_length=200, blank=True)
+    lineworks_login_id = models.CharField(max_length=255, blank=True)
     action = models.CharField(max_length=10, choices=Action.choices, default=Action.LINK)
     # Set when a member started the link from the profile page: only that member may confirm it.
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True,
@@ -53,6 +62,17 @@ class LinkRequest(TenantOwnedModel):
     class Meta:
         verbose_name = _("ID連携リクエスト")
         verbose_name_plural = _("ID連携リクエスト")
+
+    @property
+    def lineworks_account(self) -> str:
+        return account_label(self)
+
+
+def account_label(row) -> str:
+    """「山田 太郎（user1@example）」: the LINE WORKS account by name and login ID, else its user id."""
+    if row.lineworks_user_name and row.lineworks_login_id:
+        return f"{row.lineworks_user_name}（{row.lineworks_login_id}）"
+    return row.lineworks_user_name or row.lineworks_login_id or row.lineworks_user_id
 
 
 class NotificationPreference(TenantOwnedModel):

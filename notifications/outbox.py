@@ -71,12 +71,16 @@ def event_fan_out(*, event_id: int) -> list[int]:
     return ids
 
 
+# A tenant link without a domain was stopped by the 0003 migration (its domain belongs to another tenant).
+ACTIVE_LINK = {"link__domain_id__isnull": False}
+
+
 def recipients_for(event: Event) -> list[int]:
     """The event's recipients who are still members, have an ID連携, and did not turn this kind off."""
     wanted = set(event.recipient_ids or [])
     members = set(Membership.objects.for_tenant(event.tenant).filter(user_id__in=wanted)
                   .values_list("user_id", flat=True))
-    linked = set(LineWorksUserLink.objects.for_tenant(event.tenant).filter(user_id__in=members)
+    linked = set(LineWorksUserLink.objects.for_tenant(event.tenant).filter(user_id__in=members, **ACTIVE_LINK)
                  .values_list("user_id", flat=True))
     muted = set(NotificationPreference.objects.for_tenant(event.tenant)
                 .filter(user_id__in=linked, disabled_kinds__contains=[event.kind]).values_list("user_id", flat=True))
@@ -106,7 +110,7 @@ def delivery_send(*, delivery_id: int) -> RetryLater | None:
     if delivery is None:
         return None
     user_link = (LineWorksUserLink.objects.for_tenant(delivery.tenant).select_related("link")
-                 .filter(user_id=delivery.recipient_id).first())
+                 .filter(user_id=delivery.recipient_id, **ACTIVE_LINK).first())
     if user_link is None:
         _finish(delivery, Delivery.Status.DEAD, last_error=UNLINKED_MESSAGE)
         return None

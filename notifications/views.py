@@ -25,6 +25,7 @@ from notifications.forms import DeliveryFilterForm, LineWorksLinkForm, Preferenc
 from notifications.messages import approval_token_load
 from notifications.models import Delivery, LineWorksUserLink
 from tenancy.access import TenantAdminRequiredMixin, TenantMemberRequiredMixin, get_tenant_object_or_404
+from tenancy.models import Membership
 
 logger = logging.getLogger(__name__)
 PAGE_SIZE = 50
@@ -69,9 +70,12 @@ class LinkEditMixin(TenantAdminRequiredMixin):
             link = services.lineworks_link_save(tenant=request.tenant, link=link, actor=request.user,
                                                 **form.cleaned_data)
         except ApplicationError as error:
-            form.add_error("domain_id", error.message)
-            return self._render(link if link and link.pk else None, form, status=400)
-        messages.success(request, _("LINE WORKS連携の設定を保存しました。「接続テスト」で認証できることを確認してください。"))
+            field = error.details.get("field")
+            form.add_error(field if field in form.fields else None, error.message)
+            stored = LineWorksLink.objects.filter(pk=link.pk).first() if link and link.pk else None  # unedited
+            return self._render(stored, form, status=400)
+        messages.success(request, _("LINE WORKS連携の設定を保存しました（ドメインID %(domain)s をLINE WORKSで確認しました）。")
+                         % {"domain": link.domain_id})
         return redirect("notifications:link_update", public_id=link.public_id)
 
 
@@ -102,7 +106,8 @@ class LinkTestView(TenantAdminRequiredMixin, View):
         except ApplicationError as error:
             messages.error(request, _("接続テストに失敗しました: %(error)s") % {"error": error.message})
         else:
-            messages.success(request, _("LINE WORKSの認証に成功しました（アクセストークンを取得できました）。"))
+            messages.success(request, _("LINE WORKSの認証に成功しました（アクセストークンを取得し、ドメインID %(domain)s のBotであることを確認しました）。")
+                             % {"domain": link.domain_id})
         return redirect("notifications:link_update", public_id=link.public_id)
 
 
@@ -176,7 +181,7 @@ class ProfileLinkStartView(TenantMemberRequiredMixin, View):
                 form.add_error(error.details["field"], error.message)
                 return render(request, "notifications/profile.html", ProfileView.context(request, link_form=form),
                               status=400)
-            messages.error(request, error.message)
+            messages.error(request, error.full_text if isinstance(error, LinkError) else error.message)
         else:
             messages.success(request, _("LINE WORKSのトークにID連携のリンクを送信しました。LINE WORKSでリンクを開き、[許可する]を押してください。"))
         return redirect("notifications:profile")
@@ -211,33 +216,55 @@ class PreferencesView(TenantMemberRequiredMixin, View):
 # ---------------------------------------------------------------- the pages the bot links to
 
 class LinkConfirmView(TenantMemberRequiredMixin, View):
-    """「連携を開始しますか?」 → [許可する] → 「連携に成功しました」 (or one of seed 003's errors)."""
+    """「連携を開始しますか?」 → [許可する] → 「連携に成功しました」 (or the row of seed 003's error table).
+
+    The page names the 事業所, the freee user and the LINE WORKS account, and offers [事業所を変更する]: the
+    header's tenant switch (back to this page), or, for a user of one 事業所, logging in with another account."""
 
     template = "notifications/link_confirm.html"
     action = "link"
 
     def get(self, request):
         token = request.GET.get("token", "")
+        link_request = None
         try:
             link_request = services.link_request_load(token=token, action=self.action)
-            if link_request.tenant_id != request.tenant.pk:
-                raise LinkError("other_tenant")
+            services.check_link_request(link_request, tenant=request.tenant, user=request.user)
         except LinkError as error:
-            return self._error(error)
-        return render(request, self.template, {"token": token, "link_request": link_request, "action": self.action})
+            return self._error(error, link_request)
+        return render(request, self.template, {"token": token, "link_request": link_request, "action": self.action,
+                                               **self._change_tenant(link_request)})
 
     def post(self, request):
+        token = request.POST.get("token", "")
         try:
-            self.confirm(request, request.POST.get("token", ""))
+            self.confirm(request, token)
         except LinkError as error:
-            return self._error(error)
+            return self._error(error, self._request_of(token))
         return render(request, self.template, {"done": True, "action": self.action})
 
     def confirm(self, request, token):
         services.user_link_confirm(token=token, tenant=request.tenant, user=request.user)
 
-    def _error(self, error: LinkError):
-        return render(self.request, self.template, {"error": error, "action": self.action}, status=400)
+    def _request_of(self, token):
+        try:
+            return services.link_request_load(token=token, action=self.action)
+        except LinkError:
+            return None
+
+    def _change_tenant(self, link_request):
+        """Where [事業所を変更する] leads: this page again, after a switch or a new login."""
+        here = self.request.get_full_path()
+        target = None
+        if link_request is not None and link_request.tenant_id != self.request.tenant.pk:
+            target = (Membership.objects.filter(user=self.request.user, tenant_id=link_request.tenant_id)
+                      .select_related("tenant").first())
+        return {"here": here, "login_again": reverse("login") + "?" + urlencode({"next": here}),
+                "target_membership": target}
+
+    def _error(self, error: LinkError, link_request=None):
+        context = {"error": error, "action": self.action, **self._change_tenant(link_request)}
+        return render(self.request, self.template, context, status=400)
 
 
 class UnlinkConfirmView(LinkConfirmView):

@@ -8,14 +8,82 @@ from django.utils.translation import gettext_lazy as _
 
 from core.input_guard import BIGINT_MAX
 from journals.models import AccountItem, TaxCode, Wallet
-from journals.selectors import wallet_list
+from journals.selectors import tax_codes_in_use, wallet_list
 from payment_requests import selectors, services, validators
 from payment_requests.models import ApprovalFlowRoute, ApprovalFlowStep, PaymentRequest, RequestFormSetting
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class PaymentRequestForm(forms.Form):
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented pattern); cleans to a list (empty when none)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"multiple": True}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data]
+        return [super(MultipleFileField, self).clean(item, initial) for item in files if item]
+
+
+class ReceiptIdsField(forms.CharField):
+    """freee ファイルボックス ids typed or kept as "12, 15": a list of positive integers (at most 100)."""
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        parts = [part for part in text.replace("、", ",").replace(" ", ",").split(",") if part]
+        if not all(part.isdigit() and 1 <= int(part) <= BIGINT_MAX for part in parts):
+            raise forms.ValidationError(_("証憑ファイルIDは半角数字をカンマ区切りで入力してください。"), code="invalid")
+        if len(parts) > services.MAX_LINES:
+            raise forms.ValidationError(_("証憑ファイルIDは100件以内で入力してください。"), code="too_many")
+        return list(dict.fromkeys(int(part) for part in parts))
+
+    def prepare_value(self, value):
+        return ", ".join(str(item) for item in value) if isinstance(value, list | tuple) else value
+
+
+def _breakdown_choices(accounts, attribute: str) -> list:
+    """Choices grouped by account item (optgroups): the partners or items tied to each (勘定科目の内訳管理)."""
+    groups = [(account.name, [(entry_id, name) for entry_id, name in getattr(account, attribute).items()])
+              for account in accounts if getattr(account, attribute)]
+    return [("", "---------"), *groups]
+
+
+def _breakdown_accounts(tenant):
+    return [account for account in AccountItem.objects.for_tenant(tenant).filter(is_active=True)
+            if account.breakdown_partners or account.breakdown_items]
+
+
+class PaymentRequestFormBreakdown:
+    """勘定科目の内訳管理 on the request form: the tied partners to choose the 支払先 from (the service checks)."""
+
+    def _breakdown_partners(self, tenant) -> None:
+        field = self.fields["breakdown_partner"]
+        accounts = [a for a in _breakdown_accounts(tenant) if a.breakdown_partners]
+        if not accounts:
+            del self.fields["breakdown_partner"]
+            return
+        field.choices = _breakdown_choices(accounts, "breakdown_partner_names")
+        self._partner_names = {pid: name for a in accounts for pid, name in a.breakdown_partner_names.items()}
+        field.help_text = _("内訳管理している勘定科目（%(accounts)s）を使う場合は、ここで支払先を選んでください"
+                            "（freee取引先IDと支払先名が入ります）。") % {"accounts": "、".join(a.name for a in accounts)}
+        if self.initial.get("partner_id") in self._partner_names:
+            self.initial.setdefault("breakdown_partner", self.initial["partner_id"])
+
+    def clean(self):
+        data = super().clean()
+        chosen = data.get("breakdown_partner")
+        if chosen is not None:
+            data["partner_id"], data["partner_name"] = chosen, self._partner_names[chosen]
+        return data
+
+
+class PaymentRequestForm(PaymentRequestFormBreakdown, forms.Form):
     title = forms.CharField(label=_("申請タイトル"), max_length=250)
     application_date = forms.DateField(label=_("申請日"), required=False, widget=DATE)
     issue_date = forms.DateField(label=_("発生日"), widget=DATE)
@@ -35,7 +103,18 @@ class PaymentRequestForm(forms.Form):
     account_number = forms.CharField(label=_("口座番号"), max_length=7, required=False)
     account_name = forms.CharField(label=_("受取人名（カナ）"), max_length=48, required=False)
     description = forms.CharField(label=_("備考"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    receipt_files = MultipleFileField(
+        label=_("証憑ファイル"), required=False,
+        help_text=_("添付したファイルはfreeeのファイルボックスに保存されます（1ファイル10MBまで、一度に10件まで）。"))
+    receipt_ids = ReceiptIdsField(
+        label=_("添付済みの証憑ファイルID"), required=False,
+        help_text=_("freeeのファイルボックスのID（カンマ区切り）。消すと添付が外れます。"))
     parent = forms.ModelChoiceField(label=_("親申請"), queryset=PaymentRequest.objects.none(), required=False)
+    breakdown_partner = forms.TypedChoiceField(label=_("支払先（勘定科目に紐づく取引先）"), required=False, coerce=int,
+                                               empty_value=None)
+
+    # The input that fills each field 申請フォームの設定 can make required (RequestFormSetting.REQUIRABLE_FIELDS).
+    REQUIRED_INPUTS = {"partner": "partner_name", "receipt_ids": "receipt_files"}
 
     def __init__(self, *args, tenant, **kwargs):
         super().__init__(*args, **kwargs)
@@ -44,10 +123,10 @@ class PaymentRequestForm(forms.Form):
         self.fields["approver"].queryset = selectors.member_users(tenant)
         self.fields["parent"].queryset = PaymentRequest.objects.for_tenant(tenant).filter(
             status=PaymentRequest.Status.APPROVED)
+        self._breakdown_partners(tenant)
         required = selectors.form_setting_for(tenant=tenant).required_fields
-        names = {"partner": "partner_name"}
         for name in required:  # shown as required; enforced by the service only when applying (seed 004)
-            field = self.fields.get(names.get(name, name))
+            field = self.fields.get(self.REQUIRED_INPUTS.get(name, name))
             if field is not None:
                 field.widget.attrs["data-required"] = "1"
                 field.label = f"{field.label} ※"
@@ -62,11 +141,14 @@ class LineForm(forms.Form):
                                 max_value=services.MAX_LINE_AMOUNT)
     account_item = forms.ModelChoiceField(label=_("勘定科目"), queryset=AccountItem.objects.none(), required=False)
     tax_code = forms.ModelChoiceField(label=_("税区分"), queryset=TaxCode.objects.none(), required=False)
+    item = forms.TypedChoiceField(label=_("品目（内訳管理）"), required=False, coerce=int, empty_value=None)
 
     def __init__(self, *args, tenant=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["account_item"].queryset = AccountItem.objects.for_tenant(tenant).filter(is_active=True)
-        self.fields["tax_code"].queryset = TaxCode.objects.for_tenant(tenant).filter(freee_available=True)
+        accounts = [a for a in _breakdown_accounts(tenant) if a.breakdown_items]
+        self.fields["item"].choices = _breakdown_choices(accounts, "breakdown_item_names")
+        self.fields["tax_code"].queryset = tax_codes_in_use(tenant=tenant)
 
     @property
     def is_blank(self) -> bool:

@@ -11,13 +11,15 @@ admin turns the mirror on), and routes with conditional branches cannot carry pa
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import audit, jobs
+from core import audit, jobs, spread
 from core.errors import ApplicationError
 from core.retry import RetryLater
 from integrations.freee import messages as freee_messages
@@ -351,7 +353,8 @@ def _line(line, *, update: bool):
             raise ApplicationError(_("勘定科目「%(name)s」がfreeeの勘定科目と紐づいていません。勘定科目をfreeeから取り込んで"
                                      "ください。") % {"name": line.account_item.name}, code="mirror_master")
     fields = {"line_type": line.line_type, "description": line.description or None, "amount": line.amount,
-              "account_item_id": account_id, "tax_code": line.tax_code.code if line.tax_code else None}
+              "account_item_id": account_id, "tax_code": line.tax_code.code if line.tax_code else None,
+              "item_id": line.item_id}
     if update:
         return schemas.PaymentRequestLineUpdate(**fields, id=line.freee_line_id)
     return schemas.PaymentRequestLineInput(**fields)
@@ -449,9 +452,14 @@ def mirror_delete(*, tenant_id: int, freee_id: int) -> None:
         raise RetryLater(TRANSIENT_WAIT) from error
 
 
-def mirror_pull_schedule() -> int:
-    """Periodic: pull statuses for every tenant with the mirror on."""
-    tenant_ids = list(RequestFormSetting.objects.filter(mirror_to_freee=True).values_list("tenant_id", flat=True))
+PULL_INTERVAL = timedelta(minutes=15)  # each tenant's; the schedule task itself ticks every minute
+
+
+def mirror_pull_schedule(*, now: datetime | None = None) -> int:
+    """Periodic: pull statuses for the tenants with the mirror on whose minute of PULL_INTERVAL it is."""
+    settings_due = spread.due_now(RequestFormSetting.objects.filter(mirror_to_freee=True), interval=PULL_INTERVAL,
+                                  now=now, field="tenant_id")
+    tenant_ids = list(settings_due.values_list("tenant_id", flat=True))
     for tenant_id in tenant_ids:
         _tasks().mirror_pull_task.delay(tenant_id)
     return len(tenant_ids)

@@ -265,6 +265,8 @@ class PaymentRequestLine(TenantOwnedModel):
                                      related_name="+", verbose_name=_("勘定科目"))
     tax_code = models.ForeignKey("journals.TaxCode", on_delete=models.PROTECT, null=True, blank=True,
                                  related_name="+", verbose_name=_("税区分"))
+    item_id = models.BigIntegerField(_("freee品目ID"), null=True, blank=True)
+    item_name = models.CharField(_("品目"), max_length=255, blank=True)
     freee_line_id = models.BigIntegerField(_("freeeの行ID"), null=True, blank=True)
 
     class Meta:

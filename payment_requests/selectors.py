@@ -10,7 +10,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 
+from integrations.models import FreeeConnection
 from payment_requests.models import (
     ApprovalFlowRoute,
     ApprovalFlowStep,
@@ -28,12 +30,32 @@ LineType = PaymentRequestLine.LineType
 ResourceType = ApprovalFlowStep.ResourceType
 
 EDITABLE = (Status.DRAFT, Status.IN_PROGRESS, Status.FEEDBACK)
+PAYMENT_REQUEST_DAILY_CAPS = {FreeeConnection.DailyCap.ADVANCE, FreeeConnection.DailyCap.ENTERPRISE}
 
 
 def form_setting_for(*, tenant: Tenant) -> RequestFormSetting:
     """The tenant's 申請フォームの設定 (created with its defaults the first time it is needed)."""
     setting, _created = RequestFormSetting.objects.get_or_create(tenant=tenant)
     return setting
+
+
+# Seed 004: 支払依頼機能は会計freeeの法人・エンタープライズプラン、法人・プロフェッショナルプランのみ利用可.
+PLAN_UNAVAILABLE = _("支払依頼機能は会計freeeの以下のプランのみ利用できます: 法人・エンタープライズプラン、法人・"
+                     "プロフェッショナルプラン（現在の法人アドバンスプラン）。接続中のfreee事業所（%(company)s）のプランでは"
+                     "支払依頼を利用できません。プランを変更した場合は、管理者がfreee連携の設定で「1日のAPI利用上限"
+                     "（freeeのプラン）」を変更してください。")
+
+
+def plan_refusal(*, tenant: Tenant) -> str | None:
+    """Seed 004's explanation when the tenant's freee company is on a plan without 支払依頼, else None.
+
+    The plan is the one the admin chose for the connection (its daily API cap names the plan: 5,000 法人
+    アドバンス / 旧法人プロフェッショナル, 10,000 法人エンタープライズ). A tenant without a connected freee company
+    runs payment requests on the built-in ledger only: no freee plan applies."""
+    connection = FreeeConnection.objects.filter(tenant=tenant, company_id__isnull=False).first()
+    if connection is None or connection.daily_cap in PAYMENT_REQUEST_DAILY_CAPS:
+        return None
+    return str(PLAN_UNAVAILABLE) % {"company": connection.company_name or connection.company_id}
 
 
 def is_member(tenant: Tenant, user) -> bool:

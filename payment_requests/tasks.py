@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from core import fair
 from core.retry import RetryLater, retry_later
 from payment_requests import mirror
 from tenancy.models import Tenant
@@ -25,8 +26,13 @@ def mirror_delete_task(self, tenant_id: int, freee_id: int) -> None:
         retry_later(self, later, backoff_base=mirror.TRANSIENT_WAIT)
 
 
-@shared_task(name="payment_requests.mirror_pull")
-def mirror_pull_task(tenant_id: int) -> int:
+def _tenant_owner(tenant_id: int) -> tuple[int, None]:
+    return tenant_id, None
+
+
+@shared_task(name="payment_requests.mirror_pull", bind=True)
+@fair.bulk_slot(_tenant_owner)
+def mirror_pull_task(self, tenant_id: int) -> int:
     """Pull freee's statuses for one tenant."""
     tenant = Tenant.objects.filter(pk=tenant_id).first()
     return mirror.mirror_pull(tenant=tenant) if tenant else 0

@@ -3,7 +3,10 @@ comments, freee mirror), and the admin settings (申請経路, 申請フォー�
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpResponseRedirect
@@ -37,6 +40,18 @@ CONFIRM = {"reject": _("この申請を却下します。よろしいですか�
            "force_feedback": _("承認・却下を取り消して差戻しにします。よろしいですか？")}
 
 
+def plan_available(view):
+    """Every 支払依頼 page answers seed 004's plan explanation (403) when the tenant's freee plan lacks it."""
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        refusal = selectors.plan_refusal(tenant=request.tenant)
+        if refusal:
+            raise PermissionDenied(refusal)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def _request(request, public_id) -> PaymentRequest:
     return get_tenant_object_or_404(PaymentRequest.objects.select_related("route", "current_step", "applicant"),
                                     request, public_id=public_id)
@@ -46,6 +61,7 @@ def _request(request, public_id) -> PaymentRequest:
 
 
 @member_required
+@plan_available
 @require_GET
 def request_list(request):
     sort = request.GET.get("sort", DEFAULT_SORT)
@@ -74,7 +90,8 @@ def _line_initial(obj: PaymentRequest | None) -> list[dict]:
     if obj is None:
         return [{"line_type": "deal_line"}]
     return [{"id": line.public_id, "line_type": line.line_type, "description": line.description,
-             "amount": line.amount, "account_item": line.account_item_id, "tax_code": line.tax_code_id}
+             "amount": line.amount, "account_item": line.account_item_id, "tax_code": line.tax_code_id,
+             "item": line.item_id}
             for line in obj.lines.all()]
 
 
@@ -83,8 +100,11 @@ def _form_initial(obj: PaymentRequest | None) -> dict:
         return {"payment_method": "none", "qualified_invoice_status": "unspecified", "account_type": "ordinary"}
     names = ["title", "application_date", "issue_date", "payment_method", "payment_date", "partner_name",
              "partner_id", "document_code", "qualified_invoice_status", "bank_name", "branch_name", "account_type",
-             "account_number", "account_name", "description"]
-    return {**{name: getattr(obj, name) for name in names}, "route": obj.route_id, "parent": obj.parent_id}
+             "account_number", "account_name", "description", "receipt_ids"]
+    chosen = obj.approvers.filter(step=obj.route.first_step_id, user__isnull=False,
+                                  resource_type=services.ResourceType.SELECTED_USER).first()
+    return {**{name: getattr(obj, name) for name in names}, "route": obj.route_id, "parent": obj.parent_id,
+            "approver": chosen.user_id if chosen else None}
 
 
 def _input_from(form, lines) -> services.RequestInput:
@@ -93,26 +113,34 @@ def _input_from(form, lines) -> services.RequestInput:
                                       description=f.cleaned_data.get("description") or "",
                                       amount=f.cleaned_data.get("amount") or 0,
                                       account_item=f.cleaned_data.get("account_item"),
-                                      tax_code=f.cleaned_data.get("tax_code"))
+                                      tax_code=f.cleaned_data.get("tax_code"), item_id=f.cleaned_data.get("item"))
                    for f in lines.forms if f.cleaned_data and not f.is_blank]
     plain = {name: data.get(name) or "" for name in ("partner_name", "document_code", "bank_name", "branch_name",
                                                      "account_number", "account_name", "description")}
+    plain["receipt_ids"] = list(data.get("receipt_ids") or [])
     return services.RequestInput(
         title=data["title"], issue_date=data["issue_date"], lines=line_inputs,
         draft=form.data.get("submit") != "apply", route=data.get("route"), approver=data.get("approver"),
         application_date=data.get("application_date"), parent=data.get("parent"),
         payment_date=data.get("payment_date"), payment_method=data["payment_method"],
         partner_id=data.get("partner_id"), qualified_invoice_status=data["qualified_invoice_status"],
-        account_type=data["account_type"], **plain)
+        account_type=data["account_type"], omitted=_not_on_the_form(form), **plain)
+
+
+def _not_on_the_form(form) -> frozenset[str]:
+    """The request's fields this form does not show: an edit keeps their values (set through the API)."""
+    return frozenset(name for name in services.OMITTABLE if name not in form.fields)
 
 
 @member_required
+@plan_available
 @require_http_methods(["GET", "POST"])
 def request_create(request):
     return _edit(request, None)
 
 
 @member_required
+@plan_available
 @require_http_methods(["GET", "POST"])
 def request_edit(request, public_id):
     return _edit(request, _request(request, public_id))
@@ -127,10 +155,11 @@ def _edit(request, obj: PaymentRequest | None):
         lines = LineFormSet(data, prefix="lines", form_kwargs={"tenant": tenant})
         status = 200
     elif request.method == "POST":
-        form = PaymentRequestForm(request.POST, tenant=tenant)
+        form = PaymentRequestForm(request.POST, request.FILES, tenant=tenant)
         lines = LineFormSet(request.POST, prefix="lines", form_kwargs={"tenant": tenant})
         if form.is_valid() and lines.is_valid():
             try:
+                _attach_receipts(request, form)
                 saved = _save(request, obj, _input_from(form, lines))
             except ApplicationError as error:
                 form.add_error(None, error.message)
@@ -145,6 +174,20 @@ def _edit(request, obj: PaymentRequest | None):
         status = 200
     context = {"form": form, "lines": lines, "object": obj, **_totals_from(lines)}
     return render(request, "payment_requests/request_form.html", context, status=status)
+
+
+def _attach_receipts(request, form) -> None:
+    """Upload the form's 証憑ファイル to freee first (an external call, before the request's transaction); their
+    ids join the form's receipt_ids, also in the data a re-shown form keeps, so a refusal does not upload twice."""
+    files = form.cleaned_data.get("receipt_files") or []
+    if not files:
+        return
+    uploaded = services.receipts_upload(tenant=request.tenant, membership=request.membership, files=files,
+                                        description=form.cleaned_data.get("title") or "")
+    ids = list(dict.fromkeys([*form.cleaned_data.get("receipt_ids", []), *uploaded]))
+    form.cleaned_data["receipt_ids"], form.cleaned_data["receipt_files"] = ids, []
+    form.data = form.data.copy()
+    form.data["receipt_ids"] = ", ".join(str(receipt_id) for receipt_id in ids)
 
 
 def _save(request, obj, data) -> PaymentRequest:
@@ -168,6 +211,7 @@ def _totals_from(lines) -> dict:
 
 
 @member_required
+@plan_available
 @require_POST
 def request_totals(request):
     """htmx: the totals box recomputed from the form as it is being typed."""
@@ -217,6 +261,7 @@ def _can(check, obj, membership) -> bool:
 
 
 @member_required
+@plan_available
 @require_GET
 def request_detail(request, public_id):
     return render(request, "payment_requests/request_detail.html", _detail_context(request, _request(request, public_id)))
@@ -231,6 +276,7 @@ def _back(request, obj, error: ApplicationError | None = None, ok: str = ""):
 
 
 @member_required
+@plan_available
 @require_POST
 def request_action(request, public_id):
     obj = _request(request, public_id)
@@ -251,6 +297,7 @@ def request_action(request, public_id):
 
 
 @member_required
+@plan_available
 @require_POST
 def request_comment(request, public_id):
     obj = _request(request, public_id)
@@ -263,6 +310,7 @@ def request_comment(request, public_id):
 
 
 @member_required
+@plan_available
 @require_POST
 def request_pay(request, public_id):
     """支払登録 (admins): the date and wallet of the payment; booked as 出金 with 自動連携 on."""
@@ -283,6 +331,7 @@ def request_pay(request, public_id):
 
 
 @member_required
+@plan_available
 @require_POST
 def request_unpay(request, public_id):
     """支払登録を取り消す (admins; the page asks for confirmation first)."""
@@ -295,6 +344,7 @@ def request_unpay(request, public_id):
 
 
 @member_required
+@plan_available
 @require_http_methods(["GET", "POST"])
 def request_delete(request, public_id):
     """削除: a confirmation page, then the delete."""
@@ -310,6 +360,7 @@ def request_delete(request, public_id):
 
 
 @member_required
+@plan_available
 @require_POST
 def request_mirror_retry(request, public_id):
     obj = _request(request, public_id)
@@ -321,6 +372,7 @@ def request_mirror_retry(request, public_id):
 
 
 @member_required
+@plan_available
 @require_POST
 def request_refresh(request, public_id):
     obj = _request(request, public_id)
@@ -335,6 +387,7 @@ def request_refresh(request, public_id):
 
 
 @admin_required
+@plan_available
 @require_http_methods(["GET", "POST"])
 def settings_page(request):
     """申請経路の一覧, 申請フォームの設定, and the freee mirror switch."""
@@ -359,6 +412,7 @@ def settings_page(request):
 
 
 @admin_required
+@plan_available
 @require_POST
 def settings_mirror(request):
     enabled = request.POST.get("enabled") == "1"
@@ -373,6 +427,7 @@ def settings_mirror(request):
 
 
 @admin_required
+@plan_available
 @require_http_methods(["GET", "POST"])
 def settings_freee_users(request):
     """freeeユーザーとの対応付け (loaded into the settings page by htmx): members ↔ the company's freee users."""
@@ -399,6 +454,7 @@ def settings_freee_users(request):
 
 
 @admin_required
+@plan_available
 @require_POST
 def settings_import_routes(request):
     try:
@@ -410,12 +466,14 @@ def settings_import_routes(request):
 
 
 @admin_required
+@plan_available
 @require_http_methods(["GET", "POST"])
 def route_create(request):
     return _route_edit(request, None)
 
 
 @admin_required
+@plan_available
 @require_http_methods(["GET", "POST"])
 def route_edit(request, public_id):
     return _route_edit(request, get_tenant_object_or_404(ApprovalFlowRoute, request, public_id=public_id))
@@ -450,6 +508,7 @@ def _route_edit(request, route: ApprovalFlowRoute | None):
 
 
 @admin_required
+@plan_available
 @require_http_methods(["GET", "POST"])
 def route_delete(request, public_id):
     route = get_tenant_object_or_404(ApprovalFlowRoute, request, public_id=public_id)

@@ -327,6 +327,10 @@ def manage(env: dict[str, str], *args: str) -> None:
     subprocess.run([str(VENV_BIN / "python"), "manage.py", *args], cwd=ROOT, env=env, check=True)
 
 
+# The `make run` worker layout: (name, queues, concurrency). benchmarks/bench_queues.py measures this one.
+WORKERS = [("interactive", "interactive,default", "2"), ("bulk", "bulk", "2")]
+
+
 def command_run() -> int:
     _stop_on_signals()
     supervisor = Supervisor()
@@ -336,8 +340,10 @@ def command_run() -> int:
         manage(env, "migrate", "--noinput")
         manage(env, "seed_demo")
         python = str(VENV_BIN / "python")
-        supervisor.spawn("worker", [python, "-m", "celery", "-A", "config", "worker", "-l", "INFO",
-                                    "--concurrency", "2", "-Q", "celery,default,freee,notifications"], env)
+        # Interactive and bulk work never share a worker (core.queues): 発行 does not wait behind a refresh.
+        for label, queues, concurrency in WORKERS:
+            supervisor.spawn(f"worker-{label}", [python, "-m", "celery", "-A", "config", "worker", "-l", "INFO",
+                                                 "-n", f"{label}@%h", "--concurrency", concurrency, "-Q", queues], env)
         supervisor.spawn("beat", [python, "-m", "celery", "-A", "config", "beat", "-l", "INFO",
                                   "--schedule", str(RUN.folder / "celerybeat-schedule")], env)
         supervisor.spawn("web", [python, "manage.py", "runserver", "127.0.0.1:8000"], env)

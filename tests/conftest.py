@@ -116,5 +116,6 @@ def _vendor_urls_inside_the_session(request, settings):
     else:
         base = UNROUTABLE
     settings.FREEE_ACCOUNTS_URL = settings.FREEE_API_URL = base + "/sandbox/freee"
+    settings.FREEE_WEB_URL = base + "/sandbox/freee/web"
     settings.LINEWORKS_AUTH_URL = base + "/sandbox/lineworks/auth"
     settings.LINEWORKS_API_URL = base + "/sandbox/lineworks/v1.0"

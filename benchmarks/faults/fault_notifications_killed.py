@@ -63,7 +63,7 @@ def test_a_fan_out_survives_its_worker_being_killed_with_a_message_in_flight(liv
 
     posts = MessagePostsSeen()
     request_started.connect(posts)
-    first = harness.start_worker(broker_url=broker, extra_env=env, queues="default,notifications",
+    first = harness.start_worker(broker_url=broker, extra_env=env, queues="interactive,bulk,default",
                                  log_name="fanout-1")
     started = time.monotonic()
     events.emit(tenant=tenant, kind=events.INVOICE_ISSUED, recipients=users, key="fault:fanout",
@@ -83,7 +83,7 @@ def test_a_fan_out_survives_its_worker_being_killed_with_a_message_in_flight(liv
     assert _statuses() == at_kill and at_kill.get("sending") == 1  # stuck: nobody is working on it
 
     swept = outbox.notifications_sweep(sending_stale=timedelta(seconds=1))  # the beat's sweeper, every minute
-    with harness.worker(broker_url=broker, extra_env=env, queues="default,notifications", log_name="fanout-2"):
+    with harness.worker(broker_url=broker, extra_env=env, queues="interactive,bulk,default", log_name="fanout-2"):
         harness.wait_until(lambda: not Delivery.objects.filter(status__in=["pending", "failed", "sending"]).exists(),
                            timeout=180, what="the rest of the fan-out")
     elapsed = time.monotonic() - started

@@ -26,15 +26,17 @@ def test_database_url() -> str:
     return f"postgres://{s['USER']}{password}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
 
 
-def start_worker(*, broker_url: str, extra_env: dict[str, str], queues: str = "default,freee,notifications",
-                 log_name: str = "worker") -> subprocess.Popen:
-    """A real `celery worker` (solo pool) in its own process group, logging to benchmarks/faults/.logs/."""
+def start_worker(*, broker_url: str, extra_env: dict[str, str], queues: str = "interactive,bulk,default",
+                 log_name: str = "worker", concurrency: int = 1) -> subprocess.Popen:
+    """A real `celery worker` in its own process group, logging to benchmarks/faults/.logs/: the solo pool, or
+    prefork with `concurrency` processes (the `make run` layout)."""
     logs = ROOT / "benchmarks" / "faults" / ".logs"
     logs.mkdir(exist_ok=True)
     env = {**os.environ, "DATABASE_URL": test_database_url(), "REDIS_URL": broker_url, **extra_env}
     log = open(logs / f"{log_name}.log", "ab")  # noqa: SIM115 - closed with the process
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "-Q", queues, "-l", "INFO",
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queues, "-l", "INFO", "-n", f"{log_name}@%h",
+         *(["--pool", "solo"] if concurrency == 1 else ["--pool", "prefork", "--concurrency", str(concurrency)]),
          "--without-heartbeat", "--without-mingle", "--without-gossip"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )

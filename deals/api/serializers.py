@@ -3,6 +3,7 @@ from decimal import Decimal
 from django.utils.translation import gettext_lazy as _
 
 from core.api import typed as serializers
+from deals import amounts
 from deals.models import Deal, DealLine, DealType, Product
 
 MAX_LINES = 100  # as the deal form's formset (max_num)
@@ -87,4 +88,7 @@ class DealInputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Deal
         fields = ["name", "deal_type", "stage", "amount", "expected_order_date", "expected_billing_date", "lines"]
-        extra_kwargs = {"amount": {"help_text": "金額（円・税抜）。商品内訳がある案件では無視され、商品内訳の合計（税抜）になります"}}
+        extra_kwargs = {"amount": {"help_text": "金額（円・税抜、999,999,999,999円まで）。商品内訳がある案件では無視され、"
+                                                "商品内訳の合計（税抜）になります",
+                                   "max_value": amounts.AMOUNT_MAX,
+                                   "error_messages": {"max_value": amounts.AMOUNT_LIMIT_MESSAGE}}}

@@ -1,7 +1,7 @@
 from django.db.models import Prefetch, prefetch_related_objects
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -42,13 +42,19 @@ class DealViewSet(TenantScopedModelViewSet):
             queryset = queryset.prefetch_related(Prefetch("lines", DealLine.objects.select_related("product")))
         return queryset
 
-    @extend_schema(parameters=[OpenApiParameter("bom", bool, description="UTF-8 BOM for Excel")],
-                   responses={(200, "text/csv"): OpenApiTypes.BINARY}, filters=True)
+    @extend_schema(parameters=[
+        OpenApiParameter("encoding", OpenApiTypes.STR, enum=list(csv_export.ENCODINGS), default="utf-8",
+                         description="utf-8、utf-8-sig（Excel用BOM付き）、cp932（Shift_JIS、旧いExcel用。"
+                                     "CP932にない文字は〓に置き換え）。ファイル名は deals-YYYYMMDD-utf8 / -utf8-bom / -sjis"),
+        OpenApiParameter("bom", bool, description="encoding=utf-8-sig と同じ（旧い指定）。他の encoding とは併用不可"),
+    ], responses={(200, "text/csv"): OpenApiTypes.BINARY, 400: OpenApiResponse(description="encoding の値が不正")},
+        filters=True)
     @action(detail=False, methods=["get"], url_path="export", permission_classes=[has_member_perm(CSV_EXPORT)])
     def export(self, request):
         """CSV of the deals matching the list filters (q, deal_type, stage, freee_latest_status, ordering)."""
+        encoding = csv_export.csv_encoding_from(request.query_params)
         return csv_export.deal_csv_export(self.filter_queryset(self.get_queryset()), tenant=request.tenant,
-                                          actor=request.user, bom=request.query_params.get("bom") in {"1", "true"},
+                                          actor=request.user, encoding=encoding,
                                           filters=request.query_params.urlencode())
 
     def create(self, request, *args, **kwargs):

@@ -23,9 +23,11 @@ class Transport(abc.ABC):
 
     @abc.abstractmethod
     def _request(self, method: str, family: Family, path: str, *, params: dict | None = None,
-                 json: dict | None = None, model: type[BaseModel] | None = None) -> Any:
+                 json: dict | None = None, model: type[BaseModel] | None = None, files: dict | None = None,
+                 data: dict | None = None) -> Any:
         """Send one call and return its body parsed into `model` (the raw JSON without a model; None for 204).
         Raises integrations.freee.errors.*; a body that breaks `model` is a MalformedResponse of that call.
+        `files` + `data`: a multipart/form-data body (file uploads) instead of `json`.
 
         `path` is relative to the family's base: "/partners" (→ /api/1/partners), "/invoices" (→ /iv/invoices).
         """

@@ -69,14 +69,16 @@ class FreeeClient(FreeeEndpoints):
     # ------------------------------------------------------------------ the Transport contract
 
     def _request(self, method: str, family: Family, path: str, *, params: dict | None = None,
-                 json: dict | None = None, model: type[BaseModel] | None = None) -> Any:
+                 json: dict | None = None, model: type[BaseModel] | None = None, files: dict | None = None,
+                 data: dict | None = None) -> Any:
         limiter = RateLimiter(connection_id=self.connection.pk, family=family,
                               daily_cap=self.connection.daily_cap, clock=self.clock)
         last_error: FreeeError | None = None
         for attempt in range(1, ATTEMPTS + 1):
             self._wait_for_budget(limiter)
             try:
-                return self._send_refreshing(method, family, path, params, json, limiter, model)
+                payload = {"params": params, "json": json, "files": files, "data": data}
+                return self._send_refreshing(method, family, path, payload, limiter, model)
             except RateLimited as error:
                 # freee refused the call unprocessed, so even a write may go again once the wait is over.
                 if error.retry_after > self.max_wait:
@@ -92,27 +94,27 @@ class FreeeClient(FreeeEndpoints):
                 last_error = error
         raise last_error
 
-    def _send_refreshing(self, method, family, path, params, json, limiter: RateLimiter, model) -> Any:
+    def _send_refreshing(self, method, family, path, payload: dict, limiter: RateLimiter, model) -> Any:
         """One send; on 401 expired token, refresh once and send again (401 means freee did nothing).
         The second send reaches freee like any other call, so it waits for its own unit of budget."""
         try:
-            return self._attempt(method, family, path, params, json, limiter, model)
+            return self._attempt(method, family, path, payload, limiter, model)
         except AuthExpired:
             tokens.access_token_for(self.connection, force_refresh=True)
             self._wait_for_budget(limiter)
-            return self._attempt(method, family, path, params, json, limiter, model)
+            return self._attempt(method, family, path, payload, limiter, model)
 
     # ------------------------------------------------------------------ one attempt
 
-    def _attempt(self, method, family, path, params, json, limiter: RateLimiter, model) -> Any:
+    def _attempt(self, method, family, path, payload: dict, limiter: RateLimiter, model) -> Any:
+        """`payload`: the requests keywords (params, json, or files + data for a multipart upload)."""
         token = tokens.access_token_for(self.connection)
         url = settings.FREEE_API_URL + PREFIX[family] + path
         headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
         log = http.CallLog(tenant_id=self.connection.tenant_id, vendor="freee", family=family.value, method=method,
                            path=PREFIX[family] + path, request_id_header=REQUEST_ID_HEADER, secrets=(token,))
         return http.send(
-            lambda timeout: self.session.request(method, url, params=params, json=json, timeout=timeout,
-                                                 headers=headers),
+            lambda timeout: self.session.request(method, url, timeout=timeout, headers=headers, **payload),
             timeout=settings.FREEE_TIMEOUT_SECONDS, no_answer=NO_ANSWER, log=log,
             result=lambda response: self._result(response, limiter, model),
         )

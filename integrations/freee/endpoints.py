@@ -27,6 +27,7 @@ PAYMENT_REQUESTS_MAX_LIMIT = 500
 TAGS_MAX_LIMIT = 3000
 TAGS_MAX_OFFSET = 2147483647
 USERS_MAX_LIMIT = 3000
+RECEIPT_DESCRIPTION_MAX = 255
 
 QueryValue = str | int | bool | dt.date | None
 M = TypeVar("M", bound=BaseModel)
@@ -312,6 +313,19 @@ class FreeeEndpoints(Transport):
         _check_id("payment_request_id", payment_request_id)
         return self._company_send("POST", Family.ACCOUNTING, f"/payment_requests/{payment_request_id}/actions",
                                   s.PaymentRequestResponse, body.to_body()).payment_request
+
+    # --- ファイルボックス (証憑ファイル) ------------------------------------------------------------------------
+
+    def receipt_create(self, *, file_name: str, content: bytes, content_type: str,
+                       description: str = "") -> s.Receipt:
+        """POST /api/1/receipts (multipart/form-data): upload one 証憑ファイル to the ファイルボックス."""
+        if not content:
+            raise ValueError("receipt content must not be empty")
+        if len(description) > RECEIPT_DESCRIPTION_MAX:
+            raise ValueError(f"description must be at most {RECEIPT_DESCRIPTION_MAX} characters")
+        data = {"company_id": str(self.company_id), **({"description": description} if description else {})}
+        return self._request("POST", Family.ACCOUNTING, "/receipts", model=s.ReceiptResponse, data=data,
+                             files={"receipt": (file_name, content, content_type)}).receipt
 
     # --- approval flow routes (申請経路) ----------------------------------------------------------------------
 

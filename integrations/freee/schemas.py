@@ -973,6 +973,28 @@ class PaymentRequest(FreeeModel):
     qualified_invoice_status: QualifiedInvoiceStatus | None = None
 
 
+class ReceiptUser(FreeeModel):
+    id: int
+    email: str
+    display_name: str | None = None
+
+
+class Receipt(FreeeModel):
+    """A file of the ファイルボックス (証憑ファイル): its id is what a payment request lists in `receipt_ids`."""
+
+    id: int
+    status: Literal["confirmed", "deleted", "ignored"]
+    description: str | None = None
+    mime_type: str
+    origin: str
+    created_at: str
+    user: ReceiptUser
+
+
+class ReceiptResponse(FreeeModel):
+    receipt: Receipt
+
+
 class PaymentRequestsResponse(FreeeModel):
     payment_requests: list[PaymentRequestListItem]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -36,6 +37,55 @@ class ErrorBody(BaseModel):
     code: str = ""
     description: str = ""
 
+
+# ---------------------------------------------------------------- domains
+
+DOMAIN_ID_MAX = 2**63 - 1  # LINE WORKS documents domainId as int64
+
+
+def domain_id_parse(value) -> int:
+    """The domain id as LINE WORKS has it (an int64): full-width digits and spaces are folded, leading zeros
+    dropped, so "040000001", "４００００００１" and 40000001 are one domain. ValueError for anything else."""
+    if isinstance(value, bool):
+        raise ValueError("not a domain id")
+    if isinstance(value, int):
+        number = value
+    else:
+        text = unicodedata.normalize("NFKC", str(value)).strip()
+        if not text.isascii() or not text.isdigit():
+            raise ValueError("not a domain id")
+        number = int(text)
+    if not 0 < number <= DOMAIN_ID_MAX:
+        raise ValueError("domain id out of range")
+    return number
+
+
+class BotDomain(BaseModel):
+    """One entry of GET /bots/{botId}/domains: a domain the bot is registered in."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    domainId: int  # noqa: N815 - LINE WORKS's field names
+    visible: bool = False
+    allowToSelectedMember: bool = False  # noqa: N815
+
+
+class ResponseMetaData(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    nextCursor: str | None = None  # noqa: N815
+
+
+class BotDomainList(BaseModel):
+    """GET /bots/{botId}/domains answer: `{"domains": [...], "responseMetaData": {"nextCursor": ...}}`."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    domains: list[BotDomain]
+    responseMetaData: ResponseMetaData = ResponseMetaData()  # noqa: N815
+
+
+# ---------------------------------------------------------------- users
 
 class UserName(BaseModel):
     model_config = ConfigDict(extra="ignore")
@@ -101,6 +151,50 @@ Content = TextContent | LinkContent | ButtonTemplateContent
 def message_body(content: Content) -> dict:
     """The request body of the send endpoints: `{"content": {...}}`."""
     return {"content": content.model_dump()}
+
+
+# ---------------------------------------------------------------- rich menus
+
+class PostbackAction(BaseModel):
+    """A rich-menu button: the bot receives a postback event with `data` (postback works in rich menus)."""
+
+    type: Literal["postback"] = "postback"
+    label: str = Field(max_length=20)
+    data: str = Field(min_length=1, max_length=300)
+    displayText: str = Field(default="", max_length=300)  # noqa: N815 - LINE WORKS's field names
+
+
+class RichmenuBounds(BaseModel):
+    x: int = Field(ge=0, le=2500)
+    y: int = Field(ge=0, le=1686)
+    width: int = Field(gt=0, le=2500)
+    height: int = Field(gt=0, le=1686)
+
+
+class RichmenuArea(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    action: PostbackAction
+    bounds: RichmenuBounds
+
+
+class RichmenuSize(BaseModel):
+    width: Literal[2500] = 2500
+    height: Literal[843, 1686] = 843
+
+
+class Richmenu(BaseModel):
+    """POST /bots/{botId}/richmenus body and answer (the answer adds richmenuId)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    richmenuId: str = ""  # noqa: N815 - read-only, set by LINE WORKS
+    richmenuName: str = Field(min_length=1, max_length=300)  # noqa: N815
+    areas: list[RichmenuArea] = Field(min_length=1, max_length=20)
+    size: RichmenuSize = RichmenuSize()
+
+    def request_body(self) -> dict:
+        return self.model_dump(exclude={"richmenuId"})
 
 
 # ---------------------------------------------------------------- callbacks (what the bot receives)

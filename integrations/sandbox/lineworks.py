@@ -1,7 +1,8 @@
 """The LINE WORKS sandbox: the token endpoint (JWT bearer, checked against the domain's public key), the bot
 message endpoints (recording every message), LINE WORKS's rate limits and headers, fault switches, and a
-signed callback sender, and the user lookup. Paths mirror the real hosts: /sandbox/lineworks/auth/oauth2/v2.0/token,
-/sandbox/lineworks/v1.0/bots/{botId}/users/{userId}/messages and /sandbox/lineworks/v1.0/users/{userId}.
+signed callback sender, the user lookup, the bot's domains and its rich menus (default and per user). Paths mirror
+the real hosts: /sandbox/lineworks/auth/oauth2/v2.0/token, /sandbox/lineworks/v1.0/bots/{botId}/users/{userId}/messages,
+/sandbox/lineworks/v1.0/bots/{botId}/richmenus/... and /sandbox/lineworks/v1.0/users/{userId}.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from integrations.lineworks.auth import callback_signature
 from integrations.sandbox.models import (
     SandboxLineWorksDomain,
     SandboxLineWorksMessage,
+    SandboxLineWorksRichmenu,
     SandboxLineWorksToken,
     SandboxLineWorksUser,
 )
@@ -321,6 +323,217 @@ def user_messages(request: HttpRequest, bot_id: str, user_id: str) -> HttpRespon
 def channel_messages(request: HttpRequest, bot_id: str, channel_id: str) -> HttpResponse:
     """POST /bots/{botId}/channels/{channelId}/messages → 201."""
     return _send(request, bot_id, channel_id=channel_id)
+
+
+# ---------------------------------------------------------------- bot domains
+
+@require_GET
+def bot_domains(request: HttpRequest, bot_id: str) -> HttpResponse:
+    """GET /bots/{botId}/domains → 200 `{"domains": [...], "responseMetaData": {"nextCursor": null}}`.
+
+    A sandbox domain has one bot registered in it; a bot of another LINE WORKS is a 404, as for any bot call."""
+    domain = _authenticate(request, bot_id)
+    if isinstance(domain, HttpResponse):
+        return domain
+    fault = _faults(domain)
+    if fault is not None:
+        return fault
+    headers, over = _rate_limit(domain)
+    if over:
+        return _error(429, "TOO_MANY_REQUESTS", "API rate limit exceeded", headers)
+    count = request.GET.get("count", "50")
+    if not count.isdigit() or not 1 <= int(count) <= 100:
+        return _error(400, "INVALID_PARAMETER", "count must be between 1 and 100", headers)
+    body = {"domains": [{"domainId": domain.domain_id, "visible": True, "allowToSelectedMember": False}],
+            "responseMetaData": {"nextCursor": None}}
+    return _json(body, 200, headers)
+
+
+# ---------------------------------------------------------------- rich menus
+
+RICHMENU_WIDTH, RICHMENU_HEIGHTS = 2500, (843, 1686)
+RICHMENU_ACTIONS = {"postback", "message", "uri", "copy"}
+MAX_RICHMENUS = 1000  # per bot
+
+
+def _bot_call(request: HttpRequest, bot_id: str) -> tuple[SandboxLineWorksDomain, dict] | HttpResponse:
+    """What every bot endpoint does first: the bearer token's domain owns the bot, faults, the rate limit."""
+    domain = _authenticate(request, bot_id)
+    if isinstance(domain, HttpResponse):
+        return domain
+    fault = _faults(domain)
+    if fault is not None:
+        return fault
+    headers, over = _rate_limit(domain)
+    if over:
+        return _error(429, "TOO_MANY_REQUESTS", "API rate limit exceeded", headers)
+    return domain, headers
+
+
+def _no_content(headers: dict) -> HttpResponse:
+    response = HttpResponse(status=204)
+    for name, value in headers.items():
+        response[name] = value
+    return response
+
+
+def _richmenu_problem(body: Any) -> str:
+    """The first rule of "リッチメニューの登録" the body breaks, or ""."""
+    if not isinstance(body, dict):
+        return "request body must be an object"
+    name, areas, size = body.get("richmenuName"), body.get("areas"), body.get("size")
+    if not isinstance(name, str) or not 1 <= len(name) <= 300:
+        return "richmenuName is required (at most 300 characters)"
+    if not isinstance(size, dict) or size.get("width") != RICHMENU_WIDTH or size.get("height") not in RICHMENU_HEIGHTS:
+        return "size must be 2500x1686 or 2500x843"
+    if not isinstance(areas, list) or not 1 <= len(areas) <= 20:
+        return "areas must have 1 to 20 items"
+    for index, area in enumerate(areas):
+        problem = _area_problem(area, size["height"])
+        if problem:
+            return f"areas[{index}].{problem}"
+    return ""
+
+
+def _area_problem(area: Any, height: int) -> str:
+    if not isinstance(area, dict):
+        return "area must be an object"
+    bounds, action = area.get("bounds"), area.get("action")
+    if not isinstance(bounds, dict) or any(not isinstance(bounds.get(k), int) or isinstance(bounds.get(k), bool)
+                                           for k in ("x", "y", "width", "height")):
+        return "bounds needs integer x, y, width and height"
+    if (bounds["x"] < 0 or bounds["y"] < 0 or bounds["width"] <= 0 or bounds["height"] <= 0
+            or bounds["x"] + bounds["width"] > RICHMENU_WIDTH or bounds["y"] + bounds["height"] > height):
+        return "bounds must lie inside the rich menu"
+    if not isinstance(action, dict) or action.get("type") not in RICHMENU_ACTIONS:
+        return "action.type must be postback, message, uri or copy"
+    if len(str(action.get("label", ""))) > 20:
+        return "action.label must be at most 20 characters"
+    if action["type"] == "postback" and not 1 <= len(str(action.get("data") or "")) <= 300:
+        return "action.data is required for postback (at most 300 characters)"
+    if action["type"] == "uri" and not str(action.get("uri") or "").startswith(("http://", "https://")):
+        return "action.uri must be an http(s) URL"
+    return ""
+
+
+def richmenu_body(menu: SandboxLineWorksRichmenu) -> dict:
+    return {"richmenuId": menu.richmenu_id, **menu.body}
+
+
+def _richmenu_of(domain: SandboxLineWorksDomain, richmenu_id: str) -> SandboxLineWorksRichmenu | None:
+    return SandboxLineWorksRichmenu.objects.filter(domain=domain, richmenu_id=richmenu_id).first()
+
+
+def _user_of(domain: SandboxLineWorksDomain, user_id: str) -> SandboxLineWorksUser | None:
+    users = SandboxLineWorksUser.objects.filter(domain=domain)
+    return users.filter(user_id=user_id).first() or users.filter(login_id__iexact=user_id).first()
+
+
+def _richmenus(request: HttpRequest, bot_id: str) -> HttpResponse:
+    """POST /bots/{botId}/richmenus → 201 the rich menu with its richmenuId (リッチメニューの登録)."""
+    if request.method != "POST":
+        return _error(405, "METHOD_NOT_ALLOWED", "Method not allowed")
+    called = _bot_call(request, bot_id)
+    if isinstance(called, HttpResponse):
+        return called
+    domain, headers = called
+    try:
+        body = input_guard.loads(request.body or b"{}")
+    except ValueError:
+        return _error(400, "INVALID_PARAMETER", "request body is not JSON", headers)
+    problem = _richmenu_problem(body)
+    if problem:
+        return _error(400, "INVALID_PARAMETER", problem, headers)
+    if domain.richmenus.count() >= MAX_RICHMENUS:
+        return _error(400, "INVALID_PARAMETER", "a bot can have at most 1000 rich menus", headers)
+    top = SandboxLineWorksRichmenu.objects.aggregate(top=Max("id"))["top"] or 0
+    menu = SandboxLineWorksRichmenu.objects.create(
+        domain=domain, richmenu_id=str(40001 + top), name=body["richmenuName"],
+        body={"richmenuName": body["richmenuName"], "areas": body["areas"], "size": body["size"]})
+    return _json(richmenu_body(menu), 201, headers)
+
+
+def _richmenu(request: HttpRequest, bot_id: str, richmenu_id: str) -> HttpResponse:
+    """GET (200) or DELETE (204) /bots/{botId}/richmenus/{richmenuId}; 404 for a menu of another bot."""
+    if request.method not in ("GET", "DELETE"):
+        return _error(405, "METHOD_NOT_ALLOWED", "Method not allowed")
+    called = _bot_call(request, bot_id)
+    if isinstance(called, HttpResponse):
+        return called
+    domain, headers = called
+    menu = _richmenu_of(domain, richmenu_id)
+    if menu is None:
+        return _error(404, "NOT_FOUND", "Richmenu not found", headers)
+    if request.method == "GET":
+        return _json(richmenu_body(menu), 200, headers)
+    menu.delete()
+    return _no_content(headers)
+
+
+def _default_richmenu(request: HttpRequest, bot_id: str, richmenu_id: str | None = None) -> HttpResponse:
+    """POST /richmenus/{id}/set-default (201), GET /richmenus/default (200), DELETE /richmenus/default (204)."""
+    allowed = ("POST",) if richmenu_id is not None else ("GET", "DELETE")
+    if request.method not in allowed:
+        return _error(405, "METHOD_NOT_ALLOWED", "Method not allowed")
+    called = _bot_call(request, bot_id)
+    if isinstance(called, HttpResponse):
+        return called
+    domain, headers = called
+    if request.method == "POST":
+        menu = _richmenu_of(domain, richmenu_id)
+        if menu is None:
+            return _error(404, "NOT_FOUND", "Richmenu not found", headers)
+        domain.default_richmenu = menu
+        domain.save(update_fields=["default_richmenu"])
+        return _json({"botId": int(domain.bot_id), "defaultRichmenuId": menu.richmenu_id}, 201, headers)
+    if request.method == "DELETE":
+        domain.default_richmenu = None
+        domain.save(update_fields=["default_richmenu"])
+        return _no_content(headers)
+    if domain.default_richmenu is None:
+        return _error(404, "NOT_FOUND", "Default richmenu not found", headers)
+    return _json({"botId": int(domain.bot_id), "defaultRichmenuId": domain.default_richmenu.richmenu_id}, 200,
+                 headers)
+
+
+def _user_richmenu(request: HttpRequest, bot_id: str, user_id: str, richmenu_id: str | None = None) -> HttpResponse:
+    """ユーザー別のリッチメニュー: POST /richmenus/{id}/users/{userId} (204, set), GET /richmenus/users/{userId}
+    (200, the menu set for the user, never the default), DELETE /richmenus/users/{userId} (204, cancel)."""
+    allowed = ("POST",) if richmenu_id is not None else ("GET", "DELETE")
+    if request.method not in allowed:
+        return _error(405, "METHOD_NOT_ALLOWED", "Method not allowed")
+    called = _bot_call(request, bot_id)
+    if isinstance(called, HttpResponse):
+        return called
+    domain, headers = called
+    user = _user_of(domain, user_id)
+    if user is None:
+        return _error(404, "NOT_FOUND", "User not found", headers)
+    if request.method == "POST":
+        menu = _richmenu_of(domain, richmenu_id)
+        if menu is None:
+            return _error(404, "NOT_FOUND", "Richmenu not found", headers)
+        user.richmenu = menu
+        user.save(update_fields=["richmenu"])
+        return _no_content(headers)
+    if request.method == "DELETE":
+        user.richmenu = None
+        user.save(update_fields=["richmenu"])
+        return _no_content(headers)
+    if user.richmenu is None:
+        return _error(404, "NOT_FOUND", "Richmenu not found", headers)
+    return _json(richmenu_body(user.richmenu), 200, headers)
+
+
+richmenus = csrf_exempt(_richmenus)
+richmenu = csrf_exempt(_richmenu)
+default_richmenu = csrf_exempt(_default_richmenu)
+user_richmenu = csrf_exempt(_user_richmenu)
+
+
+def richmenu_shown_to(user: SandboxLineWorksUser) -> SandboxLineWorksRichmenu | None:
+    """What the user sees under the talk: their own rich menu, else the bot's default one."""
+    return user.richmenu or user.domain.default_richmenu
 
 
 # ---------------------------------------------------------------- directory

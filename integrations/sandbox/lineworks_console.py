@@ -97,8 +97,10 @@ def console_lineworks_inbox(request: HttpRequest, public_id) -> HttpResponse:
     user = get_tenant_object_or_404(SandboxLineWorksUser.objects.select_related("domain"), request,
                                     public_id=public_id)
     page = Paginator(lineworks.sent_messages(user.domain, user=user), 30).get_page(request.GET.get("page"))
+    menu = lineworks.richmenu_shown_to(user)
     return render(request, "sandbox/lineworks_inbox.html",
-                  {"lw_user": user, "domain": user.domain, "page_obj": page, "sent": page.object_list})
+                  {"lw_user": user, "domain": user.domain, "page_obj": page, "sent": page.object_list,
+                   "richmenu": menu, "richmenu_actions": [area["action"] for area in menu.body["areas"]] if menu else []})
 
 
 def _add_user(request: HttpRequest, domain: SandboxLineWorksDomain) -> None:
@@ -140,5 +142,23 @@ def _post_callback(request: HttpRequest, domain: SandboxLineWorksDomain) -> None
     messages.success(request, f"署名付きのコールバックを送信しました（HTTP {status}）。Botの返信は受信箱に届きます。")
 
 
+def _press_richmenu(request: HttpRequest, domain: SandboxLineWorksDomain) -> None:
+    """A tap on the rich menu the user sees: its postback action becomes a signed postback callback."""
+    user = SandboxLineWorksUser.objects.filter(domain=domain, pk=request.POST.get("user") or 0).first()
+    menu = lineworks.richmenu_shown_to(user) if user else None
+    areas = menu.body["areas"] if menu else []
+    actions = {area["action"].get("data"): area["action"] for area in areas if area["action"].get("type") == "postback"}
+    action = actions.get(request.POST.get("data", ""))
+    if action is None:
+        messages.error(request, "そのボタンはこのユーザーのリッチメニューにありません。")
+        return
+    try:
+        status = lineworks.sandbox_lineworks_callback_post(user=user, postback=action["data"], kind="postback")
+    except requests.RequestException as error:
+        messages.error(request, f"Callback URLに送信できませんでした（{type(error).__name__}）。")
+        return
+    messages.success(request, f"リッチメニューの[{action.get('label', '')}]を押しました（HTTP {status}）。Botの返信は受信箱に届きます。")
+
+
 ACTIONS = {"add_user": _add_user, "faults": _save_faults, "expire_tokens": _expire_tokens,
-           "callback": _post_callback}
+           "callback": _post_callback, "richmenu": _press_richmenu}

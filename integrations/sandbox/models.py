@@ -181,6 +181,8 @@ class SandboxLineWorksDomain(models.Model):
     bot_secret = models.CharField(_("Bot Secret"), max_length=200)
     rate_limit_per_minute = models.PositiveIntegerField(_("API利用上限（回/分）"), default=240)
     callback_url = models.CharField(_("Callback URL"), max_length=500, blank=True)
+    default_richmenu = models.ForeignKey("SandboxLineWorksRichmenu", on_delete=models.SET_NULL, null=True,
+                                         blank=True, related_name="+", verbose_name=_("デフォルトリッチメニュー"))
     faults = models.JSONField(_("障害スイッチ"), default=dict, blank=True)
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
 
@@ -203,6 +205,9 @@ class SandboxLineWorksUser(models.Model):
     user_id = models.CharField(_("ユーザーID"), max_length=64, unique=True)
     login_id = models.CharField(_("ログインID"), max_length=200)
     name = models.CharField(_("氏名"), max_length=100)
+    # ユーザー別のリッチメニュー (shown instead of the bot's default one)
+    richmenu = models.ForeignKey("SandboxLineWorksRichmenu", on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="users", verbose_name=_("リッチメニュー"))
 
     objects = LineWorksUserQuerySet.as_manager()
 
@@ -228,6 +233,22 @@ class SandboxLineWorksToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} token of domain {self.domain_id}"
+
+
+class SandboxLineWorksRichmenu(models.Model):
+    """A rich menu a bot registered (POST /bots/{botId}/richmenus): its name, size and areas as sent."""
+
+    domain = models.ForeignKey(SandboxLineWorksDomain, on_delete=models.CASCADE, related_name="richmenus")
+    richmenu_id = models.CharField(max_length=20, unique=True)
+    name = models.CharField(max_length=300)
+    body = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"rich menu {self.richmenu_id} ({self.name})"
 
 
 class SandboxLineWorksMessage(models.Model):

@@ -27,7 +27,7 @@ KIND_OFFSETS = {
     "partner": 100_000, "account_item": 200_000, "invoice": 300_000, "deal": 400_000, "deal_detail": 450_000,
     "invoice_line": 500_000, "payment_request": 600_000, "payment_request_line": 650_000, "walletable": 700_000,
     "invoice_template": 800_000, "approval_flow_route": 900_000, "user": 950_000, "deal_payment": 470_000,
-    "tag": 980_000,
+    "tag": 980_000, "receipt": 990_000,
 }
 
 
@@ -105,6 +105,41 @@ def _seed_master_data(company: SandboxCompany) -> None:
 def _partner(company: SandboxCompany, index: int, row: tuple) -> dict:
     return seed.partner_object(partner_id=kind_base(company, "partner") + index, company_id=company.company_id,
                                index=index, row=row)
+
+
+PARTNER_NAME_MAX_LENGTH = 255
+
+
+class PartnerInvalid(ValueError):
+    """A partner the sandbox refuses, as freee's 取引先 screen would (the message is the screen's)."""
+
+
+def sandbox_partner_create(*, company: SandboxCompany, name: str, long_name: str = "") -> dict:
+    """Register a 取引先 in the company, as freee's 取引先 page does: the name is required and unique."""
+    name = name.strip()
+    if not name:
+        raise PartnerInvalid("取引先名を入力してください。")
+    if len(name) > PARTNER_NAME_MAX_LENGTH:
+        raise PartnerInvalid(f"取引先名は{PARTNER_NAME_MAX_LENGTH}文字以内で入力してください。")
+    with transaction.atomic():
+        SandboxCompany.objects.select_for_update().get(pk=company.pk)  # one name at a time per company
+        if SandboxResource.objects.filter(company=company, kind="partner", data__name=name).exists():
+            raise PartnerInvalid("同じ名前の取引先がすでにあります。")
+        (partner_id,) = next_ids(company, "partner")
+        index = partner_id - kind_base(company, "partner")
+        row = (name, long_name.strip() or name, "", "", "御中", -1, "")
+        data = seed.partner_object(partner_id=partner_id, company_id=company.company_id, index=index, row=row)
+        return resource_save(company=company, kind="partner", data=data).data
+
+
+def sandbox_partners_ensure(*, company: SandboxCompany, names: list[str]) -> dict[str, int]:
+    """The company's partner id for each name, registering the names it lacks (run it again: nothing new)."""
+    have = {r.data["name"]: r.data["id"]
+            for r in SandboxResource.objects.filter(company=company, kind="partner", data__name__in=names)}
+    for name in dict.fromkeys(names):
+        if name not in have:
+            have[name] = sandbox_partner_create(company=company, name=name)["id"]
+    return have
 
 
 def sandbox_company_update(*, company: SandboxCompany, **fields: Any) -> SandboxCompany:
@@ -198,7 +233,7 @@ def sandbox_access_tokens_expire(*, company: SandboxCompany) -> int:
 # ---------------------------------------------------------------- fault switches
 
 COUNTING_FAULTS = {"rate_limit_429", "server_error_5xx", "malformed_body", "timeout_after_create"}
-FAULT_NAMES = COUNTING_FAULTS | {"latency_ms", "lockout_until", "expire_tokens", "rate_limits_off"}
+FAULT_NAMES = COUNTING_FAULTS | {"latency_ms", "latency_jitter_ms", "lockout_until", "expire_tokens", "rate_limits_off"}
 
 
 def _fault_value(name: str, value: Any) -> Any:
@@ -219,7 +254,7 @@ def _fault_value(name: str, value: Any) -> Any:
 def sandbox_faults_set(company: SandboxCompany, **switches: Any) -> SandboxCompany:
     """Turn fault switches on (value) or off (None / 0 / False). `expire_tokens=True` expires tokens at once.
 
-    latency_ms=int; rate_limit_429=N | "ISO time" | {"count"}|{"until"}; lockout_until="ISO time";
+    latency_ms=int (latency_jitter_ms=int adds up to that much at random); rate_limit_429=N | "ISO time" | {"count"}|{"until"}; lockout_until="ISO time";
     server_error_5xx=N | {"count", "status": 500|503}; timeout_after_create=seconds | {"count", "timeout_seconds"};
     malformed_body=N.
     """

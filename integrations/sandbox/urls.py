@@ -3,8 +3,16 @@
 
 from django.urls import path
 
-from integrations.sandbox import console_views, lineworks, lineworks_console, mailbox, oauth_views, report_views
-from integrations.sandbox.api import accounting, deals, invoices, payment_requests, tags
+from integrations.sandbox import (
+    console_views,
+    lineworks,
+    lineworks_console,
+    mailbox,
+    oauth_views,
+    report_views,
+    web_views,
+)
+from integrations.sandbox.api import accounting, deals, invoices, payment_requests, receipts, tags
 from integrations.sandbox.api.base import method_router
 
 app_name = "sandbox"
@@ -39,6 +47,7 @@ accounting_api = [
                        delete=payment_requests.payment_request_delete), name="freee-payment-request"),
     path("freee/api/1/payment_requests/<int:request_id>/actions",
          method_router(post=payment_requests.payment_request_action), name="freee-payment-request-actions"),
+    path("freee/api/1/receipts", method_router(post=receipts.receipt_create), name="freee-receipts"),
     path("freee/api/1/approval_flow_routes", accounting.approval_flow_routes, name="freee-approval-flow-routes"),
     path("freee/api/1/approval_flow_routes/<int:route_id>", accounting.approval_flow_route,
          name="freee-approval-flow-route"),
@@ -55,6 +64,8 @@ invoice_api = [
     path("freee/iv/invoices/<int:invoice_id>/uncancel", method_router(put=invoices.invoice_uncancel),
          name="freee-iv-invoice-uncancel"),
     path("freee/iv/reports/invoices/<int:invoice_id>", report_views.invoice_report, name="freee-iv-report"),
+    # freee's web pages for people (settings.FREEE_WEB_URL): a member of the tenant, like the invoice page above
+    path("freee/web/partners", web_views.web_partners, name="freee-web-partners"),
 ]
 
 console = [
@@ -70,6 +81,18 @@ lineworks_api = [
     path("lineworks/v1.0/bots/<str:bot_id>/channels/<str:channel_id>/messages", lineworks.channel_messages,
          name="lineworks-channel-messages"),
     path("lineworks/v1.0/users/<str:user_id>", lineworks.user_detail, name="lineworks-user-detail"),
+    path("lineworks/v1.0/bots/<str:bot_id>/domains", lineworks.bot_domains, name="lineworks-bot-domains"),
+    path("lineworks/v1.0/bots/<str:bot_id>/richmenus", lineworks.richmenus, name="lineworks-richmenus"),
+    path("lineworks/v1.0/bots/<str:bot_id>/richmenus/default", lineworks.default_richmenu,
+         name="lineworks-richmenu-default"),
+    path("lineworks/v1.0/bots/<str:bot_id>/richmenus/users/<str:user_id>", lineworks.user_richmenu,
+         name="lineworks-richmenu-user"),
+    path("lineworks/v1.0/bots/<str:bot_id>/richmenus/<str:richmenu_id>", lineworks.richmenu,
+         name="lineworks-richmenu"),
+    path("lineworks/v1.0/bots/<str:bot_id>/richmenus/<str:richmenu_id>/set-default", lineworks.default_richmenu,
+         name="lineworks-richmenu-set-default"),
+    path("lineworks/v1.0/bots/<str:bot_id>/richmenus/<str:richmenu_id>/users/<str:user_id>",
+         lineworks.user_richmenu, name="lineworks-richmenu-user-set"),
 ]
 
 lineworks_console_pages = [

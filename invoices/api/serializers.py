@@ -18,6 +18,11 @@ class InvoiceSerializer(serializers.ModelSerializer):
     cancel_status_label = serializers.CharField(source="get_cancel_status_display", read_only=True)
     deal_status_label = serializers.CharField(source="get_deal_status_display", read_only=True)
     latest_status_label = serializers.CharField(read_only=True)
+    superseded_by = serializers.UUIDField(
+        source="superseded_by_public_id", read_only=True, allow_null=True, default=None,
+        help_text="発行エラーの請求書が、後から発行された請求書で解決済み（終了）のとき、その請求書のID。終了した請求書は再試行できません")
+    retryable = serializers.BooleanField(source="is_retryable", read_only=True,
+                                         help_text="再試行できる（要確認、終了していない発行エラー、中断された発行中）")
 
     class Meta:
         model = Invoice
@@ -25,7 +30,7 @@ class InvoiceSerializer(serializers.ModelSerializer):
                   "partner_id", "partner_name", "subject", "billing_date", "payment_date", "total_amount",
                   "amount_tax", "sending_status", "sending_status_label", "payment_status", "payment_status_label",
                   "cancel_status", "cancel_status_label", "deal_status", "deal_status_label", "latest_status_label",
-                  "last_error", "job", "issued_at", "last_synced_at", "created_at"]
+                  "superseded_by", "retryable", "last_error", "job", "issued_at", "last_synced_at", "created_at"]
         read_only_fields = fields
 
 

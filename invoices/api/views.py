@@ -13,7 +13,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
     inline_serializer,
 )
-from rest_framework import generics, status
+from rest_framework import generics, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -23,7 +23,7 @@ from core.api.serializers import JobSerializer
 from core.api.viewsets import TenantScopedReadOnlyViewSet
 from deals.api.serializers import DealLineSerializer
 from deals.models import Deal, DealLine
-from invoices import bulk, services
+from invoices import bulk, selectors, services
 from invoices.api.serializers import InvoiceIssueSerializer, InvoiceSerializer
 from invoices.filters import InvoiceFilter
 from invoices.models import Invoice
@@ -44,15 +44,19 @@ class CanIssueInvoices(IsTenantMember):
     def has_object_permission(self, request, view, obj) -> bool:
         return services.can_issue(request.membership)
 
+RETRY_CONFLICT = OpenApiResponse(description="再試行すると二重発行になりうる: 後から発行された請求書で終了した発行エラー"
+                                             "（invoice_superseded）、または同じ案件の請求書が処理中（invoice_in_progress）")
+
 
 def _invoices():
-    return Invoice.objects.select_related("deal", "job")
+    return selectors.with_superseded(Invoice.objects.select_related("deal", "job"))
 
 
 @extend_schema_view(
     refresh=extend_schema(request=None, responses={200: InvoiceSerializer, 400: ERRORS[400], 404: ERRORS[404]}),
     resync=extend_schema(request=None, responses={200: InvoiceSerializer, **ERRORS}),
-    retry=extend_schema(request=None, responses={202: InvoiceSerializer, 200: InvoiceSerializer, **ERRORS}),
+    retry=extend_schema(request=None, responses={202: InvoiceSerializer, 200: InvoiceSerializer, **ERRORS,
+                                                 409: RETRY_CONFLICT}),
 )
 class InvoiceViewSet(TenantScopedReadOnlyViewSet):
     """freee請求書: list (filter deal / state / payment_status, ordering), show, and the row actions."""
@@ -71,7 +75,8 @@ class InvoiceViewSet(TenantScopedReadOnlyViewSet):
     @action(detail=True, methods=["post"])
     def refresh(self, request, public_id=None):
         """ステータス更新: one GET from freee, its statuses copied onto the invoice."""
-        invoice = services.invoice_refresh(invoice=self.get_object())
+        invoice = self.get_object()
+        services.invoice_refresh(invoice=invoice)
         return Response(InvoiceSerializer(invoice).data)
 
     @action(detail=True, methods=["post"])
@@ -82,10 +87,13 @@ class InvoiceViewSet(TenantScopedReadOnlyViewSet):
 
     @action(detail=True, methods=["post"])
     def retry(self, request, public_id=None):
-        """再試行 of a 要確認 or failed invoice: queued (202) with reconciliation before any second POST."""
+        """再試行 of a 要確認 or failed invoice: queued (202) with reconciliation before any second POST.
+
+        409 for a failure closed by a later good invoice of the deal, or while another of its invoices is in
+        progress: a retry could make a second freee invoice."""
         invoice = self.get_object()
         services.invoice_retry(invoice=invoice, membership=request.membership)
-        invoice.refresh_from_db()
+        invoice = _invoices().get(pk=invoice.pk)
         queued = invoice.state == Invoice.State.NEEDS_CHECK
         return Response(InvoiceSerializer(invoice).data, status=status.HTTP_202_ACCEPTED if queued else status.HTTP_200_OK)
 
@@ -143,15 +151,20 @@ class DealLineListView(DealObjectMixin, generics.ListAPIView):
 class BulkRefreshView(generics.GenericAPIView):
     """freee請求ステータス更新 for every freee-linked invoice of the tenant, as a background Job.
 
-    GET returns {"job": the latest bulk-refresh Job or null}; POST starts one and answers 202 with the Job.
+    GET returns {"job": the latest bulk-refresh Job or null, "summary": what it did in words, as the deal list says
+    it, or ""}; POST starts one and answers 202 with the Job.
     """
 
     serializer_class = JobSerializer
 
-    @extend_schema(responses={200: inline_serializer("LatestBulkRefresh", {"job": JobSerializer(allow_null=True)})})
+    @extend_schema(responses={200: inline_serializer("LatestBulkRefresh", {
+        "job": JobSerializer(allow_null=True),
+        "summary": serializers.CharField(help_text="完了した更新の結果（更新不要だった理由を含む）。未完了・エラーでは空"),
+    })})
     def get(self, request):
         job = bulk.bulk_refresh_latest(tenant=request.tenant)
-        return Response({"job": JobSerializer(job).data if job else None})
+        summary = bulk.bulk_refresh_summary(job) if job and job.status == job.Status.SUCCEEDED else ""
+        return Response({"job": JobSerializer(job).data if job else None, "summary": summary})
 
     @extend_schema(request=None, responses={202: JobSerializer})
     def post(self, request):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core.api import typed as serializers
+from core.input_guard import BIGINT_MAX
 from deals.api.serializers import TenantSlugRelatedField
 from deals.models import Deal
 from journals.models import (
@@ -33,19 +34,43 @@ class TaxCodeSerializer(serializers.ModelSerializer):
                   "freee_available"]
 
 
+class BreakdownEntrySerializer(serializers.Serializer):
+    """One partner or item of 勘定科目の内訳管理, as freee's account_item.partners[] / items[]."""
+
+    id = serializers.IntegerField(min_value=1, max_value=BIGINT_MAX, help_text="freeeの取引先ID・品目ID")
+    name = serializers.CharField(max_length=255)
+
+
+def _breakdown_entries(entries: list[dict]) -> list[dict]:
+    ids = [entry["id"] for entry in entries]
+    if len(ids) != len(set(ids)):
+        raise serializers.ValidationError("同じIDが重複しています。")
+    return [{"id": entry["id"], "name": entry["name"]} for entry in entries]
+
+
 class AccountItemSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     counterpart = TenantSlugRelatedField(queryset=AccountItem.objects.all(), required=False, allow_null=True,
                                          help_text="相手勘定科目のID")
     default_tax_code = serializers.SlugRelatedField(slug_field="code", required=False, allow_null=True,
                                                     queryset=TaxCode.objects.none(), help_text="税区分コード")
+    breakdown_partners = BreakdownEntrySerializer(many=True, required=False, max_length=3000,
+                                                  help_text="内訳管理する取引先（支払依頼ではこの取引先のみ設定できます）")
+    breakdown_items = BreakdownEntrySerializer(many=True, required=False, max_length=3000,
+                                               help_text="内訳管理する品目（支払依頼ではこの品目のみ設定できます）")
 
     class Meta:
         model = AccountItem
         fields = ["id", "name", "shortcut", "code", "category", "account_category", "counterpart",
-                  "default_tax_code", "role", "freee_id", "is_active"]
+                  "default_tax_code", "role", "freee_id", "is_active", "breakdown_partners", "breakdown_items"]
         read_only_fields = ["freee_id"]
         validators = []  # (tenant, name) and (tenant, role) are unique: services.account_item_save checks them
+
+    def validate_breakdown_partners(self, entries: list[dict]) -> list[dict]:
+        return _breakdown_entries(entries)
+
+    def validate_breakdown_items(self, entries: list[dict]) -> list[dict]:
+        return _breakdown_entries(entries)
 
     def get_fields(self):
         fields = super().get_fields()

@@ -19,12 +19,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
 
+from django.conf import settings as django_settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import audit, events, jobs
+from core import audit, events, jobs, queues
 from core.errors import ApplicationError
 from core.models import Job
 from core.retry import RetryLater
@@ -44,7 +45,7 @@ Status = SyncRecord.Status
 EXPORT_KIND = "journals.sync.export"
 MAX_PERIOD_DAYS = 366  # 1年以内 (a leap year's 366 days included)
 BATCH = 1000  # documents per claim / per ledger transaction
-RUN_SECONDS = 120  # one push's slice, well under CELERY_TASK_SOFT_TIME_LIMIT; the rest continues in a new task
+# One push's slice is settings.BULK_SLICE_SECONDS (core.fair): the rest continues at the back of the queue.
 ZERO_YEN_NOTE = "金額が0円の帳票は連携されません。"
 DELETED_NOTE = "帳票が削除されているため送信しませんでした。"
 NOTHING_TO_DELETE_NOTE = "連携済みの取引がないため、削除するものはありませんでした。"
@@ -115,7 +116,7 @@ def document_sync(*, tenant: Tenant, document_type: str, document_id: int, actor
     with transaction.atomic():
         (record,) = _records_create(tenant=tenant, doc_type=doc_type, ids=[document_id], operation=operation,
                                     actor=actor, target=sync_settings_for(tenant=tenant).target,
-                                    documents={document_id: document})
+                                    documents={document_id: document}, interactive=True)
     return record
 
 
@@ -126,10 +127,11 @@ def _synced_ids(tenant: Tenant, doc_type: DocumentType, ids: list[int]) -> set[i
 
 
 def _records_create(*, tenant, doc_type: DocumentType, ids: list[int], operation: str, actor, target: str,
-                    documents: dict | None = None, job=None) -> list[SyncRecord]:
-    """Write 連携待ち records (zero-yen documents are never synced) and enqueue their task after commit."""
-    from journals.sync.tasks import sync_records_push_task
+                    documents: dict | None = None, job=None, interactive: bool = False) -> list[SyncRecord]:
+    """Write 連携待ち records (zero-yen documents are never synced) and enqueue their task after commit.
 
+    `interactive`: a person asked for these documents and waits (連携する, 再連携): the push goes to the
+    interactive queue instead of queueing behind other tenants' bulk exports (core.queues)."""
     documents = documents if documents is not None else doc_type.load(tenant, ids)
     now, rows = timezone.now(), []
     for document_id in ids:
@@ -144,10 +146,17 @@ def _records_create(*, tenant, doc_type: DocumentType, ids: list[int], operation
     ids_by_public = {str(public_id): pk for pk, public_id in insert_rows(SyncRecord, RECORD_FIELDS, rows,
                                                                           returning="id, public_id")}
     records = [SyncRecord(pk=ids_by_public[str(row[1])], **dict(zip(RECORD_FIELDS, row, strict=True))) for row in rows]
-    ids_created = [r.pk for r in records]
-    for start in range(0, len(records), BATCH):
-        jobs.enqueue_on_commit(sync_records_push_task, ids_created[start:start + BATCH])
+    _push_enqueue([r.pk for r in records], interactive=interactive)
     return records
+
+
+def _push_enqueue(record_ids: list[int], *, interactive: bool = False) -> None:
+    """One push task per BATCH records (of one tenant: a bulk push takes that tenant's slot, core.fair)."""
+    from journals.sync.tasks import sync_records_push_task
+
+    options = {"queue": queues.INTERACTIVE} if interactive and len(record_ids) <= BATCH else None
+    for start in range(0, len(record_ids), BATCH):
+        jobs.enqueue_on_commit(sync_records_push_task, record_ids[start:start + BATCH], _options=options)
 
 
 RECORD_FIELDS = ["tenant_id", "public_id", "created_at", "updated_at", "document_type", "document_id",
@@ -189,8 +198,6 @@ def sync_records_requeue_stale(*, waiting_for: timedelta, in_progress_for: timed
 
 
 def _records_requeue(records, *, waiting_for: timedelta, in_progress_for: timedelta) -> int:
-    from journals.sync.tasks import sync_records_push_task
-
     now = timezone.now()
     abandoned = list(records.filter(status=Status.IN_PROGRESS, updated_at__lt=now - in_progress_for)
                      .order_by("pk").values_list("pk", flat=True)[:10 * BATCH])
@@ -198,9 +205,12 @@ def _records_requeue(records, *, waiting_for: timedelta, in_progress_for: timede
                                                                                  updated_at=now)
     # The records just taken back are sent now too, not at a later sweep once they look stale again.
     stale = list(records.filter(Q(updated_at__lt=now - waiting_for) | Q(pk__in=abandoned), status=Status.WAITING)
-                 .order_by("pk").values_list("pk", flat=True)[:10 * BATCH])
-    for start in range(0, len(stale), BATCH):
-        jobs.enqueue_on_commit(sync_records_push_task, stale[start:start + BATCH])
+                 .order_by("tenant_id", "pk").values_list("tenant_id", "pk")[:10 * BATCH])
+    by_tenant: dict[int, list[int]] = defaultdict(list)
+    for tenant_id, pk in stale:
+        by_tenant[tenant_id].append(pk)
+    for ids in by_tenant.values():
+        _push_enqueue(ids)
     return len(stale)
 
 
@@ -234,7 +244,7 @@ def _claim(record_ids: list[int]) -> list[SyncRecord]:
 def _push_tenant(tenant: Tenant, records: list[SyncRecord]) -> float | None:
     """Book the ready items chunk by chunk (the target's chunk size), writing outcomes after each chunk.
 
-    A run stops taking chunks once RUN_SECONDS have passed: a thousand freee documents would otherwise run
+    A run stops taking chunks once BULK_SLICE_SECONDS have passed: a thousand freee documents would otherwise run
     into the task's hard time limit (a SIGKILL) and start over from the same place every time. What is left
     goes back to 連携待ち with retry_after 0, and the task continues with it at once.
     """
@@ -244,7 +254,7 @@ def _push_tenant(tenant: Tenant, records: list[SyncRecord]) -> float | None:
         if not item.note and not item.error:
             by_target[item.records[-1].target].append(item)
     later = [_finish(tenant, [i for i in items if i.note or i.error])]
-    deadline = time.monotonic() + RUN_SECONDS
+    deadline = time.monotonic() + django_settings.BULK_SLICE_SECONDS
     for code, target_items in by_target.items():
         target = target_for(code)
         for start in range(0, len(target_items), target.chunk):
@@ -384,16 +394,13 @@ def _notify_failures(tenant: Tenant, failed: list[SyncRecord]) -> None:
 
 def sync_records_resync(*, tenant: Tenant, records: Iterable[SyncRecord], actor) -> int:
     """再連携 of error rows: they go back to 連携待ち and are queued again. Other rows are left alone."""
-    from journals.sync.tasks import sync_records_push_task
-
     ids = [r.pk for r in records]
     now = timezone.now()
     with transaction.atomic():
         queryset = SyncRecord.objects.for_tenant(tenant).filter(pk__in=ids, status=Status.ERROR)
         retried = list(queryset.values_list("pk", flat=True))
         queryset.update(status=Status.WAITING, error_message="", actor=actor, updated_at=now, finished_at=None)
-        for start in range(0, len(retried), BATCH):
-            jobs.enqueue_on_commit(sync_records_push_task, retried[start:start + BATCH])
+        _push_enqueue(retried, interactive=True)  # a person pressed 再連携; a large selection goes to bulk
     return len(retried)
 
 
@@ -421,13 +428,6 @@ def export_validate(*, tenant: Tenant, start: date, end: date, groups: list[str]
     if not groups:
         raise ApplicationError(_("出力取引を選択してください。"), code="no_groups")
     return groups
-
-
-def _export_claim_or_resume(job):
-    job.refresh_from_db()
-    if job.status == job.Status.QUEUED:
-        return jobs.job_claim(job_id=job.pk)
-    return job if job.status == job.Status.RUNNING else None
 
 
 def export_resume(*, job) -> int:
@@ -469,13 +469,13 @@ def export_start(*, tenant: Tenant, actor, start: date, end: date, groups: list[
     return job
 
 
-def export_run(*, job) -> None:
+def export_run(*, job, task_id: str = "") -> None:
     """The export task: write one 連携待ち record per current document of the period, then the pushes run.
 
     Only documents that exist now are listed, so documents deleted before the export are never sent. A running
     job sent again by the abandoned-job sweeper (its worker died) is resumed: see export_resume.
     """
-    job = _export_claim_or_resume(job)
+    job = jobs.job_take(job_id=job.pk, task_id=task_id)
     if job is None:
         return
     if SyncRecord.objects.filter(job_id=job.pk).exists():

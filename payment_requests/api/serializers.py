@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from core.api import typed as serializers
+from core.input_guard import BIGINT_MAX
 from journals.models import AccountItem, TaxCode, Wallet
 from payment_requests import selectors, services, validators
 from payment_requests.models import (
@@ -35,7 +36,7 @@ class LineSerializer(serializers.ModelSerializer):
     class Meta:
         model = PaymentRequestLine
         fields = ["id", "line_type", "description", "amount", "account_item_id", "account_item_name", "tax_code",
-                  "tax_code_name", "freee_line_id"]
+                  "tax_code_name", "item_id", "item_name", "freee_line_id"]
         read_only_fields = fields
 
 
@@ -135,16 +136,23 @@ class LineInputSerializer(serializers.Serializer):
     amount = serializers.IntegerField()
     account_item_id = serializers.UUIDField(required=False, allow_null=True)
     tax_code = serializers.IntegerField(required=False, allow_null=True)
+    item_id = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=BIGINT_MAX,
+                                       help_text=_("品目ID（freee）。内訳管理している勘定科目では紐づけられた品目のみ"))
 
 
 class PaymentRequestInputSerializer(serializers.Serializer):
-    """freee's POST/PUT body: title, issue_date, payment_request_lines, approval_flow_route_id and draft, ..."""
+    """freee's POST/PUT body: title, issue_date, payment_request_lines and draft, plus the optional fields.
+
+    POST: an optional field left out takes its default (no approval_flow_route_id: the 基本経路). PUT: a field
+    left out (or a null approval_flow_route_id) keeps the request's value."""
 
     title = serializers.CharField(max_length=250, allow_blank=True)
     issue_date = serializers.DateField()
     payment_request_lines = LineInputSerializer(many=True, allow_empty=True)
     draft = serializers.BooleanField()
-    approval_flow_route_id = serializers.UUIDField(required=False, allow_null=True)
+    approval_flow_route_id = serializers.UUIDField(
+        required=False, allow_null=True,
+        help_text=_("申請経路ID。作成時に省略すると基本経路、更新時に省略（null）すると現在の申請経路のままです。"))
     approver_id = serializers.IntegerField(required=False, allow_null=True)
     application_date = serializers.DateField(required=False, allow_null=True)
     description = serializers.CharField(required=False, allow_blank=True, default="")
@@ -172,6 +180,16 @@ class PaymentRequestInputSerializer(serializers.Serializer):
     def validate_payment_request_lines(self, lines: list[dict]) -> list[dict]:
         return validators.checked_total(lines)
 
+    API_NAMES = {"route": "approval_flow_route_id", "approver": "approver_id", "parent": "parent_id"}
+
+    def omitted(self) -> frozenset[str]:
+        """The input names the body leaves out (a PUT keeps their values); a null route counts as left out."""
+        sent = self.initial_data if isinstance(self.initial_data, dict) else {}
+        names = {name for name in services.OMITTABLE if self.API_NAMES.get(name, name) not in sent}
+        if sent.get("approval_flow_route_id") is None:
+            names.add("route")
+        return frozenset(names)
+
     def to_input(self, tenant) -> services.RequestInput:
         data = dict(self.validated_data)
         lines = [self._line(tenant, line) for line in data.pop("payment_request_lines")]
@@ -182,7 +200,8 @@ class PaymentRequestInputSerializer(serializers.Serializer):
         approver = selectors.member_users(tenant).filter(pk=approver_id).first() if approver_id else None
         if approver_id and approver is None:
             raise serializers.ValidationError({"approver_id": [NOT_FOUND]})
-        return services.RequestInput(lines=lines, route=route, parent=parent, approver=approver, **data)
+        return services.RequestInput(lines=lines, route=route, parent=parent, approver=approver,
+                                     omitted=self.omitted(), **data)
 
     @staticmethod
     def _line(tenant, line: dict) -> services.LineInput:
@@ -191,7 +210,7 @@ class PaymentRequestInputSerializer(serializers.Serializer):
         try:
             return services.LineInput(
                 id=line.get("id"), line_type=line["line_type"], description=line.get("description", ""),
-                amount=line["amount"],
+                amount=line["amount"], item_id=line.get("item_id"),
                 account_item=_tenant_object(AccountItem.objects, tenant, public_id=account) if account else None,
                 tax_code=_tenant_object(TaxCode.objects, tenant, code=code) if code is not None else None)
         except serializers.ValidationError as error:

@@ -22,9 +22,18 @@ from payment_requests.api.serializers import (
 from payment_requests.filters import PaymentRequestFilter
 from payment_requests.models import ApprovalFlowRoute, ApprovalFlowStep, PaymentRequest
 
+
+class PlanAvailableMixin:
+    """Every 支払依頼 endpoint answers seed 004's plan explanation (403) when the tenant's freee plan lacks it."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        services.check_plan(request.tenant)
+
+
 ERRORS = {
     400: OpenApiResponse(description="入力・業務ルールのエラー（seed 004 の各ルール。error.message に理由）"),
-    403: OpenApiResponse(description="この操作を行う権限がない"),
+    403: OpenApiResponse(description="この操作を行う権限がない、またはfreeeのプランが支払依頼に対応していない"),
     404: OpenApiResponse(description="この事業所に存在しない"),
     409: OpenApiResponse(description="target_step_id / target_round が現在の承認ステップ・ラウンドと一致しない"),
 }
@@ -52,7 +61,7 @@ def _envelope(request_obj, http_status=status.HTTP_200_OK) -> Response:
     mirror_retry=extend_schema(request=None, responses={202: PaymentRequestEnvelope, **ERRORS}),
     refresh=extend_schema(request=None, responses={200: PaymentRequestEnvelope, **ERRORS}),
 )
-class PaymentRequestViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class PaymentRequestViewSet(PlanAvailableMixin, TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                             viewsets.GenericViewSet):
     """支払依頼: list (filters of freee's list), show, create, PUT, DELETE and POST .../actions."""
 
@@ -139,7 +148,7 @@ class PaymentRequestViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.Ret
         return _envelope(mirror.mirror_pull_one(payment_request=self.get_object()))
 
 
-class ApprovalFlowRouteViewSet(TenantScopedReadOnlyViewSet):
+class ApprovalFlowRouteViewSet(PlanAvailableMixin, TenantScopedReadOnlyViewSet):
     """申請経路 with their steps (freee's approval_flow_routes)."""
 
     queryset = ApprovalFlowRoute.objects.select_related("first_step").prefetch_related(

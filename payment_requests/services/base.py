@@ -9,6 +9,7 @@ from core import audit
 from core.errors import ApplicationError
 from payment_requests import ledger, mirror
 from payment_requests.models import ApprovalFlowLog, ApprovalFlowStep, PaymentRequest, PaymentRequestLine
+from payment_requests.selectors import plan_refusal
 from tenancy.models import Membership, Tenant
 
 Status = PaymentRequest.Status
@@ -28,9 +29,18 @@ def fail(message: str, code: str = "payment_request_rule", http_status: int = 40
 
 
 def check_membership(tenant: Tenant, membership: Membership | None) -> None:
-    """Raise unless `membership` is of `tenant` (the payment request's tenant)."""
+    """Raise unless `membership` is of `tenant` (the payment request's tenant) and the tenant's freee plan has
+    支払依頼 (every payment-request service starts here)."""
     if membership is None or membership.tenant_id != tenant.pk:
         raise fail(_("この事業所のメンバーではありません。"), "permission_denied", 403)
+    check_plan(tenant)
+
+
+def check_plan(tenant: Tenant) -> None:
+    """403 with seed 004's explanation when the tenant's freee plan has no 支払依頼."""
+    refusal = plan_refusal(tenant=tenant)
+    if refusal:
+        raise fail(refusal, "plan_unavailable", 403)
 
 
 def check_admin(tenant: Tenant, membership: Membership | None) -> None:

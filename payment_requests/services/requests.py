@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import audit
-from journals.models import AccountItem, TaxCode
+from journals.models import AccountItem, LedgerSettings, TaxCode, TaxRate
+from journals.selectors import ledger_settings_for
 from payment_requests import ledger, mirror
 from payment_requests.models import (
     ApprovalFlowRoute,
@@ -51,6 +52,7 @@ class LineInput:
     account_item: AccountItem | None = None
     tax_code: TaxCode | None = None
     id: uuid.UUID | None = None
+    item_id: int | None = None  # freee's 品目 id
 
 
 @dataclass
@@ -83,12 +85,16 @@ class RequestInput:
     account_number: str = ""
     account_name: str = ""
     qualified_invoice_status: str = PaymentRequest.QualifiedInvoiceStatus.UNSPECIFIED
+    # Names of the fields above the caller did not send: an update keeps their stored values (create: defaults).
+    omitted: frozenset[str] = frozenset()
 
 
 BANK_FIELDS = ("bank_code", "bank_name", "bank_name_kana", "branch_code", "branch_name", "branch_kana",
                "account_type", "account_number", "account_name")
 PLAIN_FIELDS = ("issue_date", "description", "document_code", "receipt_ids", "payment_date", "payment_method",
                 "partner_id", "partner_code", "partner_name", "qualified_invoice_status", *BANK_FIELDS)
+# What a PUT may leave out (title, issue_date, lines and draft it must send, as freee's PUT requires them).
+OMITTABLE = frozenset({*PLAIN_FIELDS, "route", "approver", "parent", "application_date"} - {"issue_date"})
 
 
 def _check_lines(tenant: Tenant, lines: list[LineInput], draft: bool) -> None:
@@ -96,8 +102,9 @@ def _check_lines(tenant: Tenant, lines: list[LineInput], draft: bool) -> None:
         raise fail(_("支払依頼の明細を1行以上入力してください。"), "lines_required")
     if len(lines) > MAX_LINES:
         raise fail(_("明細は100行以内で入力してください。"), "lines_too_many")
+    ledger_settings = ledger_settings_for(tenant=tenant)
     for line in lines:
-        _check_line(tenant, line, draft)
+        _check_line(tenant, line, draft, ledger_settings)
     kinds = [line.line_type for line in lines]
     if LineType.DEAL not in kinds:
         raise fail(_("通常行（deal_line）を1行以上含めてください。控除・マイナス行や源泉所得税行だけでは作成できません。"),
@@ -109,7 +116,7 @@ def _check_lines(tenant: Tenant, lines: list[LineInput], draft: bool) -> None:
                    "total_not_positive")
 
 
-def _check_line(tenant: Tenant, line: LineInput, draft: bool) -> None:
+def _check_line(tenant: Tenant, line: LineInput, draft: bool, ledger_settings: LedgerSettings) -> None:
     if line.line_type not in LineType.values:
         raise fail(_("明細の種類（line_type）の値が不正です。"), "line_type_invalid")
     if line.amount is None or line.amount > MAX_LINE_AMOUNT:
@@ -122,28 +129,41 @@ def _check_line(tenant: Tenant, line: LineInput, draft: bool) -> None:
     for obj in (line.account_item, line.tax_code):
         if obj is not None and obj.tenant_id != tenant.pk:
             raise fail(_("勘定科目または税区分が見つかりません。"), "master_invalid")
+    if line.account_item is not None and not line.account_item.is_active:
+        raise fail(_("使用しない勘定科目は支払依頼に設定できません（%(name)s）。") % {"name": line.account_item.name},
+                   "account_item_invalid")
     if line.account_item is not None and line.tax_code is None:
         raise fail(_("勘定科目を設定した行には税区分も設定してください。"), "tax_code_required")
-    _check_tax_code(line)
+    _check_tax_code(line, ledger_settings)
 
 
-def _check_tax_code(line: LineInput) -> None:
+def _check_tax_code(line: LineInput, ledger_settings: LedgerSettings) -> None:
+    """税区分の設定 (seed 004): 「この税区分を使用する」, 「支出の登録」 / 「収入の登録」 by row, 消費税率「使用する」."""
     code = line.tax_code
     if code is None:
         return
+    if not code.freee_available:
+        raise fail(_("「この税区分を使用する」がオフの税区分は支払依頼に設定できません（%(name)s）。")
+                   % {"name": code.name_ja}, "tax_code_invalid")
     if line.line_type == LineType.WITHHOLDING and not code.usable_for_income:
         raise fail(_("源泉所得税行には「収入の登録」で使用できる税区分のみ設定できます（%(name)s は設定できません）。")
                    % {"name": code.name_ja}, "tax_code_invalid")
     if line.line_type != LineType.WITHHOLDING and not code.usable_for_expense:
         raise fail(_("通常行・控除行には「支出の登録」で使用できる税区分のみ設定できます（%(name)s は設定できません）。")
                    % {"name": code.name_ja}, "tax_code_invalid")
+    if not ledger_settings.rate_in_use(code):
+        raise fail(_("消費税率%(rate)sを「使用しない」設定のため、この税区分は支払依頼に設定できません（%(name)s）。"
+                     "会計設定で消費税率を「使用する」にしてください。")
+                   % {"rate": TaxRate(code.rate_key).label, "name": code.name_ja}, "tax_code_invalid")
 
 
 def missing_required_fields(tenant: Tenant, data: RequestInput) -> list[str]:
-    """Labels of the fields 申請フォームの設定 makes required that `data` leaves empty."""
+    """Labels of the fields 申請フォームの設定 makes required that `data` leaves empty (支払先: a freee partner by
+    id or code, or the name the form's 支払先（取引先名） gives)."""
     setting = form_setting_for(tenant=tenant)
+    partner = bool(data.partner_id or data.partner_code.strip() or data.partner_name.strip())
     values = {"payment_method": data.payment_method != PaymentRequest.PaymentMethod.NONE,
-              "partner": bool(data.partner_id or data.partner_code), "document_code": bool(data.document_code),
+              "partner": partner, "document_code": bool(data.document_code),
               "payment_date": data.payment_date is not None, "description": bool(data.description.strip()),
               "receipt_ids": bool(data.receipt_ids)}
     return [name for name in setting.required_fields if name in values and not values[name]]
@@ -190,8 +210,28 @@ def _check_body(tenant: Tenant, data: RequestInput) -> None:
     if data.payment_method not in PaymentRequest.PaymentMethod.values:
         raise fail(_("支払方法（payment_method）の値が不正です。"), "payment_method_invalid")
     _check_lines(tenant, data.lines, data.draft)
+    _check_breakdowns(data)
     if not data.draft:
         _check_required(tenant, data)
+
+
+def _check_breakdowns(data: RequestInput) -> None:
+    """勘定科目の内訳管理 (seed 004): a row whose account item manages its breakdown by partner or item takes only
+    the partners / items tied to it; applying needs one (a draft may leave it empty)."""
+    for line in data.lines:
+        account = line.account_item
+        if account is None:
+            continue
+        partners = account.breakdown_partner_names
+        if partners and (data.partner_id not in partners if data.partner_id else not data.draft):
+            raise fail(_("勘定科目「%(account)s」は取引先で内訳管理しているため、支払先には勘定科目に紐づけられた取引先"
+                         "（%(names)s）のみ設定できます。") % {"account": account.name, "names": "、".join(
+                             partners.values())}, "breakdown_partner")
+        items = account.breakdown_item_names
+        if items and (line.item_id not in items if line.item_id else not data.draft):
+            raise fail(_("勘定科目「%(account)s」は品目で内訳管理しているため、品目には勘定科目に紐づけられた品目"
+                         "（%(names)s）のみ設定できます。") % {"account": account.name, "names": "、".join(
+                             items.values())}, "breakdown_item")
 
 
 def payment_request_create(*, tenant: Tenant, membership: Membership, data: RequestInput) -> PaymentRequest:
@@ -242,6 +282,8 @@ def _save_lines(payment_request: PaymentRequest, lines: list[LineInput]) -> None
         row = row or PaymentRequestLine(tenant=payment_request.tenant, request=payment_request)
         row.position, row.line_type, row.description = position, line.line_type, line.description[:255]
         row.amount, row.account_item, row.tax_code = line.amount, line.account_item, line.tax_code
+        row.item_id = line.item_id
+        row.item_name = line.account_item.breakdown_item_names.get(line.item_id, "") if line.account_item else ""
         row.save()
 
 
@@ -255,13 +297,15 @@ def payment_request_update(*, payment_request: PaymentRequest, membership: Membe
         user = membership.user
         is_applicant = user.pk == payment_request.applicant_id
         _check_can_update(payment_request, membership, is_applicant, data.draft)
+        _keep_omitted(payment_request, data)
         keep_route = payment_request.status == Status.IN_PROGRESS or not is_applicant
         if keep_route:
             data.route, data.approver = payment_request.route, None
         if payment_request.status != Status.DRAFT:  # title and 申請日 only change while a draft
             data.title, data.application_date = payment_request.title, payment_request.application_date
         _check_body(tenant := payment_request.tenant, data)
-        _check_parent(tenant, data.parent, current=payment_request)
+        if data.parent != payment_request.parent:  # the parent rules are about naming one, not about keeping it
+            _check_parent(tenant, data.parent, current=payment_request)
         route = payment_request.route if keep_route else resolve_route(tenant, data.route)
         applies = not data.draft and payment_request.status in (Status.DRAFT, Status.FEEDBACK)
         if applies and route.first_step.resource_type == ResourceType.SELECTED_USER:
@@ -277,6 +321,25 @@ def payment_request_update(*, payment_request: PaymentRequest, membership: Membe
             flow_apply(payment_request, user, approver=data.approver)
         after_change(payment_request, "update", actor=membership.user)
     return payment_request
+
+
+def _keep_omitted(payment_request: PaymentRequest, data: RequestInput) -> None:
+    """Fill the fields the caller left out with the request's stored values (its route, parent, 申請日, the
+    approver chosen for a 申請時に指定 first step in the last round, and every plain field)."""
+    omitted = data.omitted & OMITTABLE
+    for name in omitted & set(PLAIN_FIELDS):
+        value = getattr(payment_request, name)
+        setattr(data, name, list(value) if isinstance(value, list) else value)
+    if "route" in omitted:
+        data.route = payment_request.route
+    if "parent" in omitted:
+        data.parent = payment_request.parent
+    if "application_date" in omitted:
+        data.application_date = payment_request.application_date
+    first = data.route.first_step if data.route is not None else None
+    if "approver" in omitted and data.route == payment_request.route and first is not None:
+        slot = payment_request.approvers.filter(step=first, user__isnull=False).select_related("user").first()
+        data.approver = slot.user if slot and first.resource_type == ResourceType.SELECTED_USER else None
 
 
 def _check_can_update(payment_request: PaymentRequest, membership: Membership, is_applicant: bool, draft: bool) -> None:

@@ -114,8 +114,8 @@ def payment_request_act(*, payment_request: PaymentRequest, membership: Membersh
     with transaction.atomic():
         payment_request = (PaymentRequest.objects.select_for_update(of=("self",))
                            .select_related("tenant", "route", "current_step__next_step").get(pk=payment_request.pk))
+        _check_target(payment_request, data)  # before who acts: a late approver must hear "reload", not "not yours"
         check_action(payment_request, membership, data.action)
-        _check_target(payment_request, data)
         user = membership.user
         handler = {"approve": _approve, "force_approve": _approve, "reject": _reject, "feedback": _feedback,
                    "cancel": _cancel, "force_feedback": _force_feedback}[data.action]
@@ -162,11 +162,24 @@ def _check_force_approve(payment_request: PaymentRequest, membership: Membership
 
 
 def _check_target(payment_request: PaymentRequest, data: ActionInput) -> None:
+    """409 when the quoted step/round is not the request's now, or the quoted round was already decided.
+
+    A request without a current step (draft, feedback) is quoted as no step; an approved or rejected request
+    keeps its last step, so an approver action quoting it comes from a page shown before someone decided."""
     step = payment_request.current_step
-    current_round = payment_request.current_round
-    if step is None or str(data.target_step_id) != str(step.public_id) or data.target_round != current_round:
+    current_step_id = str(step.public_id) if step is not None else None
+    quoted_step_id = str(data.target_step_id) if data.target_step_id else None
+    if quoted_step_id != current_step_id or data.target_round != payment_request.current_round:
         raise fail(_("この申請は他の操作で更新されています（target_step_id / target_round が現在の承認ステップ・ラウンドと"
                      "一致しません）。画面を再読み込みしてから操作してください。"), "stale_action", 409)
+    if data.action == "force_feedback" or step is None:
+        return
+    if payment_request.status == Status.APPROVED:
+        raise fail(_("この申請は他のユーザーの操作ですでに承認済みになっています。画面を再読み込みしてください。"),
+                   "stale_action", 409)
+    if payment_request.status == Status.REJECTED:
+        raise fail(_("この申請は他のユーザーの操作ですでに却下済みになっています。画面を再読み込みしてください。"),
+                   "stale_action", 409)
 
 
 def available_actions(payment_request: PaymentRequest, membership: Membership | None) -> list[str]:

@@ -91,7 +91,7 @@ def invoice_worker() -> Iterator[None]:
     """A real worker in this process for the test's duration, on this xdist worker's own (emptied) broker."""
     celery_app.connection_for_write().default_channel.client.flushdb()
     with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10,
-                      queues=["default", "freee"]):
+                      queues=["interactive", "bulk", "default"]):
         yield
 
 
@@ -305,3 +305,35 @@ def test_text_typed_after_choosing_a_partner_unchooses_it_and_blocks_issue(page,
     expect(tab.get_by_label("取引先（freeeから検索）")).to_have_value("かもめ")
     expect(tab.locator("#partner-chosen")).to_have_text("取引先: 未選択（検索結果から選んでください）")
     assert not Invoice.objects.filter(deal=sales_world.deal).exists()
+
+
+def test_status_refresh_clicked_again_and_again_keeps_one_row_and_says_what_changed(page, log_in, sales_world):
+    """issue 14 item 6: each ステータス更新 used to add an empty table row and say nothing."""
+    from invoices import services
+
+    world = sales_world
+    partner = SandboxResource.objects.filter(company=world.company, kind="partner").order_by("resource_id").first()
+    invoice = services.invoice_issue(deal=world.deal, membership=world.membership, partner_id=partner.data["id"],
+                                     partner_name=partner.data["name"])
+    services.invoice_push(invoice_id=invoice.pk)
+    invoice.refresh_from_db()
+    log_in(SALES)
+    tab = _open_invoice_tab(page, world.deal)
+    rows = tab.locator("tr")
+    expect(tab.locator(f"#invoice-{invoice.public_id}")).to_be_visible()
+    count = rows.count()
+    page.evaluate("window.__noReload = true")
+
+    for _click in range(3):
+        tab.locator(f"#invoice-{invoice.public_id}").get_by_role("button", name="ステータス更新").click()
+        expect(tab.get_by_role("status")).to_contain_text("freeeの請求書に変更はありません")
+        expect(rows).to_have_count(count + 1)  # the row, its history slot and one line saying what happened
+
+    from integrations.sandbox.services import sandbox_invoice_status_set
+
+    sandbox_invoice_status_set(company=world.company, invoice_id=invoice.freee_invoice_id, field="payment_status",
+                               value="settled")
+    tab.locator(f"#invoice-{invoice.public_id}").get_by_role("button", name="ステータス更新").click()
+    expect(tab.get_by_role("status")).to_have_text("freeeから更新しました: 決済: 決済待ち → 決済済み")
+    expect(rows).to_have_count(count + 1)
+    assert page.evaluate("window.__noReload") is True

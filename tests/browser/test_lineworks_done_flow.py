@@ -3,7 +3,7 @@ sandbox), an employee links LINE WORKS through the sandbox, issues an invoice, a
 sandbox inbox; an approver approves a payment request from the button in its message.
 
 Everything asynchronous (the bot callback, invoice issuing, the notification fan-out and sends) runs on a real
-Celery worker started in this process (solo pool) on the default, freee and notifications queues.
+Celery worker started in this process (solo pool) on the interactive, bulk and default queues.
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def demo(live_server, settings, tmp_path) -> Demo:
 def worker() -> Iterator[None]:
     celery_app.connection_for_write().default_channel.client.flushdb()
     with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10,
-                      queues=["default", "freee", "notifications"]):
+                      queues=["interactive", "bulk", "default"]):
         yield
 
 

@@ -2,6 +2,7 @@
 an admins-only page with filters that never shows another tenant's entries."""
 
 import pytest
+import responses
 from django.db import IntegrityError, InternalError, transaction
 from django.db.models import ProtectedError
 from django.urls import reverse
@@ -88,10 +89,15 @@ def test_deal_csv_from_the_api_is_audited_too(world_a):
     assert _actions(world_a.tenant) == ["csv.export"]
 
 
-def test_lineworks_links_and_unlinks_are_audited_with_secrets_masked(world_a):
+@responses.activate
+def test_lineworks_links_and_unlinks_are_audited_with_secrets_masked(world_a, settings):
     from notifications import services as lineworks
     from tests.notifications.factories import make_user_link, private_key_pem
 
+    # saving asks LINE WORKS for a token and the bot's domains (the domain id is checked against the credentials)
+    settings.LINEWORKS_AUTH_URL, settings.LINEWORKS_API_URL = "https://auth.lw.test", "https://api.lw.test/v1.0"
+    responses.post("https://auth.lw.test/oauth2/v2.0/token", json={"access_token": "at", "expires_in": "86400"})
+    responses.get("https://api.lw.test/v1.0/bots/2000009/domains", json={"domains": [{"domainId": 40000009}]})
     link = lineworks.lineworks_link_save(
         tenant=world_a.tenant, actor=world_a.admin, domain_id="40000009", name="本社", client_id="cid",
         client_secret="lw-client-secret", service_account="sa@example.works", private_key=private_key_pem(),

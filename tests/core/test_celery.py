@@ -39,7 +39,7 @@ def real_worker(transactional_db):
     process's worker take our tasks)."""
     assert app.conf.broker_url == worker_redis_url()
     app.connection_for_write().default_channel.client.flushdb()
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=["default"]):
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=["interactive", "bulk", "default"]):
         yield
 
 

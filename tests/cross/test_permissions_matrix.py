@@ -110,6 +110,9 @@ ROUTE_RULES: dict[str, Access | dict[str, Access]] = {
     # the project's root
     "home": MEMBER,
     "healthz": PUBLIC,
+    # operators' Prometheus endpoint: a bearer token, not a session; without METRICS_TOKEN (as here) a 404
+    # (tests/core/test_queues.py covers the token)
+    "metrics": {"GET": everyone("404"), "POST": everyone(NOT_ALLOWED)},
     "login": PUBLIC,
     "logout": {"POST": everyone(LOGIN), "GET": everyone(NOT_ALLOWED)},  # POST logs out, to the login page
     "api-schema": PUBLIC,

@@ -113,16 +113,19 @@ def test_no_secret_reaches_logs_call_logs_audit_or_pages(world_a, settings, capl
         with pytest.raises(ReauthorizationRequired):
             tokens.access_token_for(connection, force_refresh=True)
 
-        # LINE WORKS: the link with its private key, a token, a message that fails
+        # LINE WORKS: the link with its private key, a token, a message that fails; saving asks LINE WORKS
+        # for a token and the bot's domains (the domain id is checked against the credentials)
+        responses.post(f"{LW_AUTH}/oauth2/v2.0/token", json={"access_token": LW_ACCESS, "refresh_token": LW_REFRESH,
+                                                             "scope": "bot", "token_type": "Bearer",
+                                                             "expires_in": "86400"})
+        responses.get(f"{LW_API}/bots/2000001/domains", json={"domains": [{"domainId": 40000001}],
+                                                              "responseMetaData": {"nextCursor": None}})
         answer = admin.post(reverse("notifications:link_create"), {
             "name": "本社", "domain_id": "40000001", "client_id": "lw-cid", "client_secret": LW_CLIENT_SECRET,
             "service_account": "sa.serviceaccount@example.works", "private_key": private_key_pem(),
             "bot_id": "2000001", "bot_secret": LW_BOT_SECRET, "rate_limit_per_minute": "240"})
         assert answer.status_code == 302, answer.content.decode()[:2000]
         link = LineWorksLink.objects.get(tenant=world_a.tenant)
-        responses.post(f"{LW_AUTH}/oauth2/v2.0/token", json={"access_token": LW_ACCESS, "refresh_token": LW_REFRESH,
-                                                             "scope": "bot", "token_type": "Bearer",
-                                                             "expires_in": "86400"})
         pages.append(admin.post(reverse("notifications:link_test", args=[link.public_id]), follow=True)
                      .content.decode())
 

@@ -20,7 +20,7 @@ from tests.isolation import assert_cross_tenant_404, project_routes
 from tests.sandbox.factories import SECRET_APP_NAME, SECRET_COMPANY_NAME, make_sandbox_app, make_sandbox_company
 
 # The OpenAPI schema and its Swagger UI are documentation without tenant data: public by design.
-PUBLIC_ROUTES = {"login", "logout", "healthz", "api:token", "api-schema", "api-docs",
+PUBLIC_ROUTES = {"login", "logout", "healthz", "metrics", "api:token", "api-schema", "api-docs",
                  # the account pages a visitor uses before (or instead of) logging in (django-allauth)
                  "account_login", "account_logout", "account_inactive", "account_email_verification_sent",
                  "account_confirm_email", "account_reset_password", "account_reset_password_done",

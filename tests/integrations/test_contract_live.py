@@ -21,7 +21,12 @@ from django.utils import timezone
 from integrations.freee import schemas as s
 from integrations.freee.client import FreeeClient
 from integrations.models import FreeeConnection
-from integrations.sandbox.services import sandbox_app_create, sandbox_company_create, sandbox_tokens_issue
+from integrations.sandbox.services import (
+    sandbox_app_create,
+    sandbox_company_create,
+    sandbox_company_update,
+    sandbox_tokens_issue,
+)
 from tests.sandbox import freee_schema
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -42,6 +47,7 @@ ENDPOINTS = {
     ("PUT", "/api/1/payment_requests/{id}"), ("DELETE", "/api/1/payment_requests/{id}"),
     ("POST", "/api/1/payment_requests/{id}/actions"),
     ("GET", "/api/1/approval_flow_routes"), ("GET", "/api/1/approval_flow_routes/{id}"),
+    ("POST", "/api/1/receipts"),
 }
 
 
@@ -61,6 +67,7 @@ def recorded_client(live_server, settings, world_a):
     settings.FREEE_ACCOUNTS_URL = settings.FREEE_API_URL = live_server.url + "/sandbox/freee"
     app = sandbox_app_create(tenant=world_a.tenant, name="契約テスト")
     company = sandbox_company_create(app=app, name="契約テスト株式会社")
+    sandbox_company_update(company=company, plan="enterprise")  # a plan with 支払依頼 (seed 004)
     access, refresh = sandbox_tokens_issue(app=app, company=company)
     connection = FreeeConnection.objects.create(
         tenant=world_a.tenant, client_id=app.client_id, client_secret=app.client_secret,
@@ -73,7 +80,8 @@ def recorded_client(live_server, settings, world_a):
     def record(response, *args, **kwargs):
         request = response.request
         url = urlsplit(request.url)
-        body = json.loads(request.body) if request.body else None
+        multipart = request.headers.get("Content-Type", "").startswith("multipart/")
+        body = json.loads(request.body) if request.body and not multipart else None  # an upload: its parts
         exchanges.append(Exchange(request.method, request.url.split("?")[0], dict(parse_qsl(url.query)), body,
                                   response.status_code, response.json() if response.content else None))
 
@@ -136,6 +144,8 @@ def _walk(client: FreeeClient) -> None:
     client.payment_request_action(request.id, s.PaymentRequestAction(
         approval_action="cancel", target_step_id=applied.current_step_id, target_round=applied.current_round))
     client.payment_request_delete(request.id)
+    client.receipt_create(file_name="receipt.pdf", content=b"%PDF-1.4", content_type="application/pdf",
+                          description="契約テスト")
 
 
 def _template(spec: dict, path: str) -> str:

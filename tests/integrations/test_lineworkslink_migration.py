@@ -20,7 +20,16 @@ def _migrate(targets) -> object:
     return executor.loader.project_state(targets).apps
 
 
-def test_a_link_stored_before_the_move_is_the_same_row_after_it(world_a):
+@pytest.fixture
+def back_to_latest():
+    """Later migrations exist: leave the database as every other test expects it."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def test_a_link_stored_before_the_move_is_the_same_row_after_it(world_a, back_to_latest):
     old = _migrate(BEFORE)
     link = old.get_model("notifications", "LineWorksLink").objects.create(
         tenant_id=world_a.tenant.pk, domain_id="40000001", client_id="cid", client_secret="client-secret",

@@ -343,7 +343,8 @@ def test_issue_refresh_and_resync_through_the_api(sandbox, linked_deal, world_a)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_partner_unknown_to_freee_is_explained_with_a_link_to_freees_partner_page(sandbox, linked_deal, world_a):
+def test_a_partner_unknown_to_freee_is_explained_with_a_link_to_freees_partner_page(sandbox, linked_deal, world_a,
+                                                                                   settings):
     company, _connection = sandbox
     api = world_a.client()
     invoice = _issue_and_push(api, linked_deal, 999999)
@@ -352,7 +353,9 @@ def test_a_partner_unknown_to_freee_is_explained_with_a_link_to_freees_partner_p
     assert sandbox_invoices(company) == []
     assert api.get(invoice_url(invoice)).json()["last_error"] == PARTNER_MISSING
     row = api.get(reverse("invoices:row", args=[invoice.public_id])).content.decode()
-    assert PARTNER_MISSING in row and 'href="https://secure.freee.co.jp/partners"' in row
+    # the sandbox's 取引先 page, on the live server like the rest of the sandbox (issue 14 item 11)
+    assert PARTNER_MISSING in row and f'href="{settings.FREEE_WEB_URL}/partners"' in row
+    assert settings.FREEE_WEB_URL.startswith(settings.SITE_URL + "/sandbox/") and "secure.freee.co.jp" not in row
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,5 +1,6 @@
 """freee請求ステータス更新 (bulk refresh): against the sandbox over real HTTP, plus the planning rules and the button."""
 
+import datetime as dt
 from datetime import date, timedelta
 from unittest import mock
 
@@ -315,14 +316,22 @@ def test_without_a_freee_connection_starting_is_explained(world_a):
     assert not Job.objects.filter(kind=bulk.BULK_KIND).exists()
 
 
+def _minute_of(tenant, interval_minutes: int = 30) -> dt.datetime:
+    """A moment in the tenant's own minute of the interval (core.spread: pk mod the interval's minutes)."""
+    midnight = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)  # a multiple of every interval since the epoch
+    return midnight + dt.timedelta(minutes=tenant.pk % interval_minutes, seconds=20)
+
+
 def test_the_schedule_starts_a_budgeted_refresh_per_connected_tenant_once(world_a, world_b, connected_a,
                                                                          django_capture_on_commit_callbacks):
     InvoiceFactory(deal=DealFactory(tenant=world_a.tenant))
     InvoiceFactory(deal=DealFactory(tenant=world_b.tenant))  # world_b has no freee connection
+    its_minute = _minute_of(world_a.tenant)
     with mock.patch.object(tasks.bulk_refresh_task, "apply_async") as send, \
             django_capture_on_commit_callbacks(execute=True):
-        assert tasks.bulk_refresh_schedule_task() == 1
-        assert tasks.bulk_refresh_schedule_task() == 0  # the first one is still queued
+        assert bulk.bulk_refresh_schedule(now=its_minute + dt.timedelta(minutes=1)) == 0  # not its minute
+        assert bulk.bulk_refresh_schedule(now=its_minute) == 1
+        assert bulk.bulk_refresh_schedule(now=its_minute + dt.timedelta(minutes=30)) == 0  # the first is queued
     job = Job.objects.get(kind=bulk.BULK_KIND)
     assert job.tenant == world_a.tenant and job.actor is None
     budget = bulk.scheduled_call_budget(connected_a)
@@ -332,5 +341,5 @@ def test_the_schedule_starts_a_budgeted_refresh_per_connected_tenant_once(world_
 
 def test_the_beat_entry_expires_before_its_next_run(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["invoices.bulk_refresh_schedule"]
-    assert entry["schedule"] == bulk.SCHEDULE_INTERVAL
-    assert entry["options"]["expires"] < bulk.SCHEDULE_INTERVAL.total_seconds()
+    assert entry["schedule"] == dt.timedelta(minutes=1)  # each minute takes the tenants of that minute
+    assert entry["options"]["expires"] < 60

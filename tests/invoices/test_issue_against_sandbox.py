@@ -195,7 +195,7 @@ def _sweep_and_run(monkeypatch, settings, invoice) -> None:
     Invoice.objects.filter(pk=invoice.pk).update(updated_at=past)
     Job.objects.filter(pk=invoice.job_id).update(updated_at=past)
     resent = []
-    monkeypatch.setattr(jobs, "send_task", lambda task, *args: resent.append((task, args)) or True)
+    monkeypatch.setattr(jobs, "send_task", lambda task, *args, _options=None: resent.append((task, args)) or True)
     assert jobs_fail_abandoned_task() == {"recovered": 1, "failed": 0}
     assert [(task.name, args) for task, args in resent] == [("invoices.invoice_push", (invoice.pk,))]
     for task, args in resent:

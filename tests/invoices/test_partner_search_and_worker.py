@@ -35,7 +35,7 @@ def test_issue_runs_on_a_real_worker_after_commit(sandbox, linked_deal, world_a)
     company, _connection = sandbox
     partner = first_partner(company)
     app.connection_for_write().default_channel.client.flushdb()
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=["default", "freee"]):
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=["interactive", "bulk", "default"]):
         response = world_a.client().post(reverse("invoices:issue", args=[linked_deal.public_id]),
                                          {"partner_id": partner["id"], "partner_name": partner["name"]})
         # The worker may already have picked the job up while the response was rendered.

@@ -17,12 +17,22 @@ class LineWorksSandbox:
 
 
 @pytest.fixture
-def lw_sandbox(live_server, settings, world_a):
-    """world_a linked to a fresh sandbox LINE WORKS domain served by the live server."""
+def lw_live(live_server, settings):
+    """The LINE WORKS clients pointed at the sandbox of the live server; returns a maker of sandbox domains."""
     settings.SITE_URL = live_server.url
     settings.LINEWORKS_AUTH_URL = live_server.url + "/sandbox/lineworks/auth"
     settings.LINEWORKS_API_URL = live_server.url + "/sandbox/lineworks/v1.0"
-    domain = sandbox_lineworks_domain_create(tenant=world_a.tenant, name="テストLINE WORKS", users=3)
+
+    def make(tenant, name: str = "テストLINE WORKS", users: int = 3) -> SandboxLineWorksDomain:
+        return sandbox_lineworks_domain_create(tenant=tenant, name=name, users=users)
+
+    return make
+
+
+@pytest.fixture
+def lw_sandbox(lw_live, world_a):
+    """world_a linked to a fresh sandbox LINE WORKS domain served by the live server."""
+    domain = lw_live(world_a.tenant)
     link = LineWorksLink.objects.create(
         tenant=world_a.tenant, domain_id=str(domain.domain_id), client_id=domain.client_id,
         client_secret=domain.client_secret, service_account=domain.service_account, private_key=domain.private_key,

@@ -29,6 +29,14 @@ def make_link(tenant, *, domain_id: str = "40000001", bot_id: str = "2000001", b
                                         name=name, **{**defaults, **fields})
 
 
+def sandbox_form(domain, **changes) -> dict:
+    """The 事業所の連携設定 form filled in with a sandbox LINE WORKS domain's own values."""
+    return {"name": "本社", "domain_id": str(domain.domain_id), "client_id": domain.client_id,
+            "client_secret": domain.client_secret, "service_account": domain.service_account,
+            "private_key": domain.private_key, "bot_id": domain.bot_id, "bot_secret": domain.bot_secret,
+            "rate_limit_per_minute": "240", **changes}
+
+
 def make_user_link(link: LineWorksLink, user, lineworks_user_id: str) -> LineWorksUserLink:
     return LineWorksUserLink.objects.create(tenant=link.tenant, link=link, user=user,
                                             lineworks_user_id=lineworks_user_id)

@@ -30,7 +30,7 @@ def test_callback_and_fan_out_on_a_real_worker(lw_sandbox, world_a, client):
     make_user_link(lw_sandbox.link, world_a.admin, first.user_id)
     make_user_link(lw_sandbox.link, world_a.member, second.user_id)
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10,
-                      queues=["default", "notifications"]):
+                      queues=["interactive", "bulk", "default"]):
         body = json.dumps({"type": "message", "source": {"userId": first.user_id},
                            "content": {"type": "text", "text": "こんにちは"}}, ensure_ascii=False).encode()
         response = client.post("/lineworks/callback/", data=body, content_type="application/json",

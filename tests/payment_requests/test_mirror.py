@@ -157,7 +157,7 @@ def _connected(world_a, settings):
     FreeeConnection.objects.create(
         tenant=world_a.tenant, client_id="cid", client_secret="secret", company_id=1,
         access_token="access", refresh_token="refresh", access_expires_at=timezone.now() + timedelta(hours=5),
-        status=FreeeConnection.Status.CONNECTED)
+        status=FreeeConnection.Status.CONNECTED, daily_cap=FreeeConnection.DailyCap.ENTERPRISE)
 
 
 @pytest.mark.django_db

@@ -9,7 +9,12 @@ import pytest
 from django.test import Client
 
 from integrations.sandbox.models import SandboxApp, SandboxCompany
-from integrations.sandbox.services import sandbox_app_create, sandbox_company_create, sandbox_tokens_issue
+from integrations.sandbox.services import (
+    sandbox_app_create,
+    sandbox_company_create,
+    sandbox_company_update,
+    sandbox_tokens_issue,
+)
 
 CLIENT_ID = "sandbox-test-client"
 CLIENT_SECRET = "sandbox-test-secret"
@@ -57,6 +62,12 @@ def sandbox_app(world_a) -> SandboxApp:
 @pytest.fixture
 def company(sandbox_app) -> SandboxCompany:
     return sandbox_company_create(app=sandbox_app, name="サンドボックス商事株式会社")
+
+
+@pytest.fixture
+def payment_requests_plan(company) -> SandboxCompany:
+    """The company on a plan with 支払依頼 (法人エンタープライズ): other plans answer 403 freee_plan_limit."""
+    return sandbox_company_update(company=company, plan="enterprise")
 
 
 @pytest.fixture

@@ -75,6 +75,7 @@ def _act(api, request: dict, action: str, **overrides):
     return api.post(f"/api/1/payment_requests/{request['id']}/actions", body)
 
 
+@pytest.mark.usefixtures("payment_requests_plan")
 def test_payment_request_is_approved_step_by_step(api):
     request = api.post("/api/1/payment_requests", payment_request_body(api)).json()["payment_request"]
     assert request["status"] == "in_progress" and request["current_round"] == 1
@@ -87,12 +88,14 @@ def test_payment_request_is_approved_step_by_step(api):
     assert [log["action"] for log in request["approval_flow_logs"]] == ["apply", "approve", "approve"]
 
 
+@pytest.mark.usefixtures("payment_requests_plan")
 def test_action_with_a_stale_step_or_round_is_400(api):
     request = api.post("/api/1/payment_requests", payment_request_body(api)).json()["payment_request"]
     assert _act(api, request, "approve", target_step_id=1).status_code == 400
     assert _act(api, request, "approve", target_round=9).status_code == 400
 
 
+@pytest.mark.usefixtures("payment_requests_plan")
 def test_feedback_then_reapply_starts_a_new_round(api):
     request = api.post("/api/1/payment_requests", payment_request_body(api)).json()["payment_request"]
     request = _act(api, request, "feedback").json()["payment_request"]
@@ -102,6 +105,7 @@ def test_feedback_then_reapply_starts_a_new_round(api):
     assert request["status"] == "in_progress" and request["current_round"] == 2
 
 
+@pytest.mark.usefixtures("payment_requests_plan")
 def test_draft_reject_and_delete_rules(api):
     draft = api.post("/api/1/payment_requests", payment_request_body(api, draft=True)).json()["payment_request"]
     assert draft["status"] == "draft" and draft["current_step_id"] is None
@@ -114,12 +118,14 @@ def test_draft_reject_and_delete_rules(api):
     assert _act(api, rejected, "force_feedback").json()["payment_request"]["status"] == "feedback"
 
 
+@pytest.mark.usefixtures("payment_requests_plan")
 def test_payment_request_needs_a_payment_request_route(api):
     general = api.get("/api/1/approval_flow_routes", usage="ApprovalRequest").json()["approval_flow_routes"][0]
     response = api.post("/api/1/payment_requests", payment_request_body(api, approval_flow_route_id=general["id"]))
     assert response.status_code == 400
 
 
+@pytest.mark.usefixtures("payment_requests_plan")
 def test_payment_request_list_omits_details(api):
     api.post("/api/1/payment_requests", payment_request_body(api))
     row = api.get("/api/1/payment_requests", status="in_progress").json()["payment_requests"][0]

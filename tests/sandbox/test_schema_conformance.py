@@ -64,6 +64,7 @@ def test_invoice_error_bodies_conform(api, company):
     assert_conforms(INVOICE, "/invoices", "get", api.get("/iv/invoices"))
 
 
+@pytest.mark.usefixtures("payment_requests_plan")
 def test_master_data_endpoints_conform(api, company):
     company_id = company.company_id
     assert_conforms(ACCOUNTING, "/api/1/companies", "get", api.get("/api/1/companies"))
@@ -96,6 +97,7 @@ def test_deal_endpoints_conform(api):
     assert_conforms(ACCOUNTING, "/api/1/deals/{id}", "put", api.put(f"/api/1/deals/{deal_id}", deal_body(api)))
 
 
+@pytest.mark.usefixtures("payment_requests_plan")
 def test_payment_request_endpoints_conform(api):
     created = api.post("/api/1/payment_requests", payment_request_body(api))
     assert_conforms(ACCOUNTING, "/api/1/payment_requests", "post", created)

@@ -9,12 +9,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from deals.models import Deal, DealLine, DealType, Product, TaxRate
 from integrations.models import FreeeConnection, LineWorksLink
 from integrations.sandbox import services as sandbox_services
 from integrations.sandbox.lineworks import sandbox_lineworks_domain_create
-from notifications.services import lineworks_link_save
+from integrations.sandbox.models import SandboxCompany
 from tenancy import services as tenancy_services
 from tenancy.models import Membership, Tenant
 
@@ -42,6 +43,8 @@ class Command(BaseCommand):
         if settings.SANDBOX_ENABLED and not FreeeConnection.objects.filter(tenant=tenant).exclude(
                 status=FreeeConnection.Status.NOT_CONNECTED).exists():
             self._connect_sandbox(tenant)
+        if settings.SANDBOX_ENABLED:
+            self._demo_partners(tenant)
         if settings.SANDBOX_ENABLED and not LineWorksLink.objects.filter(tenant=tenant).exists():
             self._link_lineworks(tenant)
         self._print_logins()
@@ -51,11 +54,13 @@ class Command(BaseCommand):
         """Link the demo tenant to a sandbox LINE WORKS domain. Employees link themselves (ID連携) in the demo,
         from their profile page or from the bot in the sandbox console, as seed 003 describes."""
         domain = sandbox_lineworks_domain_create(tenant=tenant, name="デモ株式会社（LINE WORKSサンドボックス）")
-        lineworks_link_save(
-            tenant=tenant, domain_id=str(domain.domain_id), name=domain.name, client_id=domain.client_id,
+        # Stored directly: the sandbox domain was made here, so its id is its own (lineworks_link_save would ask
+        # LINE WORKS to confirm it, and the sandbox is not being served while the seed runs).
+        LineWorksLink.objects.create(
+            tenant=tenant, domain_id=domain.domain_id, name=domain.name, client_id=domain.client_id,
             client_secret=domain.client_secret, service_account=domain.service_account,
             private_key=domain.private_key, bot_id=domain.bot_id, bot_secret=domain.bot_secret,
-            rate_limit_per_minute=domain.rate_limit_per_minute)
+            rate_limit_per_minute=domain.rate_limit_per_minute, domain_verified_at=timezone.now())
         self.stdout.write(self.style.SUCCESS(f"linked the demo tenant to the LINE WORKS sandbox ({domain.domain_id})"))
 
     @transaction.atomic
@@ -63,14 +68,34 @@ class Command(BaseCommand):
         """Connect the demo tenant to a company of the freee sandbox, as if the admin had done it."""
         app = sandbox_services.sandbox_app_create(tenant=tenant, name="デモ用freeeアプリ")
         company = sandbox_services.sandbox_company_create(app=app, name="デモ株式会社（freeeサンドボックス）")
+        # 法人エンタープライズ: the plan with 支払依頼 (seed 004), so the demo can try payment requests
+        sandbox_services.sandbox_company_update(company=company, plan="enterprise")
         access, refresh = sandbox_services.sandbox_tokens_issue(app=app, company=company)
         FreeeConnection.objects.update_or_create(tenant=tenant, defaults={
             "client_id": app.client_id, "client_secret": app.client_secret, "company_id": company.company_id,
             "company_name": company.display_name, "access_token": access.token, "refresh_token": refresh.token,
             "access_expires_at": access.expires_at, "refresh_issued_at": refresh.created_at, "scope": "read write",
-            "status": FreeeConnection.Status.CONNECTED,
+            "status": FreeeConnection.Status.CONNECTED, "daily_cap": FreeeConnection.DailyCap.ENTERPRISE,
         })
         self.stdout.write(self.style.SUCCESS(f"connected the demo tenant to the freee sandbox ({company.company_id})"))
+
+    @transaction.atomic
+    def _demo_partners(self, tenant: Tenant) -> None:
+        """The demo deals' 取引先 exist in the demo's sandbox company and are chosen on the deals, as if picked from
+        freee's search, so the 請求書 tab of any demo deal issues at once (and its search finds the name). Runs on
+        every start: a name already there is not registered again, a partner a user chose is left alone."""
+        connection = FreeeConnection.objects.filter(tenant=tenant).first()
+        company = connection and SandboxCompany.objects.for_tenant(tenant).filter(
+            company_id=connection.company_id).first()
+        if company is None:
+            return  # connected to something else than the demo's own sandbox company
+        deals = Deal.objects.for_tenant(tenant).exclude(partner_name="")
+        names = sorted(set(deals.values_list("partner_name", flat=True)))
+        ids = sandbox_services.sandbox_partners_ensure(company=company, names=names)
+        linked = sum(deals.filter(partner_name=name, partner_freee_id__isnull=True).update(partner_freee_id=ids[name])
+                     for name in names)
+        if linked:
+            self.stdout.write(self.style.SUCCESS(f"chose the sandbox's partners on {linked} demo deals"))
 
     @transaction.atomic
     def _seed(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import time
 import uuid
 from collections.abc import Callable
@@ -100,6 +101,12 @@ class ApiContext:
 def _parse_body(request: HttpRequest, family: str) -> dict:
     if request.method in ("GET", "DELETE", "HEAD"):
         return {}
+    if (request.content_type or "").startswith("multipart/"):  # an upload: the fields; the files stay on request
+        try:
+            input_guard.check_pairs(request.POST.lists())
+        except input_guard.BadInput as error:
+            raise bad_request(family, "リクエストの形式が不正です。") from error
+        return request.POST.dict()
     if "json" in (request.content_type or "") or request.body.lstrip()[:1] in (b"{", b"["):
         try:
             body = input_guard.loads(request.body or b"{}")  # bounded depth, no NUL / lone surrogate
@@ -158,9 +165,11 @@ def _check_lockout(ctx: ApiContext) -> None:
 
 
 def _sleep_latency(ctx: ApiContext) -> None:
-    latency = (ctx.company.faults or {}).get("latency_ms")
+    """latency_ms, plus up to latency_jitter_ms more at random (a freee that answers in 1–2 s: 1000 + 1000)."""
+    faults = ctx.company.faults or {}
+    latency = int(faults.get("latency_ms") or 0) + random.uniform(0, int(faults.get("latency_jitter_ms") or 0))  # noqa: S311
     if latency:
-        time.sleep(int(latency) / 1000)
+        time.sleep(latency / 1000)
 
 
 def too_many_requests(window: ratelimit.Window, headers: dict) -> ApiError:

@@ -10,11 +10,11 @@ from django.utils import timezone
 from integrations.sandbox.api.base import (
     ACCOUNTING,
     ApiContext,
+    ApiError,
     bad_request,
     freee_endpoint,
     json_response,
     page,
-    status_error,
 )
 from integrations.sandbox.invoicing import _is_date
 from integrations.sandbox.models import SandboxCompany, SandboxResource
@@ -35,6 +35,9 @@ BANK_FIELDS = ("bank_name", "bank_name_kana", "bank_code", "branch_name", "branc
 # The sandbox marks such a company with a "feature" resource row (id 1) whose data says so.
 FEATURE_KIND, FEATURE_ID = "feature", 1
 UNAVAILABLE_MESSAGE = "この事業所では支払依頼APIを利用する権限がありません。"
+# 支払依頼 is a feature of the 法人エンタープライズ and 法人プロフェッショナル (now 法人アドバンス) plans only (seed 004).
+PLANS_WITH_PAYMENT_REQUESTS = {SandboxCompany.Plan.ADVANCE, SandboxCompany.Plan.ENTERPRISE}
+PLAN_MESSAGE = "ご契約中のプランでは支払依頼機能をご利用いただけません。法人エンタープライズプラン、法人プロフェッショナルプランでご利用いただけます。"
 
 
 def sandbox_payment_requests_set_available(company: SandboxCompany, available: bool) -> None:
@@ -48,9 +51,13 @@ def payment_requests_available(company: SandboxCompany) -> bool:
 
 
 def check_available(ctx: ApiContext) -> None:
-    """403, as freee answers for a company without the payment-request feature."""
+    """403 in freee's forbiddenError shape ({message, messages}, plus its code) for a company whose plan has no
+    支払依頼 (freee_plan_limit) or that has no payment-request API since July 2024."""
+    if ctx.company.plan not in PLANS_WITH_PAYMENT_REQUESTS:
+        raise ApiError(403, {"message": PLAN_MESSAGE, "messages": PLAN_MESSAGE, "code": "freee_plan_limit"})
     if not payment_requests_available(ctx.company):
-        raise status_error(ACCOUNTING, 403, [UNAVAILABLE_MESSAGE], kind="status")
+        raise ApiError(403, {"message": UNAVAILABLE_MESSAGE, "messages": UNAVAILABLE_MESSAGE,
+                             "code": "user_do_not_have_permission"})
 
 
 def _now() -> str:

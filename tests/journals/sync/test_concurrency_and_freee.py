@@ -128,9 +128,9 @@ def test_a_freee_rejection_is_an_error_with_freees_message(freee_target, world_a
     assert _freee_deals(company) == []
 
 
-def test_a_push_past_its_time_slice_hands_the_rest_back_and_continues_in_a_fresh_task(freee_target, world_a,
-                                                                                      monkeypatch):
-    from core import jobs
+def test_a_push_past_its_time_slice_hands_the_rest_back_and_continues_at_the_back_of_the_queue(
+        freee_target, world_a, monkeypatch, settings):
+    from core import fair
     from journals.sync import targets
     from journals.sync.tasks import sync_records_push_task
 
@@ -139,12 +139,14 @@ def test_a_push_past_its_time_slice_hands_the_rest_back_and_continues_in_a_fresh
                 for n in range(3)]
     ids = [services.document_sync(tenant=world_a.tenant, document_type="invoice", document_id=i.pk,
                                   actor=world_a.member).pk for i in invoices]
-    monkeypatch.setattr(services, "RUN_SECONDS", 0)  # the slice is spent as soon as one chunk is done
+    settings.BULK_SLICE_SECONDS = 0  # the slice is spent as soon as one chunk is done
     monkeypatch.setattr(targets.FreeeTarget, "chunk", 1)
     continued = []
-    monkeypatch.setattr(jobs, "send_task", lambda task, *args: continued.append((task.name, args)) or True)
+    monkeypatch.setattr(fair, "requeue", lambda task, countdown=0.0: continued.append(
+        (task.name, task.request.args, task.request.retries, countdown)))
     sync_records_push_task.apply(args=[ids])
-    assert continued == [("journals.sync_records_push", (ids,))]  # a fresh task, not a retry with backoff
+    # the same task again at once (no backoff), and not counted as a retry
+    assert continued == [("journals.sync_records_push", [ids], 0, 0.0)]
     statuses = dict(SyncRecord.objects.values_list("pk", "status"))
     assert sorted(statuses.values()) == ["done", "waiting", "waiting"] and len(_freee_deals(company)) == 1
     for _ in range(2):

@@ -113,12 +113,14 @@ def test_an_export_whose_worker_died_mid_push_is_resumed_by_the_job_sweeper(worl
     assert set(SyncRecord.objects.filter(job=job).values_list("status", flat=True)) == {"in_progress"}
 
     settings.JOB_ABANDONED_AFTER_SECONDS = 0  # the sweeper's test of "no heartbeat for that long"
-    resent = []
-    monkeypatch.setattr(jobs, "send_task", lambda task, *args: resent.append((task.name, args)) or True)
+    resent, task_ids = [], []
+    monkeypatch.setattr(jobs, "send_task", lambda task, *args, _options=None: resent.append((task.name, args))
+                        or task_ids.append((_options or {}).get("task_id")) or True)
     assert jobs.jobs_recover_abandoned(older_than=timedelta(0)) == {"recovered": 1, "failed": 0}
     assert resent == [("journals.sync_export_run", (job.pk,))]
     with django_capture_on_commit_callbacks(execute=True):
-        services.export_run(job=job)  # the re-sent task: resumes instead of listing the period again
+        # the re-sent task (it owns the job now): resumes instead of listing the period again
+        services.export_run(job=job, task_id=task_ids[0])
     assert resent[1:] == [("journals.sync_records_push", (ids,))]
     services.sync_records_push(record_ids=ids)
     job.refresh_from_db()
