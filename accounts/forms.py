@@ -6,7 +6,10 @@ from allauth.account import forms as allauth_forms
 from allauth.core import ratelimit
 from django import forms
 from django.conf import settings
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+
+from accounts import services
 
 SIGNUP_EMAIL_RATE_LIMITED = _(
     "このメールアドレスでの登録の試行が多すぎます。1時間ほど待ってからもう一度お試しください。"
@@ -61,6 +64,13 @@ class SignupForm(allauth_forms.SignupForm):
         if email and not ratelimit.consume(request, action="signup_email", key=email.lower()):
             raise forms.ValidationError(SIGNUP_EMAIL_RATE_LIMITED, code="rate_limited")
         return email
+
+    def save(self, request):
+        """The user (allauth), their tenant and admin membership (accounts.services) in one transaction."""
+        with transaction.atomic():
+            user = super().save(request)
+            services.account_sign_up(user=user, company_name=self.cleaned_data["company_name"])
+        return user
 
     def clean_company_name(self) -> str:
         name = self.cleaned_data["company_name"].strip()

@@ -17,6 +17,7 @@ urlpatterns = [
     path("account/login/", RedirectView.as_view(pattern_name="login", query_string=True), name="account_login"),
     path("logout/", logout, name="logout"),
     path("account/logout/", logout, name="account_logout"),
+    path("signup/", views.SignupView.as_view(), name="account_signup"),
     path("account/inactive/", account_views.account_inactive, name="account_inactive"),
     path("account/reauthenticate/", views.ReauthenticateView.as_view(), name="account_reauthenticate"),
     # e-mail: one address per user, changed with re-verification (ACCOUNT_CHANGE_EMAIL)

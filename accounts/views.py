@@ -31,6 +31,10 @@ class FormError400:
         return response
 
 
+class SignupView(FormError400, account_views.SignupView):
+    """新規登録 (closed with SIGNUP_ENABLED=off: allauth shows account/signup_closed.html)."""
+
+
 class PasswordResetView(FormError400, account_views.PasswordResetView):
     pass
 

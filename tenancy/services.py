@@ -16,9 +16,12 @@ from tenancy.signals import tenancy_changed, tenant_created
 
 @transaction.atomic
 def tenant_create(*, name: str, plan: str = Tenant.Plan.TRIAL, uses_permission_profiles: bool = False) -> Tenant:
-    """Create a tenant; apps seed their per-tenant defaults from the tenant_created signal after commit."""
+    """Create a tenant with everything it needs to work: the apps seed their per-tenant defaults (chart of
+    accounts, tax codes, the 標準 deal type, invoice settings) from the tenant_created signal, in this
+    transaction, so a tenant exists with all of its defaults or not at all. Used by sign-up, the demo seed and
+    the Django admin."""
     tenant = Tenant.objects.create(name=name, plan=plan, uses_permission_profiles=uses_permission_profiles)
-    transaction.on_commit(lambda: tenant_created.send(sender=Tenant, tenant=tenant))
+    tenant_created.send(sender=Tenant, tenant=tenant)
     return tenant
 
 

@@ -123,6 +123,7 @@ ROUTE_RULES: dict[str, Access | dict[str, Access]] = {
     "account_login": everyone(LOGIN),  # redirects to /login/ (whatever the method)
     "account_logout": {"POST": everyone(LOGIN), "GET": everyone(NOT_ALLOWED)},
     "account_inactive": PUBLIC,
+    "account_signup": PUBLIC,  # 新規登録 (logged-in users are sent on to the home page)
     "account_email_verification_sent": {"GET": PUBLIC, "POST": everyone(NOT_ALLOWED)},
     "account_confirm_email": {"GET": PUBLIC, "POST": everyone("404")},  # a stale or forged key: the page says so
     "account_reset_password": PUBLIC,
@@ -222,7 +223,7 @@ ENFORCED_PERMISSIONS = {
     CSV_EXPORT: {"api:trade-lines-csv", "deals:csv", "api:deal-export"},
 }
 
-DJANGO_AUTH_VIEWS = {"login", "account_login"}
+DJANGO_AUTH_VIEWS = {"login", "account_login", "account_signup"}  # logged-in users are redirected first
 MATRIX_ROUTES = [r for r in ROUTES if r.name not in {"api:api-root"}]
 
 

@@ -22,7 +22,7 @@ from tests.sandbox.factories import SECRET_APP_NAME, SECRET_COMPANY_NAME, make_s
 # The OpenAPI schema and its Swagger UI are documentation without tenant data: public by design.
 PUBLIC_ROUTES = {"login", "logout", "healthz", "metrics", "api:token", "api-schema", "api-docs",
                  # the account pages a visitor uses before (or instead of) logging in (django-allauth)
-                 "account_login", "account_logout", "account_inactive", "account_email_verification_sent",
+                 "account_login", "account_logout", "account_signup", "account_inactive", "account_email_verification_sent",
                  "account_confirm_email", "account_reset_password", "account_reset_password_done",
                  "account_reset_password_from_key", "account_reset_password_from_key_done",
                  "mfa_authenticate",  # the login's second step: without a pending login it goes back to the login
