@@ -10,3 +10,6 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "accounts"
     verbose_name = "アカウント"
+
+    def ready(self) -> None:
+        from accounts import receivers  # noqa: F401  (audit entries of allauth's e-mail and 2FA changes)

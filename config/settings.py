@@ -259,6 +259,7 @@ ACCOUNT_CHANGE_EMAIL = True  # one address per user; a new one replaces it only 
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False  # a link preview (mail scanner) must not confirm: the page asks for a POST
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 60 * 60  # a reset link works once (the token covers the password) for 3 days
 ACCOUNT_SESSION_REMEMBER = True  # as before: the session lasts SESSION_COOKIE_AGE, no "remember me" box
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_NOTIFICATIONS = True  # "your password / e-mail was changed" mails

@@ -39,7 +39,7 @@ def user_create(*, username: str, password: str, email: str = "", **extra):
     as verified: whoever calls this (the demo seed, an operator) vouches for it; sign-up verifies by e-mail."""
     user = get_user_model().objects.create_user(username=username, password=password, email=email, **extra)
     if email:
-        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+        EmailAddress.objects.create(user=user, email=email.lower(), verified=True, primary=True)  # allauth: lower
     return user
 
 

@@ -34,8 +34,8 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create:
             obj.save()
             if obj.email:  # a verified address, as users made by an admin or the demo seed have (allauth)
-                EmailAddress.objects.get_or_create(user=obj, email=obj.email, defaults={"verified": True,
-                                                                                        "primary": True})
+                EmailAddress.objects.get_or_create(user=obj, email=obj.email.lower(),  # allauth keeps it lower
+                                                   defaults={"verified": True, "primary": True})
 
 
 class PermissionProfileFactory(factory.django.DjangoModelFactory):

@@ -11,7 +11,8 @@ def forwards(apps, schema_editor):
     for user in User.objects.exclude(email="").order_by("id"):
         if user.email.lower() in taken or EmailAddress.objects.filter(user=user).exists():
             continue
-        EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+        # allauth looks addresses up in lower case (its migration 0006 lowered the ones it had)
+        EmailAddress.objects.create(user=user, email=user.email.lower(), verified=True, primary=True)
         taken.add(user.email.lower())
 
 
