@@ -4,9 +4,12 @@ HTML), sign-up switched by SIGNUP_ENABLED, and the 氏名 of the sign-up form sa
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.internal.flows.login import get_authentication_records  # allauth's record of this session
+from allauth.core import context
 from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
@@ -66,6 +69,17 @@ class AccountAdapter(DefaultAccountAdapter):
             user.first_name = name
         return super().save_user(request, user, form, commit=commit)
 
+    def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
+        """A sign-in of this session in the last ACCOUNT_REAUTHENTICATION_TIMEOUT counts as the password check
+        before a sensitive step (allauth asks again otherwise): a member who must set up 2FA right after signing
+        in is not asked for the password twice."""
+        if not super().is_reauthentication_required(app=app, **kwargs):
+            return False
+        request = self.request or context.request
+        records = get_authentication_records(request, getattr(request, "user", None))
+        signed_in = [r["at"] for r in records if r.get("method") in ("password", "mfa")]
+        return not (signed_in and time.time() - signed_in[-1] < settings.ACCOUNT_REAUTHENTICATION_TIMEOUT)
+
     def format_email_subject(self, subject: str) -> str:
         return f"[{gettext(PRODUCT_NAME)}] {subject}"
 
@@ -107,6 +121,12 @@ class MFAAdapter(DefaultMFAAdapter):
         ),
         "unverified_email": _("メールアドレスの確認が済んでから2段階認証を設定してください。"),
     }
+
+    def can_delete_authenticator(self, authenticator) -> bool:
+        """A member of a tenant that requires 2FA keeps their authenticator app (recovery codes go with it)."""
+        from tenancy.models import Membership
+
+        return not Membership.objects.filter(user_id=authenticator.user_id, tenant__requires_mfa=True).exists()
 
     def get_totp_issuer(self) -> str:
         return settings.MFA_TOTP_ISSUER

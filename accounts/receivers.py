@@ -1,5 +1,6 @@
 """allauth's signals recorded in the audit trail of every tenant the user belongs to: a changed e-mail address
-and a 2FA authenticator set up or removed (the trail is per tenant; an account is shared by its tenants)."""
+and a 2FA authenticator set up or removed (the trail is per tenant; an account is shared by its tenants).
+allauth sends the 2FA signals once its change is committed, so those entries follow right after it."""
 
 from __future__ import annotations
 

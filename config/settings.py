@@ -174,6 +174,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "tenancy.middleware.TenantMiddleware",
+    # A member of a tenant that requires 2FA and has none set up reaches only the 2FA set-up pages.
+    "accounts.middleware.RequireTwoFactorMiddleware",
     # NUL / lone surrogates in the path, query or a POSTed form: a 400 before any view (after the tenant, so
     # the Japanese error page renders with the header of the logged-in user).
     "core.middleware.BadInputMiddleware",
@@ -281,6 +283,7 @@ ACCOUNT_RATE_LIMITS = {
 ALLAUTH_TRUSTED_PROXY_COUNT = number("PROXY_COUNT", 0)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "CRM-会計連携ハブ"
+MFA_TOTP_TOLERANCE = 1  # the previous and next 30-second code are accepted too (clock drift, slow typing)
 MFA_RECOVERY_CODE_COUNT = 10
 USERSESSIONS_TRACK_ACTIVITY = False
 # Invitations: a signed, single-use link valid this many days.

@@ -43,16 +43,24 @@ def user_create(*, username: str, password: str, email: str = "", **extra):
     return user
 
 
-def tenant_settings_update(*, tenant: Tenant, actor, name: str, uses_permission_profiles: bool) -> Tenant:
-    """Admins rename the tenant and switch "権限設定機能を利用する"."""
+def tenant_settings_update(*, tenant: Tenant, actor, name: str, uses_permission_profiles: bool,
+                           requires_mfa: bool | None = None) -> Tenant:
+    """Admins rename the tenant and switch "権限設定機能を利用する" and 「全メンバーに2段階認証を必須にする」
+    (its change is an audit entry of its own: tenant.mfa_requirement_update)."""
     fields = ["name", "uses_permission_profiles"]
-    before = _snapshot(Tenant.objects.get(pk=tenant.pk), fields)  # a ModelForm may have changed `tenant`
+    stored = Tenant.objects.get(pk=tenant.pk)  # a ModelForm may have changed `tenant`
+    before = _snapshot(stored, fields)
+    was_required = stored.requires_mfa
     tenant.name = name
     tenant.uses_permission_profiles = uses_permission_profiles
+    tenant.requires_mfa = was_required if requires_mfa is None else requires_mfa
     with transaction.atomic():
-        tenant.save(update_fields=[*fields, "updated_at"])
+        tenant.save(update_fields=[*fields, "requires_mfa", "updated_at"])
         _changed(tenant=tenant, actor=actor, action="tenant.settings_update", target=tenant, before=before,
                  after=_snapshot(tenant, fields))
+        if tenant.requires_mfa != was_required:
+            _changed(tenant=tenant, actor=actor, action="tenant.mfa_requirement_update", target=tenant,
+                     before={"requires_mfa": was_required}, after={"requires_mfa": tenant.requires_mfa})
     return tenant
 
 
