@@ -137,6 +137,12 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "axes",
+    # django-allauth: login, sign-up, e-mail verification, password reset/change, e-mail change, TOTP and
+    # recovery codes, and the per-user session list that lets us end a removed member's sessions at once.
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
     "tenancy",
     "core",
     "integrations",
@@ -148,6 +154,7 @@ INSTALLED_APPS = [
     "payment_requests",
     "notifications",
     "demo",
+    "accounts",  # the account lifecycle (sign-up, invitations, 2FA policy, leaving): top of the import graph
 ]
 
 MIDDLEWARE = [
@@ -161,10 +168,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "tenancy.middleware.TenantMiddleware",
+    # A member of a tenant that requires 2FA and has none set up reaches only the 2FA set-up pages.
+    "accounts.middleware.RequireTwoFactorMiddleware",
     # NUL / lone surrogates in the path, query or a POSTed form: a 400 before any view (after the tenant, so
     # the Japanese error page renders with the header of the logged-in user).
     "core.middleware.BadInputMiddleware",
@@ -186,6 +197,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "tenancy.context_processors.tenancy",
+                "accounts.context_processors.accounts",
             ],
         },
     },
@@ -220,8 +232,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "axes.backends.AxesStandaloneBackend",  # first: a locked-out username/address never reaches a password check
+    "allauth.account.auth_backends.AuthenticationBackend",  # Django's ModelBackend, by username or e-mail
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -235,6 +247,66 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = number("PROXY_COUNT", 0)
+
+# django-allauth (accounts/ holds the adapter, forms and our own templates of its pages, Japanese first).
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+MFA_ADAPTER = "accounts.adapter.MFAAdapter"
+ACCOUNT_FORMS = {"login": "accounts.forms.LoginForm", "signup": "accounts.forms.SignupForm"}
+ACCOUNT_LOGIN_METHODS = {"username", "email"}  # the demo and earlier users log in by username, new ones by e-mail
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]  # + 事業所名 and 氏名 (accounts.forms.SignupForm)
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_PREVENT_ENUMERATION = True  # sign-up and reset never say whether an address has an account
+ACCOUNT_CHANGE_EMAIL = True  # one address per user; a new one replaces it only once it is verified
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False  # a link preview (mail scanner) must not confirm: the page asks for a POST
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 60 * 60  # a reset link works once (the token covers the password) for 3 days
+ACCOUNT_SESSION_REMEMBER = True  # as before: the session lasts SESSION_COOKIE_AGE, no "remember me" box
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_EMAIL_NOTIFICATIONS = True  # "your password / e-mail was changed" mails
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 10 * 60
+ACCOUNT_REAUTHENTICATION_METHODS = {"password", "mfa"}  # no e-mailed codes (login by code is off)
+# Sign-up can be switched off for closed deployments (members then join by invitation only).
+SIGNUP_ENABLED = flag("SIGNUP_ENABLED", default=True)
+ACCOUNT_SIGNUP_ENABLED = SIGNUP_ENABLED
+# allauth's rate limits (in the cache, shared by every process). django-axes stays the password lockout (its
+# page, its 429): allauth's login_failed limit, checked before axes sees a password, is twice as lenient so axes
+# always answers first; it is also what limits wrong 2FA codes (per user). Sign-up is limited per client IP
+# (allauth) and per address (accounts.forms.SignupForm, action signup_email).
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": f"20/m/ip,{2 * AXES_FAILURE_LIMIT}/{int(AXES_COOLOFF_TIME.total_seconds())}s/key",
+    "signup": env.str("SIGNUP_RATE_LIMIT", default="10/h/ip"),
+    "signup_email": "3/h/key",
+    "reset_password": "20/m/ip,5/h/key",
+}
+ALLAUTH_TRUSTED_PROXY_COUNT = number("PROXY_COUNT", 0)
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "CRM-会計連携ハブ"
+MFA_TOTP_TOLERANCE = 1  # the previous and next 30-second code are accepted too (clock drift, slow typing)
+MFA_RECOVERY_CODE_COUNT = 10
+USERSESSIONS_TRACK_ACTIVITY = False
+# Invitations: a signed, single-use link valid this many days.
+INVITATION_EXPIRE_DAYS = number("INVITATION_EXPIRE_DAYS", 7)
+
+
+# --------------------------------------------------------------------------- e-mail
+
+# One variable: smtp://user:password@host:587 (STARTTLS: smtp+tls://, TLS: smtps://). In development `make run`
+# and `make test` start a local SMTP server (scripts/devstack.py) and set it; without one, mail is printed.
+_email_url = setting("EMAIL_URL", "consolemail://")
+if PRODUCTION:
+    url("EMAIL_URL", _email_url, ("smtp", "smtps", "smtp+tls", "smtp+ssl"))
+try:
+    _email = env.email_url_config(_email_url)  # EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, ...
+except (ImproperlyConfigured, ValueError) as error:  # never echo the URL: it may hold a password
+    raise _malformed("EMAIL_URL", "expected smtp://, smtps:// or smtp+tls:// with a host") from error
+globals().update(_email)
+EMAIL_TIMEOUT = number("EMAIL_TIMEOUT_SECONDS", 10)
+DEFAULT_FROM_EMAIL = setting("DEFAULT_FROM_EMAIL", "CRM-会計連携ハブ <no-reply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The sandbox mailbox (/sandbox/mail/) reads the messages the local SMTP server stored in this Maildir.
+SANDBOX_MAILDIR = env.str("SANDBOX_MAILDIR", default="")
 
 # --------------------------------------------------------------------------- i18n
 

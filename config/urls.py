@@ -1,11 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from accounts import urls as account_urls
 from core import views as core_views
-from tenancy.forms_auth import LoginForm
 
 api_v1 = [
     path("", include("core.api.urls")),
@@ -19,10 +18,9 @@ api_v1 = [
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("", include("accounts.urls")),  # /login/, /logout/, /signup/, /account/... (django-allauth)
+    path("", include((account_urls.app_patterns, "accounts"))),  # アカウント設定, invitations, leaving
     path("metrics", core_views.metrics, name="metrics"),
-    path("login/", auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),
-         name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("tenancy.urls")),
     path("", include("core.urls")),

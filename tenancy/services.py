@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -15,9 +16,12 @@ from tenancy.signals import tenancy_changed, tenant_created
 
 @transaction.atomic
 def tenant_create(*, name: str, plan: str = Tenant.Plan.TRIAL, uses_permission_profiles: bool = False) -> Tenant:
-    """Create a tenant; apps seed their per-tenant defaults from the tenant_created signal after commit."""
+    """Create a tenant with everything it needs to work: the apps seed their per-tenant defaults (chart of
+    accounts, tax codes, the 標準 deal type, invoice settings) from the tenant_created signal, in this
+    transaction, so a tenant exists with all of its defaults or not at all. Used by sign-up, the demo seed and
+    the Django admin."""
     tenant = Tenant.objects.create(name=name, plan=plan, uses_permission_profiles=uses_permission_profiles)
-    transaction.on_commit(lambda: tenant_created.send(sender=Tenant, tenant=tenant))
+    tenant_created.send(sender=Tenant, tenant=tenant)
     return tenant
 
 
@@ -29,21 +33,34 @@ def membership_create(
     return Membership.objects.create(tenant=tenant, user=user, role=role, permission_profile=permission_profile)
 
 
+@transaction.atomic
 def user_create(*, username: str, password: str, email: str = "", **extra):
-    """Create a login (the password is validated by Django's validators by the caller's form)."""
-    return get_user_model().objects.create_user(username=username, password=password, email=email, **extra)
+    """Create a login (the password is validated by Django's validators by the caller's form). Its address counts
+    as verified: whoever calls this (the demo seed, an operator) vouches for it; sign-up verifies by e-mail."""
+    user = get_user_model().objects.create_user(username=username, password=password, email=email, **extra)
+    if email:
+        EmailAddress.objects.create(user=user, email=email.lower(), verified=True, primary=True)  # allauth: lower
+    return user
 
 
-def tenant_settings_update(*, tenant: Tenant, actor, name: str, uses_permission_profiles: bool) -> Tenant:
-    """Admins rename the tenant and switch "権限設定機能を利用する"."""
+def tenant_settings_update(*, tenant: Tenant, actor, name: str, uses_permission_profiles: bool,
+                           requires_mfa: bool | None = None) -> Tenant:
+    """Admins rename the tenant and switch "権限設定機能を利用する" and 「全メンバーに2段階認証を必須にする」
+    (its change is an audit entry of its own: tenant.mfa_requirement_update)."""
     fields = ["name", "uses_permission_profiles"]
-    before = _snapshot(Tenant.objects.get(pk=tenant.pk), fields)  # a ModelForm may have changed `tenant`
+    stored = Tenant.objects.get(pk=tenant.pk)  # a ModelForm may have changed `tenant`
+    before = _snapshot(stored, fields)
+    was_required = stored.requires_mfa
     tenant.name = name
     tenant.uses_permission_profiles = uses_permission_profiles
+    tenant.requires_mfa = was_required if requires_mfa is None else requires_mfa
     with transaction.atomic():
-        tenant.save(update_fields=[*fields, "updated_at"])
+        tenant.save(update_fields=[*fields, "requires_mfa", "updated_at"])
         _changed(tenant=tenant, actor=actor, action="tenant.settings_update", target=tenant, before=before,
                  after=_snapshot(tenant, fields))
+        if tenant.requires_mfa != was_required:
+            _changed(tenant=tenant, actor=actor, action="tenant.mfa_requirement_update", target=tenant,
+                     before={"requires_mfa": was_required}, after={"requires_mfa": tenant.requires_mfa})
     return tenant
 
 

@@ -2,7 +2,8 @@
 
 from django.dispatch import Signal
 
-# Sent after a tenant is created and committed: kwargs tenant. Later apps seed their defaults on it.
+# Sent inside the transaction that creates a tenant (services.tenant_create, the Django admin): kwargs tenant.
+# Later apps seed their defaults on it; a receiver that fails rolls the whole tenant back.
 tenant_created = Signal()
 
 # Sent inside the transaction of an audited change to tenancy's rows (settings, profiles, memberships):

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import factory
+from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 
 from core.models import Job
@@ -32,6 +33,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _save(obj, create, extracted, **kwargs):  # noqa: N805 - factory_boy hook
         if create:
             obj.save()
+            if obj.email:  # a verified address, as users made by an admin or the demo seed have (allauth)
+                EmailAddress.objects.get_or_create(user=obj, email=obj.email.lower(),  # allauth keeps it lower
+                                                   defaults={"verified": True, "primary": True})
 
 
 class PermissionProfileFactory(factory.django.DjangoModelFactory):

@@ -35,9 +35,11 @@ class Route:
         return self.template.startswith("/api/")
 
     def url(self, **values) -> str:
+        """The route with `values` filled in; other kwargs (a signed key, say) get a placeholder that no real
+        key equals, so the page answers as for a stale or forged link."""
         path = self.template
         for key in self.kwargs:
-            path = path.replace(f"<{key}>", str(values[key]))
+            path = path.replace(f"<{key}>", str(values.get(key, "0")))
         return path
 
 

@@ -3,8 +3,8 @@
 - a server this test session started: a socket bound in this process (pytest-django's live server, any server
   a test runs in a thread) or a listening port of one of this process's child processes (servers a test
   spawned), on a loopback address;
-- the session's own services: the database, Redis and the Celery broker of the settings (the embedded servers
-  `scripts/devstack.py test` starts, or those a CI gives in DATABASE_URL / REDIS_URL).
+- the session's own services: the database, Redis, the Celery broker and the SMTP server of the settings (the
+  embedded servers `scripts/devstack.py test` starts, or those a CI gives in DATABASE_URL / REDIS_URL / EMAIL_URL).
 
 Everything else (the development server on 127.0.0.1:8000, freee, LINE WORKS, the internet) raises
 `BlockedConnection`, a ConnectionRefusedError, so the code under test sees what an unreachable host does; the
@@ -142,6 +142,8 @@ def service_urls_from(settings) -> list[str]:
                                                                           or "")]
     if database.get("HOST") and database.get("PORT"):
         urls.append(f"postgresql://{database['HOST']}:{database['PORT']}")
+    if getattr(settings, "EMAIL_HOST", "") and getattr(settings, "EMAIL_PORT", None):  # devstack's SMTP server
+        urls.append(f"smtp://{settings.EMAIL_HOST}:{settings.EMAIL_PORT}")
     return [u for u in urls if u]
 
 

@@ -5,8 +5,18 @@ from rest_framework import exceptions
 from rest_framework.permissions import BasePermission
 
 from core.api.tenant import TENANT_HEADER, bind_tenant
+from tenancy.selectors import two_factor_setup_required
 
 NOT_A_MEMBER_OF_X_TENANT = _("このユーザーはX-Tenantで指定された事業所に所属していません。")
+MFA_SETUP_REQUIRED = _("所属している事業所では2段階認証が必須です。画面の「アカウント > 2段階認証」で認証アプリを設定してから"
+                       "APIを使ってください。")
+
+
+class TwoFactorSetupRequired(exceptions.PermissionDenied):
+    """「全メンバーに2段階認証を必須にする」: the user has no authenticator app yet (sessions and tokens alike)."""
+
+    default_code = "mfa_required"
+    default_detail = MFA_SETUP_REQUIRED
 
 
 class IsTenantMember(BasePermission):
@@ -17,6 +27,8 @@ class IsTenantMember(BasePermission):
     def has_permission(self, request, view) -> bool:
         if not (request.user and request.user.is_authenticated):
             return False
+        if two_factor_setup_required(request.user):
+            raise TwoFactorSetupRequired()
         if bind_tenant(request) is not None:
             return True
         if request.META.get(TENANT_HEADER):  # say what is wrong: the header, not the user's memberships

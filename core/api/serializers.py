@@ -50,6 +50,9 @@ class TokenObtainSerializer(serializers.Serializer):
                                  help_text="トークンの用途（一覧で区別するため）")
     expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None,
                                            help_text="有効期限（省略時はAPI_TOKEN_TTL_DAYS日後、未設定なら無期限）")
+    code = serializers.CharField(max_length=32, required=False, allow_blank=True, default="", write_only=True,
+                                 help_text="2段階認証を有効にしているユーザーは必須: 認証アプリの6桁のコード、"
+                                           "またはリカバリーコード")
 
 
 class ApiTokenSerializer(serializers.ModelSerializer):

@@ -1,3 +1,5 @@
+from allauth.mfa.base.forms import BaseAuthenticateForm as AuthenticateForm
+from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +11,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from core.api.errors import error_body
+from core.api.permissions import TwoFactorSetupRequired
 from core.api.serializers import (
     ApiTokenSerializer,
     IssuedTokenSerializer,
@@ -19,11 +22,13 @@ from core.api.serializers import (
 from core.api.viewsets import TenantScopedReadOnlyViewSet
 from core.models import ApiToken, Job
 from core.tokens import api_token_create, api_token_list_for_user, api_token_revoke
-from tenancy.selectors import membership_list_for_user
+from tenancy.selectors import membership_list_for_user, two_factor_setup_required
 
 WRONG_CREDENTIALS = _("ユーザー名またはパスワードが正しくありません。")
 LOCKED_OUT = _("ログインに続けて失敗したため、このアカウントへのログインを一時的に制限しています。%(minutes)s分後に"
                "もう一度お試しください。パスワードが分からない場合は管理者にお問い合わせください。")
+MFA_CODE_REQUIRED = _("このユーザーは2段階認証を有効にしています。codeに認証アプリの6桁のコード（またはリカバリーコード）を"
+                      "指定してください。")
 NOT_A_TOKEN_REQUEST = _("このリクエストはAPIトークンで認証されていないため、取り消すトークンがありません。")
 
 
@@ -60,6 +65,22 @@ def _locked_out() -> LockedOut:
     return error
 
 
+def _check_second_factor(request, user, code: str) -> None:
+    """A user with 2FA gets a token only with a valid code (allauth's check: TOTP or an unused recovery code,
+    wrong codes limited per user like the 2FA step of the login). A user whose tenant requires 2FA and who has
+    none set up gets none at all."""
+    if not is_mfa_enabled(user):
+        if two_factor_setup_required(user):
+            raise TwoFactorSetupRequired()
+        return
+    if not code.strip():
+        raise exceptions.ValidationError({"code": [str(MFA_CODE_REQUIRED)]}, code="mfa_code_required")
+    form = AuthenticateForm(data={"code": code.strip()}, user=user)
+    if not form.is_valid():
+        raise exceptions.ValidationError({"code": [str(e) for e in form.errors.get("code", [])]})
+    form.authenticator.record_usage()
+
+
 class ObtainTokenView(APIView):
     """POST: exchange a username and password for a new API token (throttled; failures count towards the
     django-axes lockout, and a locked-out user is told so). DELETE: revoke the token this request used."""
@@ -76,7 +97,9 @@ class ObtainTokenView(APIView):
 
     @extend_schema(request=TokenObtainSerializer, responses={
         200: IssuedTokenSerializer,
-        400: OpenApiResponse(description="入力の誤り、またはユーザー名・パスワードが正しくない"),
+        400: OpenApiResponse(description="入力の誤り、ユーザー名・パスワードが正しくない、または2段階認証のコードがない・"
+                                         "正しくない"),
+        403: OpenApiResponse(description="所属する事業所が2段階認証を必須にしているが未設定（code: mfa_required）"),
         429: OpenApiResponse(description="リクエストが多すぎる、またはログイン失敗が続いたため一時的にロック中"
                                          "（code: locked_out）")})
     def post(self, request):
@@ -91,6 +114,7 @@ class ObtainTokenView(APIView):
                 django_request.axes_locked_out = False
                 raise _locked_out()
             raise exceptions.ValidationError({"non_field_errors": [str(WRONG_CREDENTIALS)]})
+        _check_second_factor(django_request, user, data["code"])
         token, key = api_token_create(user=user, name=data["name"], expires_at=data["expires_at"])
         token.token = key
         return Response(IssuedTokenSerializer(token, context={"request": request}).data)

@@ -3,7 +3,15 @@
 
 from django.urls import path
 
-from integrations.sandbox import console_views, lineworks, lineworks_console, oauth_views, report_views, web_views
+from integrations.sandbox import (
+    console_views,
+    lineworks,
+    lineworks_console,
+    mailbox,
+    oauth_views,
+    report_views,
+    web_views,
+)
 from integrations.sandbox.api import accounting, deals, invoices, payment_requests, receipts, tags
 from integrations.sandbox.api.base import method_router
 
@@ -95,4 +103,10 @@ lineworks_console_pages = [
          name="console-lineworks-inbox"),
 ]
 
-urlpatterns = oauth + accounting_api + invoice_api + console + lineworks_api + lineworks_console_pages
+# The mailbox of the local SMTP server: no login (a new user reads their verification mail here).
+mailbox_pages = [
+    path("mail/", mailbox.mailbox_list, name="mailbox"),
+    path("mail/<str:key>/", mailbox.mailbox_message, name="mailbox-message"),
+]
+
+urlpatterns = oauth + accounting_api + invoice_api + console + lineworks_api + lineworks_console_pages + mailbox_pages

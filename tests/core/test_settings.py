@@ -21,6 +21,8 @@ PRODUCTION_ENV = {
     "REDIS_URL": "redis://redis:6379/0",
     "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
     "SITE_URL": "https://hub.example.jp",
+    "EMAIL_URL": "smtp+tls://hub:mail-pw@smtp.example.jp:587",
+    "DEFAULT_FROM_EMAIL": "CRM-会計連携ハブ <no-reply@hub.example.jp>",
     "ENV_FILE": "/nonexistent/.env",  # the developer's .env must not fill in what production lacks
 }
 
@@ -39,7 +41,7 @@ def test_production_settings_pass_check_deploy_with_no_warnings():
 
 
 @pytest.mark.parametrize("name", ["DJANGO_SECRET_KEY", "DATABASE_URL", "REDIS_URL", "FIELD_ENCRYPTION_KEYS",
-                                  "DJANGO_ALLOWED_HOSTS", "SITE_URL"])
+                                  "DJANGO_ALLOWED_HOSTS", "SITE_URL", "EMAIL_URL", "DEFAULT_FROM_EMAIL"])
 def test_a_missing_required_variable_stops_start_up_naming_it(name):
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != name}
     result = _manage("check", env=env)
@@ -122,10 +124,23 @@ def _load_settings(monkeypatch, **changes: str) -> dict:
     ("FREEE_TIMEOUT_SECONDS", "fast"),
     ("SECURE_SSL_REDIRECT", "flase"),
     ("FREEE_API_URL", "api.freee.co.jp"),
+    ("EMAIL_URL", "consolemail://"),  # production sends real mail
+    ("EMAIL_URL", "https://smtp.example.jp"),
+    ("SIGNUP_ENABLED", "maybe"),
 ])
 def test_a_malformed_value_stops_start_up_naming_the_variable(monkeypatch, name, value):
     with pytest.raises(ImproperlyConfigured, match=f"^Environment variable {name} is malformed: "):
         _load_settings(monkeypatch, **{name: value})
+
+
+def test_email_url_configures_smtp_and_its_message_never_echoes_the_password(monkeypatch):
+    loaded = _load_settings(monkeypatch)
+    assert loaded["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert (loaded["EMAIL_HOST"], loaded["EMAIL_PORT"], loaded["EMAIL_USE_TLS"]) == ("smtp.example.jp", 587, True)
+    assert loaded["EMAIL_HOST_USER"] == "hub" and loaded["DEFAULT_FROM_EMAIL"].endswith("<no-reply@hub.example.jp>")
+    with pytest.raises(ImproperlyConfigured) as error:
+        _load_settings(monkeypatch, EMAIL_URL="http://hub:s3cret-pw@smtp.example.jp")
+    assert "s3cret-pw" not in str(error.value)
 
 
 def test_the_malformed_database_url_message_does_not_echo_the_password(monkeypatch):

@@ -20,7 +20,21 @@ from tests.isolation import assert_cross_tenant_404, project_routes
 from tests.sandbox.factories import SECRET_APP_NAME, SECRET_COMPANY_NAME, make_sandbox_app, make_sandbox_company
 
 # The OpenAPI schema and its Swagger UI are documentation without tenant data: public by design.
-PUBLIC_ROUTES = {"login", "logout", "healthz", "metrics", "api:token", "api-schema", "api-docs"}
+PUBLIC_ROUTES = {"login", "logout", "healthz", "metrics", "api:token", "api-schema", "api-docs",
+                 # the account pages a visitor uses before (or instead of) logging in (django-allauth)
+                 "account_login", "account_logout", "account_signup", "account_inactive", "account_email_verification_sent",
+                 "account_confirm_email", "account_reset_password", "account_reset_password_done",
+                 "account_reset_password_from_key", "account_reset_password_from_key_done",
+                 "mfa_authenticate",  # the login's second step: without a pending login it goes back to the login
+                 # the sandbox mailbox: a new user reads their verification mail before they have an account
+                 "sandbox:mailbox", "sandbox:mailbox-message"}
+
+# A user's own account (e-mail, password, 2FA, sessions, API tokens): any logged-in user, with or without a
+# tenant (a user of no tenant must still be able to secure their account or change their address).
+ANY_USER_ROUTES = {"account_reauthenticate", "account_email", "account_change_password", "account_set_password",
+                   "mfa_index", "mfa_reauthenticate", "mfa_activate_totp", "mfa_deactivate_totp",
+                   "mfa_view_recovery_codes", "mfa_generate_recovery_codes", "mfa_download_recovery_codes",
+                   "usersessions_list", "accounts:profile"}
 
 
 def _deal(world):
@@ -74,6 +88,7 @@ OBJECT_FACTORIES = {
     "api:invoice-resync": (_invoice, "他テナントの秘密取引先"),
     "api:invoice-retry": (_invoice, "他テナントの秘密取引先"),
     "api:token-detail": (_api_token, "他テナントの秘密トークン"),  # a user's own; any other user's is a 404
+    "accounts:token_revoke": (_api_token, "他テナントの秘密トークン"),  # the same, from アカウント設定
     "sandbox:console-app": (make_sandbox_app, SECRET_APP_NAME),
     "sandbox:console-company": (make_sandbox_company, SECRET_COMPANY_NAME),
 }
@@ -139,11 +154,12 @@ def test_anonymous_users_are_sent_to_login_or_refused(route, client, world_b):
         assert "error" in response.json()
     else:
         assert response.status_code in {302, 405}, f"{url} -> {response.status_code}"
-        if response.status_code == 302:
-            assert response["Location"].startswith("/login/")
+        if response.status_code == 302:  # allauth's decorators send to account_login, which redirects to /login/
+            assert response["Location"].startswith(("/login/", "/account/login/"))
 
 
-@pytest.mark.parametrize("route", [r for r in PLAIN_ROUTES if r.name not in PUBLIC_ROUTES], ids=lambda r: r.name)
+@pytest.mark.parametrize("route", [r for r in PLAIN_ROUTES if r.name not in PUBLIC_ROUTES | ANY_USER_ROUTES],
+                         ids=lambda r: r.name)
 def test_users_of_no_tenant_are_refused(route, world_a):
     response = world_a.client("outsider").get(route.url())
     assert response.status_code in {403, 405}, f"{route.template} -> {response.status_code}"

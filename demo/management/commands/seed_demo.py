@@ -118,7 +118,7 @@ class Command(BaseCommand):
             users[username] = user
             lines_out.append(f"{username} / {password}  ({Membership.Role(role).label})")
         self._write_logins(lines_out)
-        types = [DealType.objects.create(tenant=tenant, name="標準", linked_to_freee=True),
+        types = [DealType.objects.get(tenant=tenant, name="標準"),  # made by tenant_create, with the other defaults
                  DealType.objects.create(tenant=tenant, name="保守契約", linked_to_freee=False)]
         products = [Product.objects.create(tenant=tenant, name=n, unit=u, unit_price=p, tax_rate=t)
                     for n, u, p, t in PRODUCTS]
