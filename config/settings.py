@@ -432,6 +432,8 @@ CELERY_TASK_ROUTES = task_routes()
 # runs before it yields its slot (it resumes from its cursor at the back of the bulk queue).
 BULK_SLOTS_PER_TENANT = number("BULK_SLOTS_PER_TENANT", 1)
 BULK_SLICE_SECONDS = number("BULK_SLICE_SECONDS", 30)
+# A running bulk task renews its slot's lease every third of this; a killed worker's slot frees itself after it.
+BULK_SLOT_LEASE_SECONDS = number("BULK_SLOT_LEASE_SECONDS", 30)
 # /metrics (Prometheus) answers only with this bearer token; unset, the endpoint is 404.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -1,8 +1,10 @@
 """Fair shares of the bulk workers: one tenant runs at most BULK_SLOTS_PER_TENANT bulk tasks at a time.
 
 The slots are a Redis sorted set per tenant (`fair:slots:<tenant id>`): one member per running task, scored
-with the moment its hold expires. Taking a slot first drops expired members, so a worker that was killed
-while holding one frees it by itself after HOLD_SECONDS (longer than any task may live: the hard time limit).
+with the moment its hold expires. A hold is a short lease (BULK_SLOT_LEASE_SECONDS) that a thread of the
+running task renews while the task lives; taking a slot first drops expired members, so a worker that was
+SIGKILLed (or lost its machine) frees its slots by itself within one lease, and its tenant's next slice, or
+the message a sweeper re-sent, is not held up behind a dead task.
 
 A bulk task that finds its tenant's slots taken does not wait inside the worker: it is published again at
 the back of the bulk queue (with a short countdown) and its slot in the worker goes to another tenant. A
@@ -18,6 +20,7 @@ from __future__ import annotations
 import functools
 import logging
 import random
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -50,9 +53,19 @@ def _redis(url: str) -> redis.Redis:
     return redis.Redis.from_url(url)
 
 
+_RENEW = """
+if redis.call('ZSCORE', KEYS[1], ARGV[2]) then
+  redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+  redis.call('EXPIRE', KEYS[1], ARGV[3])
+  return 1
+end
+return 0
+"""
+
+
 def hold_seconds() -> int:
-    """How long a slot is held at most: beyond the hard time limit no live task still runs."""
-    return int(settings.CELERY_TASK_TIME_LIMIT) + 30
+    """How long a slot is held without renewal: a live task renews it every third of this."""
+    return int(settings.BULK_SLOT_LEASE_SECONDS)
 
 
 def slot_take(*, tenant_id: int, holder: str, now: float | None = None, client: redis.Redis | None = None) -> bool:
@@ -62,6 +75,31 @@ def slot_take(*, tenant_id: int, holder: str, now: float | None = None, client: 
     hold = hold_seconds()
     return bool(client.eval(_TAKE, 1, KEY.format(tenant_id=tenant_id), now, settings.BULK_SLOTS_PER_TENANT,
                             now + hold, holder, hold + 60))
+
+
+def slot_renew(*, tenant_id: int, holder: str, now: float | None = None, client: redis.Redis | None = None) -> bool:
+    """Extend `holder`'s lease by one lease from now; False when it no longer holds the slot (a sweeper gave
+    it back, or it expired), in which case nothing is taken."""
+    client = client or _redis(settings.REDIS_URL)
+    now = time.time() if now is None else now
+    hold = hold_seconds()
+    return bool(client.eval(_RENEW, 1, KEY.format(tenant_id=tenant_id), now + hold, holder, hold + 60))
+
+
+class _Lease(threading.Thread):
+    """Renews one slot's lease every third of a lease until stopped (the task ended); dies with its worker."""
+
+    def __init__(self, *, tenant_id: int, holder: str):
+        super().__init__(name=f"fair-lease-{holder}", daemon=True)
+        self.tenant_id, self.holder, self.stopped = tenant_id, holder, threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(hold_seconds() / 3):
+            try:
+                if not slot_renew(tenant_id=self.tenant_id, holder=self.holder):
+                    return
+            except redis.RedisError as error:  # Redis away for a moment: the next renewal tries again
+                logger.warning("could not renew the bulk slot of %s: %s", self.holder, error)
 
 
 def slot_release(*, tenant_id: int, holder: str, client: redis.Redis | None = None) -> None:
@@ -112,9 +150,12 @@ def bulk_slot(owner_of: Callable[..., tuple[int | None, int | None]]):
                 requeue(task, countdown=random.uniform(*BUSY_COUNTDOWN))  # noqa: S311 - jitter, not a secret
                 return None
             _mark_running(job_id)
+            lease = _Lease(tenant_id=tenant_id, holder=holder)
+            lease.start()
             try:
                 return run(task, *args, **kwargs)
             finally:
+                lease.stopped.set()
                 slot_release(tenant_id=tenant_id, holder=holder)
 
         return wrapper

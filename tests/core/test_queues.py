@@ -93,6 +93,47 @@ def test_a_crashed_holders_slot_is_freed_by_expiry():
     assert fair.slot_take(tenant_id=7, holder="next", now=1000 + fair.hold_seconds() + 1)
 
 
+def test_a_lease_is_renewed_only_by_its_holder_while_it_holds_the_slot():
+    assert fair.slot_take(tenant_id=7, holder="running", now=1000)
+    assert fair.slot_renew(tenant_id=7, holder="running", now=1000 + fair.hold_seconds() - 1)
+    assert not fair.slot_take(tenant_id=7, holder="next", now=1000 + fair.hold_seconds() + 1)  # renewed
+    fair.slot_release(tenant_id=7, holder="running")
+    assert not fair.slot_renew(tenant_id=7, holder="running")  # given back: a late renewal takes nothing
+    assert fair.slots_running() == {}
+
+
+def test_a_running_bulk_task_keeps_its_slot_past_one_lease_and_a_killed_one_loses_it(world_a, settings):
+    """A task longer than the lease keeps its slot (its thread renews it); the slot of a task whose worker
+    died (nobody renews) is free again after one lease, not after the hard time limit."""
+    import threading
+    import time
+
+    settings.BULK_SLOT_LEASE_SECONDS = 1
+    tenant_id = world_a.tenant.pk
+    seen = []
+
+    @fair.bulk_slot(lambda *args: (tenant_id, None))
+    def long_task(task):
+        time.sleep(2.5)  # 2.5 leases
+
+    class Request:
+        id, delivery_info = "long", {"routing_key": BULK}
+
+    class Task:
+        request = Request()
+
+    runner = threading.Thread(target=long_task, args=(Task(),))
+    runner.start()
+    time.sleep(2)
+    seen.append(fair.slot_take(tenant_id=tenant_id, holder="while it runs"))
+    runner.join()
+    assert seen == [False] and fair.slots_running() == {}
+
+    assert fair.slot_take(tenant_id=tenant_id, holder="killed")  # SIGKILL: taken, never renewed, never released
+    time.sleep(1.2)
+    assert fair.slot_take(tenant_id=tenant_id, holder="next")
+
+
 def test_a_bulk_task_whose_tenant_is_at_its_limit_goes_back_to_the_queue_without_running(world_a):
     _broker().flushdb()
     fair.slot_take(tenant_id=world_a.tenant.pk, holder="a refresh of the same tenant")
