@@ -468,7 +468,8 @@ def trade_payment_add(*, tenant, trade: Trade, payment: PaymentInput, source_key
 
 
 def trade_payment_delete(*, tenant, payment: TradePayment) -> None:
-    """Remove a payment and its clearing entry; the amount becomes unsettled again."""
+    """Remove a payment and its clearing entry; the amount becomes unsettled again (the sync's removal of a
+    document's payment; a person cancels one with trade_payment_cancel)."""
     with transaction.atomic():
         locked = TradePayment.objects.for_tenant(tenant).select_for_update().filter(pk=payment.pk).first()
         if locked is None:
@@ -479,6 +480,22 @@ def trade_payment_delete(*, tenant, payment: TradePayment) -> None:
         Trade.objects.filter(pk=trade.pk).update(settled_amount=F("settled_amount") - locked.amount)
         if inputs is not None:  # a payment posted inside the trade entry: repost the trade
             _repost(tenant, trade)
+
+
+def trade_payment_cancel(*, tenant, actor, payment: TradePayment) -> None:
+    """決済の取消 (page, API): remove a payment of a trade entered by hand, recorded in the audit trail.
+
+    A document's trade keeps its payments until its document changes (the sync removes them)."""
+    trade = Trade.objects.for_tenant(tenant).get(pk=payment.trade_id)
+    trade_check_hand_made(trade)
+    with transaction.atomic():
+        audit.audit_record(tenant=tenant, actor=actor, action="ledger.payment_cancel", target=payment,
+                           target_label=_("決済 %(date)s %(wallet)s %(amount)s円（%(trade)s）") % {
+                               "date": payment.date, "wallet": payment.wallet.name,
+                               "amount": f"{payment.amount:,}", "trade": trade},
+                           changes={"date": [payment.date.isoformat(), None], "wallet": [payment.wallet.name, None],
+                                    "amount": [payment.amount, None]})
+        trade_payment_delete(tenant=tenant, payment=payment)
 
 
 def trade_payment_remove(*, tenant, source_key: str) -> bool:
@@ -530,8 +547,13 @@ def trade_check_hand_made(trade: Trade) -> None:
 
 
 def trade_update(*, tenant, trade: Trade, data: TradeInput, actor=None) -> Trade:
-    """Rewrite a trade entered by hand in place (same id); one synced from a document is refused."""
+    """Rewrite a trade entered by hand in place (same id); one synced from a document is refused.
+
+    収入 ↔ 支出 with payments is refused: a 入金 would silently become a 出金 (普通預金 +600 → −600)."""
     trade_check_hand_made(trade)
+    if data.kind != trade.kind and TradePayment.objects.for_tenant(tenant).filter(trade_id=trade.pk).exists():
+        raise LedgerError(_("決済が登録されている取引は収支区分を変更できません。取引の画面で「決済の取消」をして"
+                            "決済を取り消してから変更してください。"), code="trade_kind_with_payments")
     return trade_save(tenant=tenant, actor=actor, trade=replace(data, source_key=trade.source_key))
 
 
