@@ -257,6 +257,7 @@ def _validate(tenant, trade: TradeInput) -> None:
             raise LedgerError(_("明細の金額は0円以外の整数で入力してください（控除はマイナスで入力します）。"))
         if detail.account_item.tenant_id != tenant.id or detail.tax_code.tenant_id != tenant.id:
             raise LedgerError(_("勘定科目または税区分が見つかりません。"))
+        _check_tax_direction(trade.kind, detail.tax_code)
         if detail.tax_amount is not None and not _tax_fits(detail):
             raise LedgerError(_("明細の消費税額が金額と税区分に合いません。"))
     if sum(detail.amount for detail in trade.details) <= 0:
@@ -269,6 +270,17 @@ def _validate(tenant, trade: TradeInput) -> None:
         _require_date(payment.date)
     if sum(payment.amount for payment in trade.payments) > trade.amount:
         raise LedgerError(_("決済金額の合計が取引金額を超えています。"))
+
+
+def _check_tax_direction(kind: str, tax_code: TaxCode) -> None:
+    """Income details take sales-side codes, expense details purchase-side codes (as freee): a sale with
+    課対仕入10% would credit 仮払消費税."""
+    if kind == Trade.Kind.INCOME and not tax_code.usable_for_income:
+        raise LedgerError(_("収入の明細に支出用の税区分（%(code)s）は使えません。売上の税区分を選んでください。")
+                          % {"code": tax_code.name_ja}, code="tax_code_direction")
+    if kind == Trade.Kind.EXPENSE and not tax_code.usable_for_expense:
+        raise LedgerError(_("支出の明細に収入用の税区分（%(code)s）は使えません。仕入の税区分を選んでください。")
+                          % {"code": tax_code.name_ja}, code="tax_code_direction")
 
 
 def _tax_fits(detail: DetailInput) -> bool:

@@ -33,7 +33,7 @@ def _hand_payment(world):
     from journals.services import trade_payment_add
 
     trade = _hand_made_trade(world)
-    return trade_payment_add(tenant=world.tenant, trade=trade, source_key="payment:secret",
+    return trade_payment_add(tenant=world.tenant, trade=trade, source_key=f"payment:secret-{next(_serial)}",
                              payment=ledger_for(world.tenant).payment(100, day(2026, 4, 2)))
 
 
