@@ -317,7 +317,10 @@ def _prepare(tenant: Tenant, doc_type: DocumentType, items: list[WorkItem]) -> N
         for item in items:
             item.error = str(error.message)
         return
-    synced = _synced_ids(tenant, doc_type, [i.document_id for i in items])
+    # Only a document that is 0円 or canceled asks whether it was synced: the ordinary batch costs no statement.
+    unbookable = [i.document_id for i in items if i.operation != Operation.DELETE and i.document is not None
+                  and (i.document.canceled or ledger.get(i.document_id) is None)]
+    synced = _synced_ids(tenant, doc_type, unbookable) if unbookable else set()
     for item in items:
         _decide(item, ledger, synced)
 
