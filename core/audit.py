@@ -40,6 +40,7 @@ ACTIONS: dict[str, object] = {
     "ledger.settings_update": _("会計設定の変更"),
     "ledger.sync_settings_update": _("会計連携設定の変更"),
     "ledger.export": _("取引明細の書出"),
+    "ledger.payment_cancel": _("決済の取消"),
     "payment_request.create": _("支払依頼の作成"),
     "payment_request.update": _("支払依頼の更新"),
     "payment_request.delete": _("支払依頼の削除"),

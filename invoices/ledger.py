@@ -2,8 +2,9 @@
 
 Registered from InvoicesConfig.ready(): "invoice" is an issued invoice (income, unsettled: 売掛金 / 売上高);
 "receipt" is the same invoice once freee says it is settled (入金: 普通預金 / 売掛金 on the invoice's trade).
-The invoice's own status (取消, 決済失敗 ...) does not matter to the sync (seed 001); a 0円 invoice is never
-synced.
+The payment status (決済失敗 ...) does not matter to the sync (seed 001); a 0円 invoice is never synced, and a
+canceled one (取消) is not either: once synced, its next sync removes its trade (journals.sync), with the
+history row saying why.
 
 `invoices_changed` is called wherever invoice rows change (issue, 再連携, single and bulk status refresh):
 it emits the notification events and tells journals.sync which documents were added or edited.
@@ -38,10 +39,12 @@ from journals.sync.documents import (
 )
 
 INVOICE, RECEIPT = "invoice", "receipt"
-SALES_TAX_CODES = {TaxRate.STANDARD_10: (129, 10), TaxRate.REDUCED_8: (156, 8), TaxRate.ZERO: (23, 0)}
+# freee請求書's rate keys (amount_*_tax_<key>, and the deal lines' TaxRate) → (sales tax code, rate %).
+SALES_TAX_CODES = {TaxRate.STANDARD_10: (129, 10), "8": (101, 8), TaxRate.REDUCED_8: (156, 8), TaxRate.ZERO: (23, 0)}
 ROUNDING = {"omit": lambda n, d: n // d, "round_up": lambda n, d: -(-n // d), "round": lambda n, d: (2 * n + d) // (2 * d)}
 LOAD_FIELDS = ["id", "public_id", "tenant_id", "deal_id", "invoice_number", "reference", "partner_id", "partner_name",
-               "subject", "billing_date", "payment_date", "total_amount", "payment_status", "settled_on", "state"]
+               "subject", "billing_date", "payment_date", "total_amount", "amount_tax", "amounts_by_rate", "payment_status",
+               "settled_on", "state", "cancel_status"]
 
 
 # --------------------------------------------------------------------------- documents
@@ -54,13 +57,15 @@ def _issued(tenant):
 def _invoice_document(invoice: Invoice) -> SyncDocument:
     return SyncDocument(id=invoice.pk, public_id=invoice.public_id, label=f"{_('請求書')} {_number(invoice)}",
                         date=invoice.billing_date, amount=invoice.total_amount or 0, url=_deal_url(invoice),
-                        partner_name=invoice.partner_name, deal_id=invoice.deal_id, source=invoice)
+                        partner_name=invoice.partner_name, deal_id=invoice.deal_id, source=invoice,
+                        canceled=invoice.cancel_status == CancelStatus.CANCELED)
 
 
 def _receipt_document(invoice: Invoice) -> SyncDocument:
     return SyncDocument(id=invoice.pk, public_id=invoice.public_id, label=f"{_('入金')} {_number(invoice)}",
                         date=_receipt_date(invoice), amount=invoice.total_amount or 0, url=_deal_url(invoice),
-                        partner_name=invoice.partner_name, deal_id=invoice.deal_id, source=invoice)
+                        partner_name=invoice.partner_name, deal_id=invoice.deal_id, source=invoice,
+                        canceled=invoice.cancel_status == CancelStatus.CANCELED)
 
 
 def _number(invoice: Invoice) -> str:
@@ -116,6 +121,7 @@ class _Masters:
     tax_codes: dict
     wallet: object
     projects: bool
+    tax_entry_method: str
     tax_fraction: str
 
 
@@ -123,17 +129,18 @@ def _masters(tenant) -> _Masters:
     codes = {}
     for code, _rate in SALES_TAX_CODES.values():
         codes[code] = selectors.tax_code_get(tenant=tenant, code=code)
-    settings = InvoiceSettings.objects.filter(tenant=tenant).only("tax_fraction").first()
+    settings = InvoiceSettings.objects.filter(tenant=tenant).only("tax_entry_method", "tax_fraction").first()
     sales, wallet = selectors.account_item_for_role(tenant=tenant, role="sales"), selectors.wallet_default(tenant=tenant)
     if sales is None or wallet is None or None in codes.values():
         raise ApplicationError(_("会計の勘定科目（売上高）・税区分・口座が見つかりません。会計の設定を確認してください。"),
                                code="ledger_masters_missing")
     return _Masters(sales=sales, tax_codes=codes, wallet=wallet, projects=plan_allows_projects(tenant.plan),
+                    tax_entry_method=settings.tax_entry_method if settings else "out",
                     tax_fraction=settings.tax_fraction if settings else "omit")
 
 
 def invoice_trades(tenant, documents: list[SyncDocument]) -> dict[int, object]:
-    """TradeInput per issued invoice: income, unsettled, one detail per tax rate (tax rounded once per rate)."""
+    """TradeInput per issued invoice: income, unsettled, one detail per tax rate with the invoice's own amounts."""
     masters = _masters(tenant)
     lines = _lines_by_deal(tenant, {d.deal_id for d in documents})
     return {d.id: _trade(d.source, masters, lines.get(d.deal_id, [])) if d.amount else None for d in documents}
@@ -160,8 +167,8 @@ def _lines_by_deal(tenant, deal_ids: set[int]) -> dict[int, list[DealLine]]:
 def _trade(invoice: Invoice, masters: _Masters, lines: list[DealLine]):
     description = (invoice.subject or _number(invoice))[:255]
     details = tuple(DetailInput(account_item=masters.sales, tax_code=masters.tax_codes[code], amount=amount,
-                           description=description)
-                    for code, amount in _amounts_by_tax_code(invoice, lines, masters.tax_fraction))
+                                tax_amount=tax, description=description)
+                    for code, amount, tax in amounts_by_tax_code(invoice, lines, masters))
     return TradeInput(kind="income", issue_date=invoice.billing_date, due_date=invoice.payment_date,
                       partner_name=invoice.partner_name, partner_freee_id=invoice.partner_id, details=details,
                       payments=(), source_key=source_key(INVOICE, invoice.pk),
@@ -169,21 +176,36 @@ def _trade(invoice: Invoice, masters: _Masters, lines: list[DealLine]):
                       description=f"{_('請求書')} {_number(invoice)}"[:255])
 
 
-def _amounts_by_tax_code(invoice: Invoice, lines: list[DealLine], fraction: str) -> list[tuple[int, int]]:
-    """Tax-inclusive amount per tax rate, from the deal's lines (tax rounded once per rate, 外税); when the
-    lines no longer add up to freee's total (the deal changed after issue), one 10% detail of the total."""
+def amounts_by_tax_code(invoice: Invoice, lines: list[DealLine], masters: _Masters) -> list[tuple[int, int, int | None]]:
+    """(tax code, tax-inclusive amount, tax) per tax rate: the invoice's own per-rate amounts as freee computed
+    them (NTA Q&A 問57: the tax is rounded once per rate on the invoice). An invoice stored before those were
+    kept is worked out from the deal's lines as freee does (its 内税/外税 and 端数処理), and used only when it
+    reproduces the invoice's total and tax; otherwise one 10% detail of the total carrying the invoice's tax."""
     total = invoice.total_amount or 0
-    excluded: dict[str, int] = defaultdict(int)
+    by_rate = invoice.amounts_by_rate or _amounts_from_lines(lines, masters)
+    rows = [(SALES_TAX_CODES.get(key, SALES_TAX_CODES[TaxRate.STANDARD_10])[0], int(value["including"]),
+             int(value["tax"])) for key, value in by_rate.items() if value["including"]]
+    tax_known = invoice.amount_tax is None or sum(tax for _c, _a, tax in rows) == invoice.amount_tax
+    if rows and sum(amount for _c, amount, _t in rows) == total and tax_known:
+        return rows
+    return [(SALES_TAX_CODES[TaxRate.STANDARD_10][0], total, invoice.amount_tax)]
+
+
+def _amounts_from_lines(lines: list[DealLine], masters: _Masters) -> dict:
+    rounding = ROUNDING.get(masters.tax_fraction, ROUNDING["omit"])
+    sums: dict[str, int] = defaultdict(int)
     for line in lines:
-        excluded[line.tax_rate] += int(line.quantity * line.unit_price)
-    rounding = ROUNDING.get(fraction, ROUNDING["omit"])
-    amounts = []
-    for rate_key, amount in excluded.items():
-        code, rate = SALES_TAX_CODES.get(rate_key, SALES_TAX_CODES[TaxRate.STANDARD_10])
-        amounts.append((code, amount + rounding(amount * rate, 100)))
-    if not amounts or sum(a for _c, a in amounts) != total or any(a <= 0 for _c, a in amounts):
-        return [(SALES_TAX_CODES[TaxRate.STANDARD_10][0], total)]
-    return amounts
+        sums[line.tax_rate] += int(line.quantity * line.unit_price)
+    found = {}
+    for key, amount in sums.items():
+        rate = SALES_TAX_CODES.get(key, SALES_TAX_CODES[TaxRate.STANDARD_10])[1]
+        if masters.tax_entry_method == "in":
+            tax = rounding(amount * rate, 100 + rate)
+            found[key] = {"including": amount, "tax": tax}
+        else:
+            tax = rounding(amount * rate, 100)
+            found[key] = {"including": amount + tax, "tax": tax}
+    return found
 
 
 def register() -> None:
@@ -197,8 +219,9 @@ def register() -> None:
 
 # --------------------------------------------------------------------------- changes: events and sync
 
-EDIT_FIELDS = ("total_amount", "billing_date", "payment_date")  # a change of these is an edit of the document
-SNAPSHOT_FIELDS = ("state", "payment_status", "cancel_status", "total_amount", "billing_date", "payment_date")
+EDIT_FIELDS = ("total_amount", "amounts_by_rate", "billing_date", "payment_date")  # a change of these is an edit of the document
+SNAPSHOT_FIELDS = ("state", "payment_status", "cancel_status", "total_amount", "amounts_by_rate", "billing_date",
+                   "payment_date")
 STATUS_EVENTS = {
     PaymentStatus.SETTLED: (events.INVOICE_SETTLED, gettext_lazy("請求書の決済が完了しました"),
                 gettext_lazy("%(deal)s の請求書 %(number)s が決済済みになりました。")),
@@ -239,8 +262,8 @@ def _classify(before: dict, invoice: Invoice, added, edited, receipts_added, rec
         return
     if before["state"] != Invoice.State.ISSUED:
         added.append(invoice.pk)
-    elif any(before[f] != getattr(invoice, f) for f in EDIT_FIELDS):
-        edited.append(invoice.pk)
+    elif any(before[f] != getattr(invoice, f) for f in (*EDIT_FIELDS, "cancel_status")):
+        edited.append(invoice.pk)  # (a cancel too: the sync removes the canceled invoice's trade)
     was_settled = before["payment_status"] == PaymentStatus.SETTLED
     if invoice.payment_status == PaymentStatus.SETTLED and not was_settled:
         receipts_added.append(invoice.pk)

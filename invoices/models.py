@@ -62,6 +62,9 @@ class Invoice(TenantOwnedModel):
     payment_date = models.DateField(_("支払期日"), null=True, blank=True)
     total_amount = models.BigIntegerField(_("合計金額"), null=True, blank=True)
     amount_tax = models.BigIntegerField(_("消費税額"), null=True, blank=True)
+    # freee's amounts per tax rate ({"10": {"including": 11000, "tax": 1000}, "8_reduced": ...}): the ledger books
+    # these, never a second calculation of the invoice's tax (issue 15 items 1, 2).
+    amounts_by_rate = models.JSONField(_("税率ごとの金額"), default=dict, blank=True)
     sending_status = models.CharField(_("送付"), max_length=20, choices=SendingStatus.choices, blank=True)
     payment_status = models.CharField(_("決済"), max_length=20, choices=PaymentStatus.choices, blank=True)
     cancel_status = models.CharField(_("取消"), max_length=20, choices=CancelStatus.choices, blank=True)

@@ -327,6 +327,22 @@ def _reconcile(client: FreeeClient, invoice: Invoice):
         offset += 100
 
 
+RATE_KEYS = ("10", "8", "8_reduced", "0")
+
+
+def amounts_by_rate(remote) -> dict | None:
+    """freee's tax-inclusive amount and tax of each rate the invoice uses; None when `remote` does not carry them
+    (GET /invoices lists no per-rate amounts: the ones stored from the full invoice stay)."""
+    if not hasattr(remote, "amount_including_tax_10"):
+        return None
+    found = {}
+    for key in RATE_KEYS:
+        including = getattr(remote, f"amount_including_tax_{key}", None)
+        if including:
+            found[key] = {"including": int(including), "tax": int(getattr(remote, f"amount_tax_{key}", None) or 0)}
+    return found
+
+
 def invoice_apply_remote(invoice: Invoice, remote, *, actor=None) -> None:
     """Copy freee's id, number, URL, amounts and statuses onto the row; announce what changed (events, ledger)."""
     before = ledger.snapshot(invoice)
@@ -337,6 +353,9 @@ def invoice_apply_remote(invoice: Invoice, remote, *, actor=None) -> None:
         "cancel_status": remote.cancel_status or "", "deal_status": remote.deal_status or "",
         "state": Invoice.State.ISSUED, "last_error": "", "last_synced_at": timezone.now(),
     }
+    by_rate = amounts_by_rate(remote)
+    if by_rate is not None:
+        fields["amounts_by_rate"] = by_rate
     if getattr(remote, "partner_name", None):
         fields["partner_name"] = remote.partner_name[:255]  # the partner freee actually billed, as freee names it
     if invoice.issued_at is None:

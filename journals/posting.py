@@ -4,7 +4,8 @@
   debits the trade's counterpart account (売掛金). expense mirrors it (debit details, credit wallet / 買掛金・未払金).
 - a payment registered later posts the clearing entry: 入金口座 / 売掛金 (income) or 買掛金 / 出金口座 (expense).
 - tax-exclusive books (税抜経理): the consumption tax is computed ONCE per trade per tax rate from the
-  tax-inclusive total with the tenant's rounding, split to 仮受消費税 (sales codes) / 仮払消費税 (purchase codes)
+  tax-inclusive total with the tenant's rounding (unless the document states its own tax: an invoice's
+  per-rate tax is booked as is), split to 仮受消費税 (sales codes) / 仮払消費税 (purchase codes)
   and allocated back to the details (largest remainder) only to show each detail's share.
 """
 
@@ -33,6 +34,7 @@ class TaxRow:
     rate: int
     reduced: bool
     tax_account_id: int | None  # 仮受消費税 or 仮払消費税 for this row's tax code
+    stated_tax: int | None = None  # the tax its document states (an invoice's per-rate tax): used as is
 
 
 def consumption_tax(*, inclusive_total: int, rate: int, rounding: str) -> int:
@@ -53,11 +55,16 @@ def split_tax(rows: list[TaxRow], *, rounding: str) -> tuple[list[int], dict[tup
     groups: dict[tuple, list[int]] = defaultdict(list)
     for index, row in enumerate(rows):
         if row.rate > 0 and row.tax_account_id is not None and row.amount:
-            groups[(row.rate, row.reduced, row.tax_account_id, row.amount < 0)].append(index)
+            groups[(row.rate, row.reduced, row.tax_account_id, row.amount < 0, row.stated_tax is not None)].append(index)
     shares = [0] * len(rows)
     totals: dict[tuple, int] = defaultdict(int)
-    for (rate, reduced, account_id, negative), indexes in groups.items():
+    for (rate, reduced, account_id, negative, stated), indexes in groups.items():
         sign = -1 if negative else 1
+        if stated:  # the document's own tax: neither recomputed nor reallocated
+            for i in indexes:
+                shares[i] = rows[i].stated_tax
+                totals[(rate, reduced, account_id)] += rows[i].stated_tax
+            continue
         weights = [abs(rows[i].amount) for i in indexes]
         tax = consumption_tax(inclusive_total=sum(weights), rate=rate, rounding=rounding)
         totals[(rate, reduced, account_id)] += sign * tax
@@ -93,19 +100,22 @@ class TradeRows:
 
 
 def trade_lines(rows: TradeRows, *, accounting: str, rounding: str) -> tuple[list[PostedLine], list[int]]:
-    """The trade's own entry (compound when several details) and the tax allocated to each detail."""
+    """The trade's own entry (compound when several details) and the tax each detail includes.
+
+    Under 税込経理 the tax stays inside each detail's amount (no 仮受/仮払消費税 line); its share is still worked
+    out, to show the tax included (消費税額)."""
     detail_side, other_side = _sides(rows.kind)
-    shares = [0] * len(rows.details)
-    tax_lines: list[PostedLine] = []
-    if accounting == TaxAccounting.EXCLUSIVE:
-        shares, totals = split_tax(rows.tax_rows, rounding=rounding)
-        tax_lines = [PostedLine(detail_side if tax > 0 else other_side, account_id, abs(tax), None,
-                                f"消費税 {rate}%{'（軽）' if reduced else ''}")
-                     for (rate, reduced, account_id), tax in totals.items() if tax]
+    shares, totals = split_tax(rows.tax_rows, rounding=rounding)
+    exclusive = accounting == TaxAccounting.EXCLUSIVE
+    posted_shares = shares if exclusive else [0] * len(shares)
+    tax_lines = [PostedLine(detail_side if tax > 0 else other_side, account_id, abs(tax), None,
+                            f"消費税 {rate}%{'（軽）' if reduced else ''}")
+                 for (rate, reduced, account_id), tax in totals.items() if tax] if exclusive else []
     # A negative detail (控除, 源泉所得税 to 預り金) posts on the other side.
     lines = [PostedLine(detail_side if amount - share > 0 else other_side, account_id, abs(amount - share),
                         tax_code_id, description)
-             for (account_id, tax_code_id, amount, description), share in zip(rows.details, shares, strict=True)
+             for (account_id, tax_code_id, amount, description), share in zip(rows.details, posted_shares,
+                                                                               strict=True)
              if amount - share]
     lines += tax_lines
     lines += [PostedLine(other_side, account_id, amount, None, "") for account_id, amount in rows.immediate_payments]

@@ -49,10 +49,14 @@ TRADE_UPDATE_FIELDS = ["kind", "issue_date", "due_date", "partner_name", "partne
 
 @dataclass(frozen=True, kw_only=True)
 class DetailInput:
+    """One 明細. `tax_amount` is the tax the amount includes as its document states it (an invoice's per-rate
+    tax): booked as is, never recomputed; None for a detail entered by hand (computed once per rate)."""
+
     account_item: AccountItem
     tax_code: TaxCode
     amount: int
     description: str = ""
+    tax_amount: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -253,6 +257,9 @@ def _validate(tenant, trade: TradeInput) -> None:
             raise LedgerError(_("明細の金額は0円以外の整数で入力してください（控除はマイナスで入力します）。"))
         if detail.account_item.tenant_id != tenant.id or detail.tax_code.tenant_id != tenant.id:
             raise LedgerError(_("勘定科目または税区分が見つかりません。"))
+        _check_tax_direction(trade.kind, detail.tax_code)
+        if detail.tax_amount is not None and not _tax_fits(detail):
+            raise LedgerError(_("明細の消費税額が金額と税区分に合いません。"))
     if sum(detail.amount for detail in trade.details) <= 0:
         raise LedgerError(_("取引の合計金額は1円以上にしてください（マイナス明細が多すぎます）。"))
     for payment in trade.payments:
@@ -263,6 +270,27 @@ def _validate(tenant, trade: TradeInput) -> None:
         _require_date(payment.date)
     if sum(payment.amount for payment in trade.payments) > trade.amount:
         raise LedgerError(_("決済金額の合計が取引金額を超えています。"))
+
+
+def _check_tax_direction(kind: str, tax_code: TaxCode) -> None:
+    """Income details take sales-side codes, expense details purchase-side codes (as freee): a sale with
+    課対仕入10% would credit 仮払消費税."""
+    if kind == Trade.Kind.INCOME and not tax_code.usable_for_income:
+        raise LedgerError(_("収入の明細に支出用の税区分（%(code)s）は使えません。売上の税区分を選んでください。")
+                          % {"code": tax_code.name_ja}, code="tax_code_direction")
+    if kind == Trade.Kind.EXPENSE and not tax_code.usable_for_expense:
+        raise LedgerError(_("支出の明細に収入用の税区分（%(code)s）は使えません。仕入の税区分を選んでください。")
+                          % {"code": tax_code.name_ja}, code="tax_code_direction")
+
+
+def _tax_fits(detail: DetailInput) -> bool:
+    """A document's tax: an integer of the amount's sign, within it, and zero for a code without a rate."""
+    tax = detail.tax_amount
+    if not isinstance(tax, int) or isinstance(tax, bool):
+        return False
+    if detail.tax_code.rate == 0:
+        return tax == 0
+    return 0 <= tax * (1 if detail.amount > 0 else -1) < abs(detail.amount)
 
 
 def _kept_payments(tenant, keys: list[str]) -> dict[str, list[TradePayment]]:
@@ -380,9 +408,14 @@ def _insert_rows(model, tenant, columns: list[str], rows: list[tuple], *, return
 def _trade_rows(context: _Context, trade: TradeInput, row: Trade) -> posting.TradeRows:
     default_tax_role = AccountItem.Role.TAX_RECEIVED if trade.kind == Trade.Kind.INCOME else AccountItem.Role.TAX_PAID
     exclusive = context.settings.tax_accounting == TaxAccounting.EXCLUSIVE
+
+    def tax_account(code: TaxCode) -> int | None:
+        # 税込経理 posts no tax account, but the tax each detail includes is still worked out (to show it).
+        role = _tax_role(code, default_tax_role)
+        return context.role(role) if exclusive else context.roles.get(role, 0)
+
     tax_rows = [posting.TaxRow(d.amount, d.tax_code.rate, d.tax_code.reduced,
-                               context.role(_tax_role(d.tax_code, default_tax_role))
-                               if exclusive and d.tax_code.rate > 0 else None)
+                               tax_account(d.tax_code) if d.tax_code.rate > 0 else None, d.tax_amount)
                 for d in trade.details]
     return posting.TradeRows(
         kind=trade.kind,
@@ -403,10 +436,17 @@ def _tax_role(tax_code: TaxCode, default: str) -> str:
     return default
 
 
-def trade_payment_add(*, tenant, trade: Trade, payment: PaymentInput, source_key: str) -> TradePayment:
-    """Register a later 入金/支払 and post its clearing entry. Idempotent on source_key (updated in place)."""
+def trade_payment_add(*, tenant, trade: Trade, payment: PaymentInput, source_key: str,
+                      from_document: bool = False) -> TradePayment:
+    """Register a later 入金/支払 and post its clearing entry. Idempotent on source_key (updated in place).
+
+    `from_document`: the sync registers a document's payment (a receipt settling its invoice's trade). A payment
+    entered by hand (page, API) goes on a trade entered by hand only, and never under a document's key."""
     if not source_key:
         raise LedgerError(_("決済の連携元を指定してください。"))
+    if not from_document:
+        trade_check_hand_made(trade)
+        _check_not_document_key(source_key)
     if not isinstance(payment.amount, int) or payment.amount <= 0:
         raise LedgerError(_("決済の金額は1円以上の整数で入力してください。"))
     if payment.wallet.tenant_id != tenant.id:
@@ -414,6 +454,8 @@ def trade_payment_add(*, tenant, trade: Trade, payment: PaymentInput, source_key
     _require_date(payment.date)
     with transaction.atomic():
         locked = Trade.objects.for_tenant(tenant).select_for_update().get(pk=trade.pk)
+        if not from_document:
+            trade_check_hand_made(locked)
         existing = TradePayment.objects.for_tenant(tenant).filter(source_key=source_key).first()
         previous = existing.amount if existing and existing.trade_id == locked.pk else 0
         if existing and existing.trade_id != locked.pk:
@@ -438,7 +480,8 @@ def trade_payment_add(*, tenant, trade: Trade, payment: PaymentInput, source_key
 
 
 def trade_payment_delete(*, tenant, payment: TradePayment) -> None:
-    """Remove a payment and its clearing entry; the amount becomes unsettled again."""
+    """Remove a payment and its clearing entry; the amount becomes unsettled again (the sync's removal of a
+    document's payment; a person cancels one with trade_payment_cancel)."""
     with transaction.atomic():
         locked = TradePayment.objects.for_tenant(tenant).select_for_update().filter(pk=payment.pk).first()
         if locked is None:
@@ -449,6 +492,22 @@ def trade_payment_delete(*, tenant, payment: TradePayment) -> None:
         Trade.objects.filter(pk=trade.pk).update(settled_amount=F("settled_amount") - locked.amount)
         if inputs is not None:  # a payment posted inside the trade entry: repost the trade
             _repost(tenant, trade)
+
+
+def trade_payment_cancel(*, tenant, actor, payment: TradePayment) -> None:
+    """決済の取消 (page, API): remove a payment of a trade entered by hand, recorded in the audit trail.
+
+    A document's trade keeps its payments until its document changes (the sync removes them)."""
+    trade = Trade.objects.for_tenant(tenant).get(pk=payment.trade_id)
+    trade_check_hand_made(trade)
+    with transaction.atomic():
+        audit.audit_record(tenant=tenant, actor=actor, action="ledger.payment_cancel", target=payment,
+                           target_label=_("決済 %(date)s %(wallet)s %(amount)s円（%(trade)s）") % {
+                               "date": payment.date, "wallet": payment.wallet.name,
+                               "amount": f"{payment.amount:,}", "trade": trade},
+                           changes={"date": [payment.date.isoformat(), None], "wallet": [payment.wallet.name, None],
+                                    "amount": [payment.amount, None]})
+        trade_payment_delete(tenant=tenant, payment=payment)
 
 
 def trade_payment_remove(*, tenant, source_key: str) -> bool:
@@ -466,8 +525,9 @@ def _repost(tenant, trade: Trade) -> None:
 
 def trade_input_of(trade: Trade) -> TradeInput:
     """The TradeInput that reproduces a saved trade (its input payments, not the ones registered later)."""
+    from_document = not trade_is_hand_made(trade)  # a document's tax stays the document's
     details = tuple(DetailInput(account_item=d.account_item, tax_code=d.tax_code, amount=d.amount,
-                                description=d.description)
+                                description=d.description, tax_amount=d.tax_amount if from_document else None)
                     for d in trade.details.select_related("account_item", "tax_code").order_by("line_no"))
     payments = tuple(PaymentInput(date=p.date, wallet=p.wallet, amount=p.amount)
                      for p in trade.payments.filter(source_key="").select_related("wallet").order_by("id"))
@@ -475,6 +535,15 @@ def trade_input_of(trade: Trade) -> TradeInput:
                       partner_name=trade.partner_name, partner_freee_id=trade.partner_freee_id, details=details,
                       payments=payments, source_key=trade.source_key, deal_id=trade.deal_id,
                       description=trade.description)
+
+
+def _check_not_document_key(source_key: str) -> None:
+    """A key like "receipt:12" belongs to the sync of that document: a hand entry cannot take it."""
+    from journals.sync.documents import document_types
+
+    prefix = source_key.split(":", 1)[0]
+    if ":" in source_key and prefix in {t.code for t in document_types()}:
+        raise LedgerError(_("この連携元キーは帳票の連携で使われるため指定できません。"), code="source_key_reserved")
 
 
 def trade_is_hand_made(trade: Trade) -> bool:
@@ -490,8 +559,13 @@ def trade_check_hand_made(trade: Trade) -> None:
 
 
 def trade_update(*, tenant, trade: Trade, data: TradeInput, actor=None) -> Trade:
-    """Rewrite a trade entered by hand in place (same id); one synced from a document is refused."""
+    """Rewrite a trade entered by hand in place (same id); one synced from a document is refused.
+
+    収入 ↔ 支出 with payments is refused: a 入金 would silently become a 出金 (普通預金 +600 → −600)."""
     trade_check_hand_made(trade)
+    if data.kind != trade.kind and TradePayment.objects.for_tenant(tenant).filter(trade_id=trade.pk).exists():
+        raise LedgerError(_("決済が登録されている取引は収支区分を変更できません。取引の画面で「決済の取消」をして"
+                            "決済を取り消してから変更してください。"), code="trade_kind_with_payments")
     return trade_save(tenant=tenant, actor=actor, trade=replace(data, source_key=trade.source_key))
 
 

@@ -12,6 +12,8 @@ urlpatterns = [
     path("trades/<uuid:public_id>/edit/", views.TradeEditView.as_view(), name="trade_update"),
     path("trades/<uuid:public_id>/delete/", views.TradeDeleteView.as_view(), name="trade_delete"),
     path("trades/<uuid:public_id>/payments/", views.TradePaymentCreateView.as_view(), name="trade_payment_create"),
+    path("trade-payments/<uuid:public_id>/cancel/", views.TradePaymentCancelView.as_view(),
+         name="trade_payment_cancel"),
     path("journal/", views.JournalBookView.as_view(), name="journal_book"),
     path("ledger/", views.GeneralLedgerIndexView.as_view(), name="general_ledger_index"),
     path("ledger/<uuid:public_id>/", views.GeneralLedgerView.as_view(), name="general_ledger"),

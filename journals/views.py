@@ -18,7 +18,7 @@ from core.errors import ApplicationError
 from core.redirects import redirect_to_next
 from journals import forms, freee_import, selectors, services
 from journals.filters import JournalEntryFilter, TradeFilter, page_data
-from journals.models import MAX_TRADE_DETAILS, AccountItem, JournalEntry, ManualJournal, Trade
+from journals.models import MAX_TRADE_DETAILS, AccountItem, JournalEntry, ManualJournal, Trade, TradePayment
 from tenancy.access import TenantAdminRequiredMixin, TenantMemberRequiredMixin, get_tenant_object_or_404
 
 PAGE_SIZE = 50
@@ -123,6 +123,19 @@ class TradePaymentCreateView(TenantMemberRequiredMixin, View):
             return _render_trade_detail(request, trade, form, status=400)
         messages.success(request, _("決済を登録しました。"))
         return redirect("journals:trade_detail", public_id=trade.public_id)
+
+
+class TradePaymentCancelView(TenantMemberRequiredMixin, View):
+    """決済の取消 of a trade entered by hand (a document's trade: 404, it changes through its document)."""
+
+    def post(self, request, public_id):
+        payment = get_tenant_object_or_404(TradePayment.objects.select_related("trade", "wallet"), request,
+                                           public_id=public_id)
+        if not services.trade_is_hand_made(payment.trade):
+            raise Http404
+        services.trade_payment_cancel(tenant=request.tenant, actor=request.user, payment=payment)
+        messages.success(request, _("決済を取り消しました。"))
+        return redirect("journals:trade_detail", public_id=payment.trade.public_id)
 
 
 class TradeEditView(TenantMemberRequiredMixin, View):

@@ -112,13 +112,26 @@ class TradeDetailSerializer(serializers.ModelSerializer):
 
 
 class TradePaymentSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True, help_text="決済のID（決済の取消で指定）")
     wallet = TenantSlugRelatedField(queryset=Wallet.objects.all(), help_text="口座のID")
     amount = serializers.IntegerField(min_value=1, max_value=MAX_AMOUNT)
 
     class Meta:
         model = TradePayment
-        fields = ["date", "wallet", "amount", "source_key"]
+        fields = ["id", "date", "wallet", "amount", "source_key"]
         read_only_fields = ["source_key"]
+
+
+class PaymentCancelSerializer(serializers.Serializer):
+    """決済の取消: which payment of the trade (its id)."""
+
+    payment = serializers.UUIDField(help_text="取り消す決済のID")
+
+    def validate_payment(self, value):
+        payment = self.context["trade"].payments.select_related("wallet").filter(public_id=value).first()
+        if payment is None:
+            raise serializers.ValidationError("この取引の決済が見つかりません。")
+        return payment
 
 
 class PaymentAddSerializer(TradePaymentSerializer):

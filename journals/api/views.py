@@ -19,6 +19,7 @@ from journals.api.serializers import (
     JournalEntrySerializer,
     ManualJournalSerializer,
     PaymentAddSerializer,
+    PaymentCancelSerializer,
     TaxCodeSerializer,
     TradePaymentSerializer,
     TradeSerializer,
@@ -154,6 +155,18 @@ class TradeViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveMode
             tenant=request.tenant, trade=trade, source_key=data.get("source_key") or f"api:{uuid.uuid4()}",
             payment=services.PaymentInput(date=data["date"], wallet=data["wallet"], amount=data["amount"]))
         return Response(TradePaymentSerializer(payment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=PaymentCancelSerializer, responses={204: None, **ERRORS})
+    @action(detail=True, methods=["post"], url_path="payment-cancel")
+    def payment_cancel(self, request, public_id=None):
+        """決済の取消: remove one payment of a trade entered by hand (audited); the amount is unsettled again."""
+        trade = self.get_object()
+        services.trade_check_hand_made(trade)
+        serializer = PaymentCancelSerializer(data=request.data, context={"trade": trade})
+        serializer.is_valid(raise_exception=True)
+        services.trade_payment_cancel(tenant=request.tenant, actor=request.user,
+                                      payment=serializer.validated_data["payment"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     def _out(self, trade: Trade) -> dict:
         return self.get_serializer(self.get_queryset().get(pk=trade.pk)).data

@@ -34,14 +34,15 @@ def trade_line_rows(*, tenant, start: date, end: date, groups: list[str], closed
         ids = list(doc_type.in_period(tenant, start, end, closed_only))
         for offset in range(0, len(ids), BATCH):
             documents = doc_type.load(tenant, ids[offset:offset + BATCH])
-            ledger = doc_type.to_ledger(tenant, list(documents.values())) if documents else {}
+            booked = [d for d in documents.values() if not d.canceled]  # 取消済み: booked nowhere
+            ledger = doc_type.to_ledger(tenant, booked) if booked else {}
             for document_id, document in documents.items():
                 yield from _rows(document, ledger.get(document_id), doc_type)
 
 
 def _rows(document, entry, doc_type) -> Iterator[list]:
     if entry is None:
-        return  # 0円: never synced, never exported
+        return  # 0円 or canceled: never synced, never exported
     if isinstance(entry, PaymentSpec):
         payment = entry.payment
         yield [payment.date.isoformat(), _("決済"), document.label, f"{doc_type.code}:{document.id}",

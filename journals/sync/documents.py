@@ -54,6 +54,7 @@ class SyncDocument:
     partner_name: str = ""
     deal_id: int | None = None  # the 案件 (accounting project) when there is one
     closed: bool = True  # 締切済 (for "締切済の取引のみ出力する")
+    canceled: bool = False  # 取消済み: what it booked is removed, and it is never booked again
     source: Any = None  # the adapter's own object, handed back to to_ledger
 
 
@@ -79,7 +80,8 @@ class DocumentType:
     group: Group.SALES | Group.PURCHASES | Group.PAYMENTS (plan gating).
     load(tenant, ids) -> dict[int, SyncDocument]: the tenant's documents with these ids, in one or two
         queries; an id missing from the answer is a deleted document (or one that is not a document of this
-        kind any more, e.g. an invoice that is no longer settled for "receipt").
+        kind any more, e.g. an invoice that is no longer settled for "receipt"). A document that is 0円 or
+        canceled (SyncDocument.canceled) is never booked: once synced, the sync of it removes its trade.
     in_period(tenant, start, end, closed_only) -> Iterable[int]: ids of the tenant's documents whose
         accounting date is within [start, end] (inclusive); with closed_only, only 締切済 ones.
     to_ledger(tenant, documents) -> dict[int, TradeInput | PaymentSpec | None]: the ledger input of each

@@ -49,6 +49,14 @@ BATCH = 1000  # documents per claim / per ledger transaction
 ZERO_YEN_NOTE = "金額が0円の帳票は連携されません。"
 DELETED_NOTE = "帳票が削除されているため送信しませんでした。"
 NOTHING_TO_DELETE_NOTE = "連携済みの取引がないため、削除するものはありませんでした。"
+CANCELED_NOTE = "取消済みの帳票は連携されません。"
+# A synced document that became 0円 or was canceled: its next sync removes what it booked, and says why.
+REMOVED_NOTES = {
+    ("zero", False): "金額が0円になったため、連携済みの取引を削除しました。",
+    ("zero", True): "金額が0円になったため、連携済みの決済を削除しました。",
+    ("canceled", False): "取消のため、連携済みの取引を削除しました。",
+    ("canceled", True): "取消のため、連携済みの決済を削除しました。",
+}
 
 
 # --------------------------------------------------------------------------- settings
@@ -110,9 +118,12 @@ def document_sync(*, tenant: Tenant, document_type: str, document_id: int, actor
     document = doc_type.load(tenant, [document_id]).get(document_id)
     if document is None:
         raise ApplicationError(_("帳票が見つかりません。"), code="not_found", http_status=404)
-    if document.amount == 0:
+    synced = bool(_synced_ids(tenant, doc_type, [document_id]))
+    if not synced and document.amount == 0:
         raise ApplicationError(_("金額が0円の帳票は連携されません。"), code="zero_amount")
-    operation = Operation.EDIT if _synced_ids(tenant, doc_type, [document_id]) else Operation.ADD
+    if not synced and document.canceled:
+        raise ApplicationError(_(CANCELED_NOTE), code="canceled")
+    operation = Operation.EDIT if synced else Operation.ADD  # a synced 0円 / canceled one: its trade is removed
     with transaction.atomic():
         (record,) = _records_create(tenant=tenant, doc_type=doc_type, ids=[document_id], operation=operation,
                                     actor=actor, target=sync_settings_for(tenant=tenant).target,
@@ -134,9 +145,12 @@ def _records_create(*, tenant, doc_type: DocumentType, ids: list[int], operation
     interactive queue instead of queueing behind other tenants' bulk exports (core.queues)."""
     documents = documents if documents is not None else doc_type.load(tenant, ids)
     now, rows = timezone.now(), []
+    zero = [i for i in ids if documents.get(i) is not None and documents[i].amount == 0]
+    # A 0円 document is never synced, unless it was before it became 0円: then its trade must go.
+    skipped = set(zero) - _synced_ids(tenant, doc_type, zero) if zero and operation != Operation.DELETE else set()
     for document_id in ids:
         document = documents.get(document_id)
-        if document is not None and document.amount == 0 and operation != Operation.DELETE:
+        if document_id in skipped:
             continue
         label = (document.label if document else f"{doc_type.label} #{document_id}")[:255]
         rows.append((tenant.pk, uuid.uuid4(), now, now, doc_type.code, document_id,
@@ -296,27 +310,37 @@ def _prepare(tenant: Tenant, doc_type: DocumentType, items: list[WorkItem]) -> N
         return
     for item in items:
         item.document = documents.get(item.document_id)
-    live = [i.document for i in items if i.document is not None]
+    live = [i.document for i in items if i.document is not None and not i.document.canceled]
     try:
         ledger = doc_type.to_ledger(tenant, live) if live else {}
     except ApplicationError as error:
         for item in items:
             item.error = str(error.message)
         return
+    # Only a document that is 0円 or canceled asks whether it was synced: the ordinary batch costs no statement.
+    unbookable = [i.document_id for i in items if i.operation != Operation.DELETE and i.document is not None
+                  and (i.document.canceled or ledger.get(i.document_id) is None)]
+    synced = _synced_ids(tenant, doc_type, unbookable) if unbookable else set()
     for item in items:
-        _decide(item, ledger)
+        _decide(item, ledger, synced)
 
 
-def _decide(item: WorkItem, ledger: dict) -> None:
+def _decide(item: WorkItem, ledger: dict, synced: set[int]) -> None:
     if item.operation == Operation.DELETE:
         item.ledger = ledger.get(item.document_id)
         return
     if item.document is None:
         item.note = _(DELETED_NOTE)  # documents deleted before the sync ran are not sent
-    elif item.document.amount == 0 or ledger.get(item.document_id) is None:
-        item.note = _(ZERO_YEN_NOTE)
-    else:
+        return
+    reason = "canceled" if item.document.canceled else "zero" if (
+        item.document.amount == 0 or ledger.get(item.document_id) is None) else None
+    if reason is None:
         item.ledger = ledger[item.document_id]
+    elif item.document_id in synced:
+        # What it booked goes (freee deletes a canceled invoice's deal too): the history row says why.
+        item.operation, item.removal = Operation.DELETE, _(REMOVED_NOTES[(reason, item.doc_type.settles)])
+    else:
+        item.note = _(CANCELED_NOTE if reason == "canceled" else ZERO_YEN_NOTE)
 
 
 def _finish(tenant: Tenant, items: list[WorkItem]) -> float | None:
@@ -335,7 +359,7 @@ def _finish(tenant: Tenant, items: list[WorkItem]) -> float | None:
                 failed.append(record)
             else:
                 record.status, record.error_message, record.finished_at = Status.DONE, "", now
-                record.note = item.note
+                record.note, record.operation = item.removal or item.note, item.operation
                 record.trade_id, record.freee_deal_id = item.trade_id, item.freee_deal_id
             record.updated_at = now
             changed.append(record)
@@ -348,7 +372,7 @@ def _finish(tenant: Tenant, items: list[WorkItem]) -> float | None:
 
 def _outcomes_write(records: list[SyncRecord]) -> None:
     """One UPDATE ... FROM unnest(arrays) per batch: bulk_update's CASE per row and column is far slower to build."""
-    fields = ["status", "error_message", "finished_at", "note", "trade_id", "freee_deal_id", "updated_at"]
+    fields = ["status", "error_message", "finished_at", "note", "operation", "trade_id", "freee_deal_id", "updated_at"]
     for start in range(0, len(records), BATCH):
         update_rows(SyncRecord, fields, [(r.pk, *(getattr(r, name) for name in fields))
                                          for r in records[start:start + BATCH]])

@@ -27,6 +27,16 @@ def _hand_made_trade(world):
         details=(ledger.detail("売上高", 5000),)))
 
 
+def _hand_payment(world):
+    from datetime import date as day
+
+    from journals.services import trade_payment_add
+
+    trade = _hand_made_trade(world)
+    return trade_payment_add(tenant=world.tenant, trade=trade, source_key=f"payment:secret-{next(_serial)}",
+                             payment=ledger_for(world.tenant).payment(100, day(2026, 4, 2)))
+
+
 def _account(world):
     ledger_for(world.tenant)
     return AccountItem.objects.create(tenant=world.tenant, name=f"{SECRET_ACCOUNT}{next(_serial)}", category=AccountItem.Category.EXPENSE)
@@ -59,6 +69,7 @@ OBJECT_FACTORIES = {
     "journals:trade_update": (_hand_made_trade, SECRET_PARTNER),
     "journals:trade_delete": (_hand_made_trade, SECRET_PARTNER),
     "journals:trade_payment_create": (_trade, SECRET_PARTNER),
+    "journals:trade_payment_cancel": (_hand_payment, SECRET_PARTNER),
     "journals:general_ledger": (_account, SECRET_ACCOUNT),
     "journals:manual_journal_delete": (_manual_journal, SECRET_JOURNAL),
     "api:account-item-detail": (_account, SECRET_ACCOUNT),
@@ -66,6 +77,7 @@ OBJECT_FACTORIES = {
     "api:wallet-detail": (_wallet, SECRET_WALLET),
     "api:trade-detail": (_hand_made_trade, SECRET_PARTNER),
     "api:trade-payments": (_trade, SECRET_PARTNER),
+    "api:trade-payment-cancel": (_hand_made_trade, SECRET_PARTNER),
     "api:journal-entry-detail": (_entry, SECRET_PARTNER),
     "api:manual-journal-detail": (_manual_journal, SECRET_JOURNAL),
 }

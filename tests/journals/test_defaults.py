@@ -49,7 +49,7 @@ def test_roles_counterparts_and_tax_codes(world_a):
 def test_removing_a_later_payment_makes_the_amount_unsettled_again(world_a):
     ledger = ledger_for(world_a.tenant)
     trade = ledger.save_sale(1000, key="invoice:r")
-    trade_payment_add(tenant=world_a.tenant, trade=trade, payment=ledger.payment(1000, date(2026, 4, 30)),
+    trade_payment_add(tenant=world_a.tenant, from_document=True, trade=trade, payment=ledger.payment(1000, date(2026, 4, 30)),
                       source_key="receipt:r")
     assert trade_payment_remove(tenant=world_a.tenant, source_key="receipt:r") is True
     trade.refresh_from_db()

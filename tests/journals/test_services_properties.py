@@ -77,7 +77,7 @@ def test_random_trades_balance_and_counterpart_equals_unsettled(world_a, shape):
     trade = trade_save(tenant=world_a.tenant, trade=TradeInput(
         kind=shape["kind"], issue_date=ISSUE, details=details, payments=tuple(inline), source_key=f"p:{number}"))
     for index, payment in enumerate(later):
-        trade_payment_add(tenant=world_a.tenant, trade=trade, payment=payment, source_key=f"p:{number}:{index}")
+        trade_payment_add(tenant=world_a.tenant, from_document=True, trade=trade, payment=payment, source_key=f"p:{number}:{index}")
     trade.refresh_from_db()
 
     assert all(entry_difference(entry) == 0 for entry in trade.entries.all())
@@ -137,7 +137,7 @@ def test_update_keeps_the_same_trade_row_and_rewrites_entries(world_a):
 def test_update_keeps_payments_registered_later(world_a):
     ledger = ledger_for(world_a.tenant)
     trade = ledger.save_sale(1000, key="invoice:y")
-    trade_payment_add(tenant=world_a.tenant, trade=trade, payment=ledger.payment(400, date(2026, 4, 20)),
+    trade_payment_add(tenant=world_a.tenant, from_document=True, trade=trade, payment=ledger.payment(400, date(2026, 4, 20)),
                       source_key="receipt:y")
     updated = ledger.save_sale(1200, key="invoice:y")
     assert updated.settled_amount == 400
@@ -148,7 +148,7 @@ def test_payment_add_is_idempotent_on_source_key(world_a):
     ledger = ledger_for(world_a.tenant)
     trade = ledger.save_sale(1000, key="invoice:z")
     for _ in range(2):
-        trade_payment_add(tenant=world_a.tenant, trade=trade, payment=ledger.payment(1000, date(2026, 4, 20)),
+        trade_payment_add(tenant=world_a.tenant, from_document=True, trade=trade, payment=ledger.payment(1000, date(2026, 4, 20)),
                           source_key="receipt:z")
     assert trade.payments.count() == 1
     assert counterpart_balance(trade) == 0
@@ -160,7 +160,7 @@ def test_payments_above_the_amount_are_refused(world_a):
         ledger.save_sale(1000, key="over", payments=[ledger.payment(1001, ISSUE)])
     trade = ledger.save_sale(1000, key="ok")
     with pytest.raises(LedgerError, match="未決済の金額"):
-        trade_payment_add(tenant=world_a.tenant, trade=trade, payment=ledger.payment(1001, ISSUE), source_key="r")
+        trade_payment_add(tenant=world_a.tenant, from_document=True, trade=trade, payment=ledger.payment(1001, ISSUE), source_key="r")
 
 
 def test_detail_count_and_amount_are_validated(world_a):

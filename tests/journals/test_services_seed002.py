@@ -37,7 +37,7 @@ def test_unsettled_income_posts_receivable_and_a_later_payment_clears_it(world_a
     (entry,) = trade.entries.all()
     assert lines_of(entry) == {("debit", "売掛金", 1100), ("credit", "売上高", 1100)}
 
-    trade_payment_add(tenant=world_a.tenant, trade=trade, payment=ledger.payment(1100, date(2026, 4, 30)),
+    trade_payment_add(tenant=world_a.tenant, from_document=True, trade=trade, payment=ledger.payment(1100, date(2026, 4, 30)),
                       source_key="receipt:1")
 
     clearing = trade.entries.get(kind=JournalEntry.Kind.PAYMENT)
@@ -74,7 +74,7 @@ def test_later_expense_payment_posts_payable_against_wallet(world_a):
     purchase = trade_save(tenant=world_a.tenant, trade=TradeInput(
         kind="expense", issue_date=date(2026, 5, 1), details=(ledger.detail("仕入高", 3300, tax=136),),
         source_key="purchase:1"))
-    trade_payment_add(tenant=world_a.tenant, trade=purchase, payment=ledger.payment(1000, date(2026, 5, 31)),
+    trade_payment_add(tenant=world_a.tenant, from_document=True, trade=purchase, payment=ledger.payment(1000, date(2026, 5, 31)),
                       source_key="disbursement:1")
     clearing = purchase.entries.get(kind=JournalEntry.Kind.PAYMENT)
     assert lines_of(clearing) == {("debit", "買掛金", 1000), ("credit", "普通預金", 1000)}

@@ -101,7 +101,7 @@ def test_more_than_100_details_are_refused(world_a):
 
 def test_register_a_payment_posts_the_clearing_entry(world_a):
     ledger = ledger_for(world_a.tenant)
-    trade = ledger.save_sale(5000, key="invoice:1")
+    trade = ledger.save_sale(5000)
     response = world_a.client("member").post(f"/journals/trades/{trade.public_id}/payments/", {
         "date": "2026-04-30", "wallet": ledger.wallet("普通預金").pk, "amount": "5000"})
     assert response.status_code == 302
@@ -112,7 +112,7 @@ def test_register_a_payment_posts_the_clearing_entry(world_a):
 
 def test_a_payment_above_the_unsettled_amount_shows_the_error(world_a):
     ledger = ledger_for(world_a.tenant)
-    trade = ledger.save_sale(5000, key="invoice:1")
+    trade = ledger.save_sale(5000)
     response = world_a.client("member").post(f"/journals/trades/{trade.public_id}/payments/", {
         "date": "2026-04-30", "wallet": ledger.wallet("普通預金").pk, "amount": "6000"})
     assert response.status_code == 400

@@ -23,6 +23,7 @@ class WorkItem:
     trade_id: int | None = None
     freee_deal_id: int | None = None
     note: str = ""
+    removal: str = ""  # why a document that became 0円 or was canceled had what it booked removed
     error: str = ""
     retry_after: float | None = None
     extra: dict = field(default_factory=dict)

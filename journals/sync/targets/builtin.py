@@ -56,7 +56,11 @@ class BuiltinTarget:
         payments = [i for i in items if i not in deletes and i.doc_type.settles]
         trade_deletes = [i.key for i in deletes if not i.doc_type.settles]
         if trade_deletes:
+            gone = list(trade_ids(tenant, trade_deletes).values())
             ledger.trades_delete_bulk(tenant=tenant, source_keys=trade_deletes)
+            # The trade's payments went with it: no link (a receipt's) may still claim it.
+            SyncedDocument.objects.for_tenant(tenant).filter(trade_id__in=gone).update(
+                trade_id=None, deleted=True, updated_at=timezone.now())
         for item in deletes:
             if item.doc_type.settles:
                 self._unpay(tenant, item)
@@ -83,7 +87,8 @@ class BuiltinTarget:
             if spec.trade is None:
                 raise ApplicationError(_("決済する取引が会計に連携されていません。先に元の帳票を連携してください。"))
             trade = ledger.trade_save(tenant=tenant, trade=spec.trade)
-        ledger.trade_payment_add(tenant=tenant, trade=trade, payment=spec.payment, source_key=item.key)
+        ledger.trade_payment_add(tenant=tenant, trade=trade, payment=spec.payment, source_key=item.key,
+                                 from_document=True)
 
 
 def lock_documents(tenant, keys: list[str]) -> None:

@@ -309,8 +309,10 @@ def _kind(trade) -> str:
 
 
 def _details(trade, detail_class, tag_ids: list[int] | None) -> list:
+    # vat: the document's own tax (an invoice's per-rate tax), else freee computes it.
     return [detail_class(tax_code=_freee_tax_code(d.tax_code), account_item_id=_freee_account_item_id(d.account_item),
-                         amount=int(d.amount), description=(d.description or None), tag_ids=tag_ids)
+                         amount=int(d.amount), vat=getattr(d, "tax_amount", None), description=(d.description or None),
+                         tag_ids=tag_ids)
             for d in trade.details]
 
 
