@@ -17,8 +17,9 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from core.models import Job
 from invoices.models import Invoice
 from tests.factories import DealLineFactory, InvoiceFactory, JobFactory
-from tests.invoices.conftest import linked_deal, sandbox  # noqa: F401 - the connected sandbox company fixture
+from tests.invoices.conftest import linked_deal  # noqa: F401 - pytest fixture
 from tests.journals.factories import ledger_for
+from tests.payment_requests.conftest import invoices_sandbox, sandbox  # noqa: F401 - a plan with 支払依頼
 from tests.payment_requests.factories import flow_for, make_request
 
 pytestmark = pytest.mark.browser

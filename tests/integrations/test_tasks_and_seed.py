@@ -16,12 +16,15 @@ from tests.integrations.conftest import TOKEN_URL, token_body
 
 def test_idle_connections_are_queued_for_refresh_well_before_90_days(connection, monkeypatch):
     queued = []
-    monkeypatch.setattr(freee_connection_refresh, "delay", queued.append)  # the queueing, not the refresh
+    monkeypatch.setattr(freee_connection_refresh, "apply_async",  # the queueing, not the refresh
+                        lambda args, countdown: queued.append((args, countdown)))
     FreeeConnection.objects.filter(pk=connection.pk).update(refresh_issued_at=timezone.now() - timedelta(days=31))
-    assert freee_refresh_idle_connections() == 1 and queued == [connection.pk]
+    assert freee_refresh_idle_connections() == 1
+    # spread over the next hour by a stable minute per connection, never all in the same second
+    assert queued == [((connection.pk,), (connection.pk % 60) * 60)]
     FreeeConnection.objects.filter(pk=connection.pk).update(refresh_issued_at=timezone.now() - timedelta(days=29))
     assert freee_refresh_idle_connections() == 0
-    assert queued == [connection.pk]
+    assert len(queued) == 1
 
 
 @responses.activate(assert_all_requests_are_fired=True)

@@ -56,11 +56,11 @@ def partner_names(company) -> list[str]:
 
 
 def test_the_partner_page_link_points_at_the_sandbox_when_it_is_on(settings):
-    settings.FREEE_WEB_URL = "http://127.0.0.1:8000/sandbox/freee/web"
+    settings.FREEE_WEB_URL = "http://hub.test/sandbox/freee/web"
 
     link = render_to_string("invoices/_freee_partner_link.html")
 
-    assert 'href="http://127.0.0.1:8000/sandbox/freee/web/partners"' in link
+    assert 'href="http://hub.test/sandbox/freee/web/partners"' in link
     assert "secure.freee.co.jp" not in link
 
 
@@ -90,14 +90,14 @@ def test_the_invoice_tabs_partner_error_links_to_the_sandbox_page(world_a, setti
 @pytest.mark.parametrize(
     ("env", "expected"),
     [
-        ({}, "http://127.0.0.1:8000/sandbox/freee/web"),
+        ({}, "http://hub.test/sandbox/freee/web"),
         (PRODUCTION_ENV, "https://secure.freee.co.jp"),
     ],
 )
 def test_the_setting_follows_the_sandbox_switch(env, expected):
     probe = "from django.conf import settings; print(settings.FREEE_WEB_URL)"
     result = _manage(
-        "shell", "-c", probe, env={"SITE_URL": "http://127.0.0.1:8000", "ENV_FILE": "/nonexistent/.env", **env}
+        "shell", "-c", probe, env={"SITE_URL": "http://hub.test", "ENV_FILE": "/nonexistent/.env", **env}
     )
     assert result.stdout.strip().splitlines()[-1] == expected, result.stderr
 
