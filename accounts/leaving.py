@@ -147,21 +147,40 @@ def _tenant_paths(model: type[models.Model], depth: int = 3) -> list[str]:
     return paths
 
 
+def _deletion_order(models_: list[type[models.Model]]) -> list[type[models.Model]]:
+    """The models, each before every model it points to: a row is deleted while the rows its tenant is found
+    through (its deal, its deal's type...) still exist. A cycle is broken anywhere (the constraints are deferred)."""
+    wanted, placed, order = set(models_), set(), []
+
+    def place(model) -> None:
+        if model in placed:
+            return
+        placed.add(model)
+        for field in model._meta.concrete_fields:
+            if field.many_to_one and field.related_model in wanted and field.related_model is not model:
+                place(field.related_model)
+        order.append(model)
+
+    for model in models_:
+        place(model)
+    return order[::-1]
+
+
 def _purge_rows(tenant: Tenant) -> dict[str, int]:
-    """Delete every row that belongs to the tenant, in one statement per table. PostgreSQL checks foreign keys
-    at commit (Django makes them DEFERRABLE INITIALLY DEFERRED), so the order does not matter and PROTECT
-    relations between the tenant's own rows do not stand in the way."""
+    """Delete every row that belongs to the tenant, one statement per table and path to the tenant. A table with
+    a tenant column is deleted by it alone; the others (a deal's lines...) through the rows they hang on, which
+    is why the children go first (_deletion_order). PostgreSQL checks foreign keys at commit (Django makes them
+    DEFERRABLE INITIALLY DEFERRED), so PROTECT relations between the tenant's own rows do not stand in the way.
+    One path per statement: Django turns an OR across joins into INNER JOINs inside the DELETE's subquery, which
+    would skip the rows whose optional link (a deal without a type) is empty."""
     deleted = {}
-    for model in apps.get_models(include_auto_created=True):
-        if model is Tenant or not model._meta.managed or model._meta.proxy:
-            continue
+    candidates = [m for m in apps.get_models(include_auto_created=True)
+                  if m is not Tenant and m._meta.managed and not m._meta.proxy and _tenant_paths(m)]
+    for model in _deletion_order(candidates):
         paths = _tenant_paths(model)
-        if not paths:
-            continue
-        condition = models.Q()
-        for path in paths:
-            condition |= models.Q(**{path: tenant})
-        count = model._base_manager.filter(condition)._raw_delete(model._base_manager.db)
+        count = 0
+        for path in ["tenant"] if "tenant" in paths else paths:
+            count += model._base_manager.filter(**{path: tenant})._raw_delete(model._base_manager.db)
         if count:
             deleted[model._meta.label] = count
     return deleted

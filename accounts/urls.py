@@ -76,7 +76,7 @@ app_patterns = [
          name="membership_deactivate"),
     path("settings/members/<uuid:public_id>/reactivate/", views.MembershipActionView.as_view(action="reactivate"),
          name="membership_reactivate"),
-    path("settings/members/<uuid:public_id>/remove/", views.MembershipActionView.as_view(action="remove"),
+    path("settings/members/<uuid:public_id>/remove/", views.MembershipRemoveView.as_view(),
          name="membership_remove"),
     # 退会
     path("settings/leave/", views.LeaveView.as_view(), name="leave"),

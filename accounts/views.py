@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, HttpResponseNotAllowed
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -203,6 +203,8 @@ class InvitationAcceptView(View):
     page saying why and what to do."""
 
     def dispatch(self, request, token):
+        if request.method.lower() not in self.http_method_names or not hasattr(self, request.method.lower()):
+            return self.http_method_not_allowed(request)  # before the token: a DELETE is a 405 whatever the link
         try:
             self.invitation = invitations.invitation_from_token(token)
         except invitations.InvitationUnusable as unusable:
@@ -262,15 +264,9 @@ class InvitationAcceptView(View):
 
 
 class MembershipActionView(TenantAdminRequiredMixin, View):
-    """無効化 / 再有効化 (POST) and 削除 (GET asks, POST removes) of a member of this tenant."""
+    """無効化 / 再有効化 (POST) and 削除 (POST; MembershipRemoveView asks first on GET) of a member of this tenant."""
 
     action = ""
-
-    def get(self, request, public_id):
-        if self.action != "remove":
-            return HttpResponseNotAllowed(["POST"])
-        membership = self._membership(public_id)
-        return render(request, "accounts/membership_confirm_remove.html", {"membership": membership})
 
     def post(self, request, public_id):
         membership = self._membership(public_id)
@@ -293,6 +289,16 @@ class MembershipActionView(TenantAdminRequiredMixin, View):
 
     def _membership(self, public_id):
         return get_tenant_object_or_404(Membership.objects.select_related("user"), self.request, public_id=public_id)
+
+
+class MembershipRemoveView(MembershipActionView):
+    """削除: GET asks for confirmation, POST removes."""
+
+    action = "remove"
+
+    def get(self, request, public_id):
+        membership = self._membership(public_id)
+        return render(request, "accounts/membership_confirm_remove.html", {"membership": membership})
 
 
 # --------------------------------------------------------------------------- 退会
