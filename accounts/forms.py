@@ -102,11 +102,19 @@ class ProfileForm(forms.Form):
 class InvitationForm(forms.Form):
     """メンバー招待: one or more addresses (one per line, or separated by commas), the role and a profile."""
 
-    emails = forms.CharField(label=_("メールアドレス"), widget=forms.Textarea(attrs={"rows": 4}), max_length=10000,
-                             help_text=_("複数の場合は1行に1件、またはカンマ区切りで入力してください。"))
+    emails = forms.CharField(
+        label=_("メールアドレス"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=10000,
+        help_text=_("複数の場合は1行に1件、またはカンマ区切りで入力してください。"),
+    )
     role = forms.ChoiceField(label=_("ロール"), choices=Membership.Role.choices, initial=Membership.Role.MEMBER)
-    permission_profile = forms.ModelChoiceField(label=_("権限プロファイル"), queryset=PermissionProfile.objects.none(),
-                                                required=False, empty_label=_("（なし）"))
+    permission_profile = forms.ModelChoiceField(
+        label=_("権限プロファイル"),
+        queryset=PermissionProfile.objects.none(),
+        required=False,
+        empty_label=_("（なし）"),
+    )
 
     def __init__(self, *args, tenant, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -116,7 +124,9 @@ class InvitationForm(forms.Form):
         emails = [e.strip() for e in re.split(r"[\s,、;]+", self.cleaned_data["emails"]) if e.strip()]
         bad = [e for e in emails if not _is_email(e)]
         if bad:
-            raise forms.ValidationError(_("メールアドレスの形式が正しくありません: %(emails)s") % {"emails": ", ".join(bad)})
+            raise forms.ValidationError(
+                _("メールアドレスの形式が正しくありません: %(emails)s") % {"emails": ", ".join(bad)}
+            )
         if not emails:
             raise forms.ValidationError(_("招待するメールアドレスを入力してください。"))
         return emails
@@ -134,9 +144,12 @@ class NewMemberForm(forms.Form):
     """招待の承諾 without an account: the invitee's name and password (the address is the invitation's)."""
 
     name = forms.CharField(label=_("氏名"), max_length=150)
-    password = forms.CharField(label=_("パスワード"), strip=False,
-                               widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-                               help_text=_("10文字以上。ほかのサービスと同じもの、数字だけ、よく使われるものは使えません。"))
+    password = forms.CharField(
+        label=_("パスワード"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("10文字以上。ほかのサービスと同じもの、数字だけ、よく使われるものは使えません。"),
+    )
 
     def __init__(self, *args, email: str, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -144,12 +157,14 @@ class NewMemberForm(forms.Form):
 
     def clean_password(self) -> str:
         password = self.cleaned_data["password"]
-        probe = get_user_model()(username=self.email.split("@")[0], email=self.email,
-                                 first_name=self.data.get("name", ""))
+        probe = get_user_model()(
+            username=self.email.split("@")[0], email=self.email, first_name=self.data.get("name", "")
+        )
         password_validation.validate_password(password, probe)
         return password
 
 
 class LeaveForm(forms.Form):
-    confirm_name = forms.CharField(label=_("削除する事業所の名前"), max_length=200,
-                                   help_text=_("確認のため、事業所名を正確に入力してください。"))
+    confirm_name = forms.CharField(
+        label=_("削除する事業所の名前"), max_length=200, help_text=_("確認のため、事業所名を正確に入力してください。")
+    )

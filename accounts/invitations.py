@@ -30,11 +30,17 @@ class InvitationUnusable(Exception):
 
     FORGED, REPLACED, REVOKED, EXPIRED, USED = "forged", "replaced", "revoked", "expired", "used"
     MESSAGES = {
-        FORGED: gettext_lazy("この招待リンクは正しくありません。メールのリンクを途中で切らずにそのまま開くか、"
-                             "管理者に招待の再送信を依頼してください。"),
-        REPLACED: gettext_lazy("この招待リンクは、再送信された新しいリンクに置き換えられています。"
-                               "いちばん新しい招待メールのリンクを開いてください。"),
-        REVOKED: gettext_lazy("この招待は管理者によって取り消されました。参加が必要な場合は、管理者にお問い合わせください。"),
+        FORGED: gettext_lazy(
+            "この招待リンクは正しくありません。メールのリンクを途中で切らずにそのまま開くか、"
+            "管理者に招待の再送信を依頼してください。"
+        ),
+        REPLACED: gettext_lazy(
+            "この招待リンクは、再送信された新しいリンクに置き換えられています。"
+            "いちばん新しい招待メールのリンクを開いてください。"
+        ),
+        REVOKED: gettext_lazy(
+            "この招待は管理者によって取り消されました。参加が必要な場合は、管理者にお問い合わせください。"
+        ),
         EXPIRED: gettext_lazy("この招待の有効期限が切れています。管理者に招待の再送信を依頼してください。"),
         USED: gettext_lazy("この招待はすでに使われています。ログインして事業所を切り替えてください。"),
     }
@@ -62,8 +68,11 @@ def invitation_from_token(token: str) -> Invitation:
     tenant's id than the invitation's (or for no invitation) is as good as forged."""
     try:
         tenant_id, invitation_id, nonce = signing.loads(token, salt=SALT)
-        invitation = Invitation.objects.select_related("tenant", "permission_profile").filter(
-            tenant__public_id=tenant_id, public_id=invitation_id).first()
+        invitation = (
+            Invitation.objects.select_related("tenant", "permission_profile")
+            .filter(tenant__public_id=tenant_id, public_id=invitation_id)
+            .first()
+        )
     except (signing.BadSignature, ValueError, TypeError, ValidationError) as error:
         raise InvitationUnusable(InvitationUnusable.FORGED) from error
     if invitation is None:
@@ -75,8 +84,11 @@ def invitation_from_token(token: str) -> Invitation:
 
 
 def _raise_unless_pending(invitation: Invitation) -> None:
-    reason = {Invitation.State.ACCEPTED: InvitationUnusable.USED, Invitation.State.REVOKED: InvitationUnusable.REVOKED,
-              Invitation.State.EXPIRED: InvitationUnusable.EXPIRED}.get(invitation.state)
+    reason = {
+        Invitation.State.ACCEPTED: InvitationUnusable.USED,
+        Invitation.State.REVOKED: InvitationUnusable.REVOKED,
+        Invitation.State.EXPIRED: InvitationUnusable.EXPIRED,
+    }.get(invitation.state)
     if reason:
         raise InvitationUnusable(reason, invitation)
 
@@ -86,12 +98,16 @@ def _expiry():
 
 
 def _member_emails(tenant: Tenant) -> set[str]:
-    return {e.lower() for e in Membership.objects.for_tenant(tenant).filter(is_active=True)
-            .values_list("user__email", flat=True) if e}
+    return {
+        e.lower()
+        for e in Membership.objects.for_tenant(tenant).filter(is_active=True).values_list("user__email", flat=True)
+        if e
+    }
 
 
-def invitation_create(*, tenant: Tenant, actor, emails: list[str], role: str,
-                      permission_profile: PermissionProfile | None, request) -> list[Invitation]:
+def invitation_create(
+    *, tenant: Tenant, actor, emails: list[str], role: str, permission_profile: PermissionProfile | None, request
+) -> list[Invitation]:
     """Invite each address (already a member, or already invited and pending: refused, saying which), then mail
     each its link. The rows commit before any mail is sent."""
     emails = list(dict.fromkeys(e.strip().lower() for e in emails if e.strip()))
@@ -104,18 +120,41 @@ def invitation_create(*, tenant: Tenant, actor, emails: list[str], role: str,
     members = sorted(set(emails) & _member_emails(tenant))
     if members:
         raise ValidationError({"emails": _("すでにメンバーです: %(emails)s") % {"emails": ", ".join(members)}})
-    pending = sorted(i.email for i in Invitation.objects.for_tenant(tenant).filter(email__in=emails)
-                     if i.state == Invitation.State.PENDING)
+    pending = sorted(
+        i.email
+        for i in Invitation.objects.for_tenant(tenant).filter(email__in=emails)
+        if i.state == Invitation.State.PENDING
+    )
     if pending:
-        raise ValidationError({"emails": _("招待中です（一覧から再送信できます）: %(emails)s") % {"emails": ", ".join(pending)}})
+        raise ValidationError(
+            {"emails": _("招待中です（一覧から再送信できます）: %(emails)s") % {"emails": ", ".join(pending)}}
+        )
     with transaction.atomic():
-        invitations = [Invitation.objects.create(
-            tenant=tenant, email=email, role=role, permission_profile=permission_profile, invited_by=actor,
-            nonce=secrets.token_hex(16), sent_at=timezone.now(), expires_at=_expiry()) for email in emails]
+        invitations = [
+            Invitation.objects.create(
+                tenant=tenant,
+                email=email,
+                role=role,
+                permission_profile=permission_profile,
+                invited_by=actor,
+                nonce=secrets.token_hex(16),
+                sent_at=timezone.now(),
+                expires_at=_expiry(),
+            )
+            for email in emails
+        ]
         for invitation in invitations:
-            audit.audit_record(tenant=tenant, actor=actor, action="invitation.create", target=invitation,
-                               changes={"email": [None, invitation.email], "role": [None, role],
-                                        "permission_profile": [None, str(permission_profile or "") or None]})
+            audit.audit_record(
+                tenant=tenant,
+                actor=actor,
+                action="invitation.create",
+                target=invitation,
+                changes={
+                    "email": [None, invitation.email],
+                    "role": [None, role],
+                    "permission_profile": [None, str(permission_profile or "") or None],
+                },
+            )
     for invitation in invitations:
         _send(request, invitation)
     return invitations
@@ -127,8 +166,9 @@ def invitation_resend(*, invitation: Invitation, actor, request) -> Invitation:
     if invitation.state in (Invitation.State.ACCEPTED, Invitation.State.REVOKED):
         raise ValidationError(_("参加済み・取り消し済みの招待は再送信できません。新しく招待してください。"))
     with transaction.atomic():
-        Invitation.objects.filter(pk=invitation.pk).update(nonce=secrets.token_hex(16), sent_at=timezone.now(),
-                                                           expires_at=_expiry())
+        Invitation.objects.filter(pk=invitation.pk).update(
+            nonce=secrets.token_hex(16), sent_at=timezone.now(), expires_at=_expiry()
+        )
         invitation.refresh_from_db()
         audit.audit_record(tenant=invitation.tenant, actor=actor, action="invitation.resend", target=invitation)
     _send(request, invitation)
@@ -152,23 +192,31 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
     invitation = Invitation.objects.select_for_update().select_related("tenant").get(pk=invitation.pk)
     _raise_unless_pending(invitation)
     if (user.email or "").lower() != invitation.email.lower():
-        raise ValidationError(_("この招待は %(email)s 宛てです。そのアドレスのアカウントでログインしてください。")
-                              % {"email": invitation.email})
+        raise ValidationError(
+            _("この招待は %(email)s 宛てです。そのアドレスのアカウントでログインしてください。")
+            % {"email": invitation.email}
+        )
     tenant = invitation.tenant
     profile = invitation.permission_profile
     membership = Membership.objects.for_tenant(tenant).filter(user=user).first()
     if membership is not None and membership.is_active:
         raise ValidationError(_("すでにこの事業所のメンバーです。"))
     if membership is None:
-        membership = tenancy_services.membership_create(tenant=tenant, user=user, role=invitation.role,
-                                                        permission_profile=profile)
+        membership = tenancy_services.membership_create(
+            tenant=tenant, user=user, role=invitation.role, permission_profile=profile
+        )
     else:
         membership.role, membership.permission_profile, membership.is_active = invitation.role, profile, True
         membership.save(update_fields=["role", "permission_profile", "is_active", "updated_at"])
     invitation.accepted_at, invitation.accepted_by = timezone.now(), user
     invitation.save(update_fields=["accepted_at", "accepted_by", "updated_at"])
-    audit.audit_record(tenant=tenant, actor=user, action="invitation.accept", target=invitation,
-                       changes={"member": [None, user.get_username()], "role": [None, invitation.role]})
+    audit.audit_record(
+        tenant=tenant,
+        actor=user,
+        action="invitation.accept",
+        target=invitation,
+        changes={"member": [None, user.get_username()], "role": [None, invitation.role]},
+    )
     return membership
 
 
@@ -179,8 +227,9 @@ def invitation_accept_as_new_user(*, invitation: Invitation, name: str, password
         raise ValidationError(_("このアドレスのアカウントはすでにあります。ログインしてから招待を承諾してください。"))
     adapter = get_adapter()
     username = adapter.generate_unique_username([invitation.email.split("@")[0], name, "user"])
-    user = tenancy_services.user_create(username=username, password=password, email=invitation.email,
-                                        first_name=name.strip())
+    user = tenancy_services.user_create(
+        username=username, password=password, email=invitation.email, first_name=name.strip()
+    )
     UserProfile.objects.create(user=user, language=language)
     invitation_accept(invitation=invitation, user=user)
     return user
@@ -189,8 +238,16 @@ def invitation_accept_as_new_user(*, invitation: Invitation, name: str, password
 def _send(request, invitation: Invitation) -> None:
     """The invitation mail, in the invitee's language if they have an account, else in the inviter's."""
     recipient = user_for_email(invitation.email)
-    get_adapter(request).send_mail("accounts/email/invitation", invitation.email, {
-        "user": recipient, "invitation": invitation, "tenant": invitation.tenant,
-        "inviter": invitation.invited_by, "accept_url": invitation_url(request, invitation),
-        "expire_days": settings.INVITATION_EXPIRE_DAYS, "has_account": recipient is not None,
-    })
+    get_adapter(request).send_mail(
+        "accounts/email/invitation",
+        invitation.email,
+        {
+            "user": recipient,
+            "invitation": invitation,
+            "tenant": invitation.tenant,
+            "inviter": invitation.invited_by,
+            "accept_url": invitation_url(request, invitation),
+            "expire_days": settings.INVITATION_EXPIRE_DAYS,
+            "has_account": recipient is not None,
+        },
+    )

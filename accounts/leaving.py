@@ -58,8 +58,11 @@ def _columns(model: type[models.Model]) -> list[Column]:
     """Every stored field but the tenant and secrets; a related row as its public id (a user as their login)."""
     columns = []
     for field in model._meta.concrete_fields:
-        if field.name == "tenant" or audit.is_secret_field(field.name) or isinstance(
-                field, EncryptedTextField | models.BinaryField):
+        if (
+            field.name == "tenant"
+            or audit.is_secret_field(field.name)
+            or isinstance(field, EncryptedTextField | models.BinaryField)
+        ):
             continue
         if field.is_relation:
             related = field.related_model
@@ -84,8 +87,9 @@ def tenant_export_start(*, tenant: Tenant, actor) -> Job:
 
     with transaction.atomic():
         job = jobs.job_create(tenant=tenant, actor=actor, kind=EXPORT_KIND)
-        audit.audit_record(tenant=tenant, actor=actor, action="tenant.export", target=job,
-                           target_label=_("全データのダウンロード"))
+        audit.audit_record(
+            tenant=tenant, actor=actor, action="tenant.export", target=job, target_label=_("全データのダウンロード")
+        )
         jobs.enqueue_on_commit(tenant_export_task, job.pk)
     return job
 
@@ -174,8 +178,11 @@ def _purge_rows(tenant: Tenant) -> dict[str, int]:
     One path per statement: Django turns an OR across joins into INNER JOINs inside the DELETE's subquery, which
     would skip the rows whose optional link (a deal without a type) is empty."""
     deleted = {}
-    candidates = [m for m in apps.get_models(include_auto_created=True)
-                  if m is not Tenant and m._meta.managed and not m._meta.proxy and _tenant_paths(m)]
+    candidates = [
+        m
+        for m in apps.get_models(include_auto_created=True)
+        if m is not Tenant and m._meta.managed and not m._meta.proxy and _tenant_paths(m)
+    ]
     for model in _deletion_order(candidates):
         paths = _tenant_paths(model)
         count = 0
@@ -191,14 +198,20 @@ def tenant_delete(*, tenant: Tenant, actor, confirm_name: str) -> list:
     other tenant. freee is called first, outside any transaction: when freee cannot be reached nothing is
     deleted and the admin is asked to try again."""
     if confirm_name.strip() != tenant.name:
-        raise ValidationError({"confirm_name": _("事業所名が一致しません。削除する事業所の名前を正確に入力してください。")})
+        raise ValidationError(
+            {"confirm_name": _("事業所名が一致しません。削除する事業所の名前を正確に入力してください。")}
+        )
     connection = FreeeConnection.objects.filter(tenant=tenant).first()
     if connection is not None:
         try:
             freee_services.connection_revoke(connection=connection)
         except Transient as error:
-            raise ValidationError(_("freeeに接続できなかったため、freeeとの連携を解除できませんでした。"
-                                    "事業所は削除していません。しばらくしてからもう一度お試しください。")) from error
+            raise ValidationError(
+                _(
+                    "freeeに接続できなかったため、freeeとの連携を解除できませんでした。"
+                    "事業所は削除していません。しばらくしてからもう一度お試しください。"
+                )
+            ) from error
     users = list(get_user_model().objects.filter(memberships__tenant=tenant).distinct())
     with transaction.atomic():
         LineWorksLink.objects.filter(tenant=tenant).delete()  # with it the employees' ID連携 (notifications)

@@ -49,8 +49,14 @@ def end_access(*, user, tenant, default_tenant: str | None = None) -> None:
 
 
 def _record(membership: Membership, actor, action: str, changes: dict) -> None:
-    audit.audit_record(tenant=membership.tenant, actor=actor, action=action, target=membership,
-                       target_label=membership.user.get_username(), changes=changes)
+    audit.audit_record(
+        tenant=membership.tenant,
+        actor=actor,
+        action=action,
+        target=membership,
+        target_label=membership.user.get_username(),
+        changes=changes,
+    )
 
 
 def membership_deactivate(*, membership: Membership, actor) -> Membership:
@@ -80,7 +86,11 @@ def membership_remove(*, membership: Membership, actor) -> None:
     default = default_tenant_id(user)
     with transaction.atomic():
         _check_not_last_admin(membership)
-        _record(membership, actor, "membership.remove", {"member": [user.get_username(), None],
-                                                         "role": [membership.role, None]})
+        _record(
+            membership,
+            actor,
+            "membership.remove",
+            {"member": [user.get_username(), None], "role": [membership.role, None]},
+        )
         membership.delete()
     end_access(user=user, tenant=tenant, default_tenant=default)

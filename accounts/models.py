@@ -42,16 +42,34 @@ class Invitation(TenantOwnedModel):
 
     email = models.EmailField(_("メールアドレス"))
     role = models.CharField(_("ロール"), max_length=10, choices=Membership.Role.choices, default=Membership.Role.MEMBER)
-    permission_profile = models.ForeignKey(PermissionProfile, on_delete=models.SET_NULL, null=True, blank=True,
-                                           related_name="+", verbose_name=_("権限プロファイル"))
-    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+", verbose_name=_("招待した人"))
+    permission_profile = models.ForeignKey(
+        PermissionProfile,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("権限プロファイル"),
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("招待した人"),
+    )
     nonce = models.CharField(max_length=32, editable=False)
     sent_at = models.DateTimeField(_("送信日時"))
     expires_at = models.DateTimeField(_("有効期限"))
     accepted_at = models.DateTimeField(_("参加日時"), null=True, blank=True)
-    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="+", verbose_name=_("参加したユーザー"))
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("参加したユーザー"),
+    )
     revoked_at = models.DateTimeField(_("取り消し日時"), null=True, blank=True)
 
     class Meta:

@@ -164,8 +164,9 @@ class InvitationListView(TenantAdminRequiredMixin, View):
         form = InvitationForm(request.POST, tenant=request.tenant)
         if form.is_valid():
             try:
-                sent = invitations.invitation_create(tenant=request.tenant, actor=request.user, request=request,
-                                                     **form.cleaned_data)
+                sent = invitations.invitation_create(
+                    tenant=request.tenant, actor=request.user, request=request, **form.cleaned_data
+                )
             except ValidationError as error:
                 _add_errors(form, error)
             else:
@@ -174,8 +175,12 @@ class InvitationListView(TenantAdminRequiredMixin, View):
         return self._render(form, status=400)
 
     def _render(self, form, status=200):
-        context = {"form": form, "invitations": Invitation.objects.for_tenant(self.request.tenant)
-                   .select_related("invited_by", "permission_profile")[:200]}
+        context = {
+            "form": form,
+            "invitations": Invitation.objects.for_tenant(self.request.tenant).select_related(
+                "invited_by", "permission_profile"
+            )[:200],
+        }
         return render(self.request, "accounts/invitation_list.html", context, status=status)
 
 
@@ -209,8 +214,12 @@ class InvitationAcceptView(View):
             self.invitation = invitations.invitation_from_token(token)
         except invitations.InvitationUnusable as unusable:
             status = 400 if unusable.reason == unusable.FORGED else 410
-            return render(request, "accounts/invitation_unusable.html",
-                          {"message": unusable.message, "invitation": unusable.invitation}, status=status)
+            return render(
+                request,
+                "accounts/invitation_unusable.html",
+                {"message": unusable.message, "invitation": unusable.invitation},
+                status=status,
+            )
         self.owner = user_for_email(self.invitation.email)
         return super().dispatch(request, token)
 
@@ -223,14 +232,22 @@ class InvitationAcceptView(View):
         if self.owner is not None:
             if request.user != self.owner:
                 return self._render(None, status=403)
-            return self._join(self.owner, lambda: invitations.invitation_accept(invitation=self.invitation,
-                                                                               user=self.owner))
+            return self._join(
+                self.owner, lambda: invitations.invitation_accept(invitation=self.invitation, user=self.owner)
+            )
         form = self._new_member_form(request.POST)
         if not form.is_valid():
             return self._render(form, status=400)
-        return self._join(None, lambda: invitations.invitation_accept_as_new_user(
-            invitation=self.invitation, name=form.cleaned_data["name"], password=form.cleaned_data["password"],
-            language=get_language()), form=form)
+        return self._join(
+            None,
+            lambda: invitations.invitation_accept_as_new_user(
+                invitation=self.invitation,
+                name=form.cleaned_data["name"],
+                password=form.cleaned_data["password"],
+                language=get_language(),
+            ),
+            form=form,
+        )
 
     def _join(self, user, accept, form=None):
         try:
@@ -254,9 +271,13 @@ class InvitationAcceptView(View):
 
     def _render(self, form, status=200):
         user = self.request.user
-        context = {"invitation": self.invitation, "owner": self.owner, "form": form,
-                   "signed_in_as_owner": user.is_authenticated and user == self.owner,
-                   "signed_in_as_other": user.is_authenticated and user != self.owner}
+        context = {
+            "invitation": self.invitation,
+            "owner": self.owner,
+            "form": form,
+            "signed_in_as_owner": user.is_authenticated and user == self.owner,
+            "signed_in_as_other": user.is_authenticated and user != self.owner,
+        }
         return render(self.request, "accounts/invitation_accept.html", context, status=status)
 
 
@@ -274,8 +295,14 @@ class MembershipActionView(TenantAdminRequiredMixin, View):
         try:
             if self.action == "deactivate":
                 members.membership_deactivate(membership=membership, actor=request.user)
-                messages.success(request, _("%(user)s を無効化しました。ログイン中のセッションとAPIトークンは、"
-                                            "この事業所では使えなくなりました。") % {"user": name})
+                messages.success(
+                    request,
+                    _(
+                        "%(user)s を無効化しました。ログイン中のセッションとAPIトークンは、"
+                        "この事業所では使えなくなりました。"
+                    )
+                    % {"user": name},
+                )
             elif self.action == "reactivate":
                 members.membership_reactivate(membership=membership, actor=request.user)
                 messages.success(request, _("%(user)s を再び有効にしました。") % {"user": name})

@@ -14,8 +14,7 @@ REGISTRATION_NUMBER = re.compile(r"^T(\d{13})$")
 
 def registration_check_digit(twelve: str) -> int:
     """The check digit of the 12 digits after it."""
-    total = sum(int(digit) * (1 if position % 2 else 2)
-                for position, digit in enumerate(reversed(twelve), start=1))
+    total = sum(int(digit) * (1 if position % 2 else 2) for position, digit in enumerate(reversed(twelve), start=1))
     return 9 - total % 9
 
 
@@ -24,12 +23,16 @@ def validate_registration_number(value: str) -> None:
         return
     match = REGISTRATION_NUMBER.match(value)
     if not match:
-        raise ValidationError(_("登録番号は T と13桁の数字で入力してください（例: T1234567890123）。"),
-                              code="format")
+        raise ValidationError(_("登録番号は T と13桁の数字で入力してください（例: T1234567890123）。"), code="format")
     digits = match.group(1)
     if int(digits[0]) != registration_check_digit(digits[1:]):
-        raise ValidationError(_("登録番号のチェックディジットが一致しません。番号を確認してください"
-                                "（国税庁の適格請求書発行事業者公表サイトで確認できます）。"), code="check_digit")
+        raise ValidationError(
+            _(
+                "登録番号のチェックディジットが一致しません。番号を確認してください"
+                "（国税庁の適格請求書発行事業者公表サイトで確認できます）。"
+            ),
+            code="check_digit",
+        )
 
 
 def normalize_registration_number(value: str) -> str:

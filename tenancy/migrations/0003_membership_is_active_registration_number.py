@@ -5,20 +5,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenancy', '0002_tenant_requires_mfa'),
+        ("tenancy", "0002_tenant_requires_mfa"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='membership',
-            name='is_active',
-            field=models.BooleanField(default=True, verbose_name='有効'),
+            model_name="membership",
+            name="is_active",
+            field=models.BooleanField(default=True, verbose_name="有効"),
         ),
         migrations.AddField(
-            model_name='tenant',
-            name='registration_number',
-            field=models.CharField(blank=True, help_text='T と13桁の数字（例: T1234567890123）。インボイス制度の登録を受けている場合に入力します。', max_length=14, validators=[tenancy.validators.validate_registration_number], verbose_name='適格請求書発行事業者登録番号'),
+            model_name="tenant",
+            name="registration_number",
+            field=models.CharField(
+                blank=True,
+                help_text="T と13桁の数字（例: T1234567890123）。インボイス制度の登録を受けている場合に入力します。",
+                max_length=14,
+                validators=[tenancy.validators.validate_registration_number],
+                verbose_name="適格請求書発行事業者登録番号",
+            ),
         ),
     ]

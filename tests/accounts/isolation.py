@@ -14,9 +14,14 @@ _serial = itertools.count(1)
 
 
 def _invitation(world):
-    return Invitation.objects.create(tenant=world.tenant, email=f"{SECRET_GUEST}-{next(_serial)}@example.jp",
-                                     invited_by=world.admin, nonce=secrets.token_hex(16), sent_at=timezone.now(),
-                                     expires_at=timezone.now() + timedelta(days=7))
+    return Invitation.objects.create(
+        tenant=world.tenant,
+        email=f"{SECRET_GUEST}-{next(_serial)}@example.jp",
+        invited_by=world.admin,
+        nonce=secrets.token_hex(16),
+        sent_at=timezone.now(),
+        expires_at=timezone.now() + timedelta(days=7),
+    )
 
 
 def _member(world):

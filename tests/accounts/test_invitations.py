@@ -29,8 +29,9 @@ NEW_PASSWORD = "hoshi-no-kazu-hodo-58"
 
 def invite(world, emails: str, **extra):
     mail.outbox.clear()
-    return world.client("admin").post(reverse("accounts:invitation_list"), {"emails": emails, "role": "member",
-                                                                            **extra})
+    return world.client("admin").post(
+        reverse("accounts:invitation_list"), {"emails": emails, "role": "member", **extra}
+    )
 
 
 def link_in(message) -> str:
@@ -52,11 +53,14 @@ def test_an_admin_invites_several_addresses_with_a_role_and_profile(world_a):
     assert "sato@example.jp" in page and "招待中" in page
 
 
-@pytest.mark.parametrize(("emails", "message"), [
-    ("member_A@example.com", "すでにメンバーです"),
-    ("not-an-address", "メールアドレスの形式が正しくありません"),
-    ("   ", ""),
-])
+@pytest.mark.parametrize(
+    ("emails", "message"),
+    [
+        ("member_A@example.com", "すでにメンバーです"),
+        ("not-an-address", "メールアドレスの形式が正しくありません"),
+        ("   ", ""),
+    ],
+)
 def test_bad_addresses_are_form_errors(world_a, emails, message):
     response = invite(world_a, emails)
     assert response.status_code == 400 and message in response.content.decode()
@@ -103,7 +107,9 @@ def test_a_user_of_another_tenant_accepts_and_switches_between_both(world_a, wor
     assert client.post(link).status_code == 302
     assert client.session[SESSION_TENANT_KEY] == str(world_a.tenant.public_id)
     assert set(Membership.objects.filter(user=world_b.member).values_list("tenant__name", flat=True)) == {
-        "テナントA株式会社", "テナントB株式会社"}
+        "テナントA株式会社",
+        "テナントB株式会社",
+    }
     header = client.get(reverse("deals:list")).content.decode()
     assert 'id="tenant-switch"' in header and "テナントB株式会社" in header
 
@@ -129,8 +135,9 @@ def test_an_unusable_link_says_what_to_do(world_a, world_b):
 
     forged = Client().get(link[:-3] + "x/")
     assert forged.status_code == 400 and "この招待リンクは正しくありません" in forged.content.decode()
-    other_tenant = Client().get(reverse("accounts:invitation_accept", args=[_token_for(world_b.tenant.public_id,
-                                                                                        invitation)]))
+    other_tenant = Client().get(
+        reverse("accounts:invitation_accept", args=[_token_for(world_b.tenant.public_id, invitation)])
+    )
     assert other_tenant.status_code == 400  # the link is useless under another tenant's id
 
     world_a.client("admin").post(reverse("accounts:invitation_resend", args=[invitation.public_id]))
@@ -166,10 +173,18 @@ def test_another_tenants_invitation_is_a_404_and_members_cannot_invite(world_a, 
     invite(world_b, "secret-guest@example.jp")
     foreign = Invitation.objects.for_tenant(world_b.tenant).get()
     for name in ("accounts:invitation_resend", "accounts:invitation_revoke"):
-        assert_cross_tenant_404(world_a.client("admin"), reverse(name, args=[foreign.public_id]),
-                                foreign_texts=("secret-guest",), methods=("post",))
-    assert world_a.client("member").post(reverse("accounts:invitation_list"),
-                                         {"emails": "x@example.jp", "role": "admin"}).status_code == 403
+        assert_cross_tenant_404(
+            world_a.client("admin"),
+            reverse(name, args=[foreign.public_id]),
+            foreign_texts=("secret-guest",),
+            methods=("post",),
+        )
+    assert (
+        world_a.client("member")
+        .post(reverse("accounts:invitation_list"), {"emails": "x@example.jp", "role": "admin"})
+        .status_code
+        == 403
+    )
     assert "secret-guest" not in world_a.client("admin").get(reverse("accounts:invitation_list")).content.decode()
 
 

@@ -43,8 +43,9 @@ def _csv(export: TenantExport, name: str) -> list[dict]:
 
 
 def test_the_export_has_one_csv_per_kind_with_only_this_tenants_rows(world_a, world_b):
-    line = DealLineFactory(deal=DealFactory(tenant=world_a.tenant, name="エクスポート案件", owner=world_a.member),
-                           description="品目X")
+    line = DealLineFactory(
+        deal=DealFactory(tenant=world_a.tenant, name="エクスポート案件", owner=world_a.member), description="品目X"
+    )
     InvoiceFactory(deal=line.deal, partner_name="請求先A")
     DealFactory(tenant=world_b.tenant, name="他社の秘密案件")
     audit.audit_record(tenant=world_a.tenant, actor=world_a.admin, action="csv.export", target_label="監査の記録")
@@ -76,9 +77,16 @@ def test_the_export_is_downloaded_by_this_tenants_admins_only(world_a, world_b):
 
 def _connect(world) -> FreeeConnection:
     return FreeeConnection.objects.create(
-        tenant=world.tenant, client_id="client-1", client_secret="secret-1", company_id=1, company_name="freee",
-        access_token="access-tok", refresh_token="refresh-tok", status=FreeeConnection.Status.CONNECTED,
-        access_expires_at=timezone.now() + timedelta(hours=5))
+        tenant=world.tenant,
+        client_id="client-1",
+        client_secret="secret-1",
+        company_id=1,
+        company_name="freee",
+        access_token="access-tok",
+        refresh_token="refresh-tok",
+        status=FreeeConnection.Status.CONNECTED,
+        access_expires_at=timezone.now() + timedelta(hours=5),
+    )
 
 
 @pytest.fixture
@@ -110,10 +118,26 @@ def test_leaving_revokes_freee_removes_every_row_and_deactivates_users_left_alon
     audit.audit_record(tenant=world_a.tenant, actor=world_a.admin, action="csv.export", target_label="x")
     MembershipFactory(tenant=world_b.tenant, user=world_a.member)  # member_A also works for B
     key = api_token_key(world_a.admin)
-    freee.add(responses.POST, REVOKE, json={}, match=[responses.matchers.urlencoded_params_matcher(
-        {"client_id": "client-1", "client_secret": "secret-1", "token": "refresh-tok"})])
-    freee.add(responses.POST, REVOKE, json={}, match=[responses.matchers.urlencoded_params_matcher(
-        {"client_id": "client-1", "client_secret": "secret-1", "token": "access-tok"})])
+    freee.add(
+        responses.POST,
+        REVOKE,
+        json={},
+        match=[
+            responses.matchers.urlencoded_params_matcher(
+                {"client_id": "client-1", "client_secret": "secret-1", "token": "refresh-tok"}
+            )
+        ],
+    )
+    freee.add(
+        responses.POST,
+        REVOKE,
+        json={},
+        match=[
+            responses.matchers.urlencoded_params_matcher(
+                {"client_id": "client-1", "client_secret": "secret-1", "token": "access-tok"}
+            )
+        ],
+    )
     b_deal = DealFactory(tenant=world_b.tenant)
     b_entry = audit.audit_record(tenant=world_b.tenant, actor=world_b.admin, action="csv.export", target_label="B")
     admin = world_a.client("admin")
@@ -134,8 +158,10 @@ def test_leaving_revokes_freee_removes_every_row_and_deactivates_users_left_alon
 
 
 def test_only_admins_may_leave(world_a):
-    assert world_a.client("member").post(reverse("accounts:leave"),
-                                         {"confirm_name": world_a.tenant.name}).status_code == 403
+    assert (
+        world_a.client("member").post(reverse("accounts:leave"), {"confirm_name": world_a.tenant.name}).status_code
+        == 403
+    )
     assert Tenant.objects.filter(pk=world_a.tenant.pk).exists()
 
 
@@ -155,8 +181,9 @@ def _fill(world, label: str) -> None:
     for status in ("draft", "feedback", "approved"):
         make_request(flow, status)
     sync_records_push(record_ids=list(SyncRecord.objects.for_tenant(world.tenant).values_list("pk", flat=True)))
-    world.client("admin").post(reverse("accounts:invitation_list"), {"emails": f"guest-{label}@example.jp",
-                                                                    "role": "member"})
+    world.client("admin").post(
+        reverse("accounts:invitation_list"), {"emails": f"guest-{label}@example.jp", "role": "member"}
+    )
 
 
 def _rows_by_model(tenant_id: int) -> dict[str, int]:
@@ -180,8 +207,16 @@ def test_a_full_tenant_is_exported_kind_by_kind_then_deleted_without_touching_th
     _fill(world_a, "a")
     _fill(world_b, "b")
     export = _export(world_a)
-    for name in ("deals.csv", "deal_lines.csv", "invoices.csv", "trades.csv", "journal_lines.csv",
-                 "payment_requests.csv", "sync_history.csv", "audit_trail.csv"):
+    for name in (
+        "deals.csv",
+        "deal_lines.csv",
+        "invoices.csv",
+        "trades.csv",
+        "journal_lines.csv",
+        "payment_requests.csv",
+        "sync_history.csv",
+        "audit_trail.csv",
+    ):
         assert _csv(export, name), f"{name} is empty"
     assert [row["name"] for row in _csv(export, "deals.csv")] == ["案件-a"]
     other_before = _rows_by_model(world_b.tenant.pk)

@@ -66,8 +66,9 @@ def test_removing_a_member_of_two_tenants_ends_only_this_tenants_access(world_a,
 
 
 def test_removal_asks_for_confirmation_first(world_a):
-    page = world_a.client("admin").get(reverse("accounts:membership_remove",
-                                               args=[world_a.member_membership.public_id]))
+    page = world_a.client("admin").get(
+        reverse("accounts:membership_remove", args=[world_a.member_membership.public_id])
+    )
     assert page.status_code == 200 and "削除します" in page.content.decode()
     assert Membership.objects.filter(pk=world_a.member_membership.pk).exists()
 
@@ -75,16 +76,18 @@ def test_removal_asks_for_confirmation_first(world_a):
 @pytest.mark.parametrize("action", ["deactivate", "remove"])
 def test_the_last_admin_is_kept(world_a, action):
     client = world_a.client("admin")
-    response = client.post(reverse(f"accounts:membership_{action}", args=[world_a.admin_membership.public_id]),
-                           follow=True)
+    response = client.post(
+        reverse(f"accounts:membership_{action}", args=[world_a.admin_membership.public_id]), follow=True
+    )
     assert "最後の管理者は無効化・削除できません" in response.content.decode()
     membership = Membership.objects.get(pk=world_a.admin_membership.pk)
     assert membership.is_active and membership.role == "admin"
 
 
 def test_the_last_admin_cannot_be_demoted_and_a_second_admin_can_go(world_a):
-    demote = world_a.client("admin").post(reverse("tenancy:membership_update",
-                                                  args=[world_a.admin_membership.public_id]), {"role": "member"})
+    demote = world_a.client("admin").post(
+        reverse("tenancy:membership_update", args=[world_a.admin_membership.public_id]), {"role": "member"}
+    )
     assert demote.status_code == 400 and "最後の管理者" in demote.content.decode()
     world_a.member_membership.role = "admin"
     world_a.member_membership.save()

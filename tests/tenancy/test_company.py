@@ -10,8 +10,9 @@ pytestmark = pytest.mark.django_db
 
 
 def save(world, number: str):
-    return world.client("admin").post(reverse("tenancy:company"), {"name": "株式会社新社名",
-                                                                   "registration_number": number})
+    return world.client("admin").post(
+        reverse("tenancy:company"), {"name": "株式会社新社名", "registration_number": number}
+    )
 
 
 def test_the_nta_check_digit_of_known_numbers():
@@ -19,8 +20,10 @@ def test_the_nta_check_digit_of_known_numbers():
     assert registration_check_digit("180301018771") == 1
 
 
-@pytest.mark.parametrize(("typed", "stored"), [("T7000012050002", "T7000012050002"),
-                                               ("ｔ７０００ ０１２０-５０００２", "T7000012050002"), ("", "")])
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("T7000012050002", "T7000012050002"), ("ｔ７０００ ０１２０-５０００２", "T7000012050002"), ("", "")],
+)
 def test_a_valid_number_is_saved_normalised_and_audited(world_a, typed, stored):
     assert save(world_a, typed).status_code == 302
     world_a.tenant.refresh_from_db()
@@ -28,9 +31,14 @@ def test_a_valid_number_is_saved_normalised_and_audited(world_a, typed, stored):
     assert AuditEntry.objects.for_tenant(world_a.tenant).filter(action="tenant.company_update").exists()
 
 
-@pytest.mark.parametrize(("typed", "message"), [("T1000012050002", "チェックディジットが一致しません"),
-                                                ("7000012050002", "T と13桁の数字"),
-                                                ("T70000120500", "T と13桁の数字")])
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("T1000012050002", "チェックディジットが一致しません"),
+        ("7000012050002", "T と13桁の数字"),
+        ("T70000120500", "T と13桁の数字"),
+    ],
+)
 def test_a_wrong_number_is_a_japanese_form_error(world_a, typed, message):
     response = save(world_a, typed)
     assert response.status_code == 400 and message in response.content.decode()
