@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 from allauth.account import forms as allauth_forms
 from allauth.core import ratelimit
 from django import forms
 from django.conf import settings
+from django.contrib.auth import get_user_model, password_validation
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from accounts import services
+from tenancy.models import Membership, PermissionProfile
 
 SIGNUP_EMAIL_RATE_LIMITED = _(
     "このメールアドレスでの登録の試行が多すぎます。1時間ほど待ってからもう一度お試しください。"
@@ -91,4 +96,75 @@ class ProfileForm(forms.Form):
     name = forms.CharField(label=_("氏名"), max_length=150, required=False)
     language = forms.ChoiceField(
         label=_("言語"), choices=settings.LANGUAGES, help_text=_("画面と、あなた宛てに送られるメールの言語です。")
+    )
+
+
+class InvitationForm(forms.Form):
+    """メンバー招待: one or more addresses (one per line, or separated by commas), the role and a profile."""
+
+    emails = forms.CharField(
+        label=_("メールアドレス"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=10000,
+        help_text=_("複数の場合は1行に1件、またはカンマ区切りで入力してください。"),
+    )
+    role = forms.ChoiceField(label=_("ロール"), choices=Membership.Role.choices, initial=Membership.Role.MEMBER)
+    permission_profile = forms.ModelChoiceField(
+        label=_("権限プロファイル"),
+        queryset=PermissionProfile.objects.none(),
+        required=False,
+        empty_label=_("（なし）"),
+    )
+
+    def __init__(self, *args, tenant, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["permission_profile"].queryset = PermissionProfile.objects.for_tenant(tenant)
+
+    def clean_emails(self) -> list[str]:
+        emails = [e.strip() for e in re.split(r"[\s,、;]+", self.cleaned_data["emails"]) if e.strip()]
+        bad = [e for e in emails if not _is_email(e)]
+        if bad:
+            raise forms.ValidationError(
+                _("メールアドレスの形式が正しくありません: %(emails)s") % {"emails": ", ".join(bad)}
+            )
+        if not emails:
+            raise forms.ValidationError(_("招待するメールアドレスを入力してください。"))
+        return emails
+
+
+def _is_email(value: str) -> bool:
+    try:
+        validate_email(value)
+    except forms.ValidationError:
+        return False
+    return True
+
+
+class NewMemberForm(forms.Form):
+    """招待の承諾 without an account: the invitee's name and password (the address is the invitation's)."""
+
+    name = forms.CharField(label=_("氏名"), max_length=150)
+    password = forms.CharField(
+        label=_("パスワード"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("10文字以上。ほかのサービスと同じもの、数字だけ、よく使われるものは使えません。"),
+    )
+
+    def __init__(self, *args, email: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        probe = get_user_model()(
+            username=self.email.split("@")[0], email=self.email, first_name=self.data.get("name", "")
+        )
+        password_validation.validate_password(password, probe)
+        return password
+
+
+class LeaveForm(forms.Form):
+    confirm_name = forms.CharField(
+        label=_("削除する事業所の名前"), max_length=200, help_text=_("確認のため、事業所名を正確に入力してください。")
     )

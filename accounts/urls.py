@@ -64,4 +64,34 @@ urlpatterns = [
 app_patterns = [
     path("account/", views.ProfileView.as_view(), name="profile"),
     path("account/tokens/<uuid:public_id>/revoke/", views.TokenRevokeView.as_view(), name="token_revoke"),
+    # メンバー招待 (admins) and the invitation link (anyone holding it)
+    path("settings/invitations/", views.InvitationListView.as_view(), name="invitation_list"),
+    path(
+        "settings/invitations/<uuid:public_id>/resend/",
+        views.InvitationActionView.as_view(action="resend"),
+        name="invitation_resend",
+    ),
+    path(
+        "settings/invitations/<uuid:public_id>/revoke/",
+        views.InvitationActionView.as_view(action="revoke"),
+        name="invitation_revoke",
+    ),
+    path("invitations/<str:token>/", views.InvitationAcceptView.as_view(), name="invitation_accept"),
+    # メンバーの無効化・再有効化・削除
+    path(
+        "settings/members/<uuid:public_id>/deactivate/",
+        views.MembershipActionView.as_view(action="deactivate"),
+        name="membership_deactivate",
+    ),
+    path(
+        "settings/members/<uuid:public_id>/reactivate/",
+        views.MembershipActionView.as_view(action="reactivate"),
+        name="membership_reactivate",
+    ),
+    path("settings/members/<uuid:public_id>/remove/", views.MembershipRemoveView.as_view(), name="membership_remove"),
+    # 退会
+    path("settings/leave/", views.LeaveView.as_view(), name="leave"),
+    path("settings/leave/export/", views.ExportPanelView.as_view(), name="export"),
+    path("settings/exports/<uuid:public_id>/download/", views.ExportDownloadView.as_view(), name="export_download"),
+    path("leave/done/", views.leave_done, name="leave_done"),
 ]

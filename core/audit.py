@@ -118,3 +118,12 @@ def audit_record(*, tenant, actor, action: str, target: Model | None = None, tar
 
 def action_label(code: str) -> str:
     return str(ACTIONS.get(code, code))
+
+
+def allow_purge_of_tenant(tenant_id: int) -> None:
+    """Inside the transaction that deletes a leaving tenant: let its own audit entries be deleted (the database
+    trigger refuses every other UPDATE and DELETE; migration core 0007). Ends with the transaction."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('hub.purging_tenant', %s, true)", [str(int(tenant_id))])

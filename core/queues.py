@@ -46,6 +46,7 @@ TASK_QUEUES: dict[str, str] = {
     "integrations.freee_refresh_idle_connections": BULK,
     "integrations.freee_connection_refresh": BULK,
     "core.sessions_clear_expired": BULK,
+    "accounts.tenant_export": BULK,  # 全データのダウンロード (退会): the admin watches a progress bar, not each row
 }
 
 

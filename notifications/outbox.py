@@ -78,7 +78,7 @@ ACTIVE_LINK = {"link__domain_id__isnull": False}
 def recipients_for(event: Event) -> list[int]:
     """The event's recipients who are still members, have an ID連携, and did not turn this kind off."""
     wanted = set(event.recipient_ids or [])
-    members = set(Membership.objects.for_tenant(event.tenant).filter(user_id__in=wanted)
+    members = set(Membership.objects.for_tenant(event.tenant).filter(user_id__in=wanted, is_active=True)
                   .values_list("user_id", flat=True))
     linked = set(LineWorksUserLink.objects.for_tenant(event.tenant).filter(user_id__in=members, **ACTIVE_LINK)
                  .values_list("user_id", flat=True))

@@ -59,8 +59,8 @@ def plan_refusal(*, tenant: Tenant) -> str | None:
 
 
 def is_member(tenant: Tenant, user) -> bool:
-    """Whether `user` is a member of `tenant`."""
-    return user is not None and Membership.objects.filter(tenant=tenant, user=user).exists()
+    """Whether `user` is an active member of `tenant` (a deactivated member can neither apply nor approve)."""
+    return user is not None and Membership.objects.filter(tenant=tenant, user=user, is_active=True).exists()
 
 
 def usable_routes(*, tenant: Tenant) -> list[ApprovalFlowRoute]:

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tenancy.permissions import MEMBER_PERMISSIONS
+from tenancy.validators import validate_registration_number
 
 
 class Tenant(models.Model):
@@ -27,6 +28,10 @@ class Tenant(models.Model):
         _("権限設定機能を利用する"),
         default=False,
         help_text=_("オフの場合、メンバーは全員メンバーに許可されたすべての操作ができます。"),
+    )
+    registration_number = models.CharField(
+        _("適格請求書発行事業者登録番号"), max_length=14, blank=True, validators=[validate_registration_number],
+        help_text=_("T と13桁の数字（例: T1234567890123）。インボイス制度の登録を受けている場合に入力します。"),
     )
     requires_mfa = models.BooleanField(
         _("全メンバーに2段階認証を必須にする"),
@@ -99,6 +104,8 @@ class Membership(TenantOwnedModel):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("ロール"), max_length=10, choices=Role.choices, default=Role.MEMBER)
+    # A deactivated member keeps the row (their deals, approvals and the trail keep their name) but no access.
+    is_active = models.BooleanField(_("有効"), default=True)
     permission_profile = models.ForeignKey(
         PermissionProfile,
         on_delete=models.SET_NULL,

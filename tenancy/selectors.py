@@ -11,8 +11,10 @@ from tenancy.models import Membership, PermissionProfile, Tenant
 
 
 def membership_list_for_user(*, user) -> QuerySet[Membership]:
-    """Every membership of a user, with tenant and profile loaded, oldest first."""
-    return Membership.objects.filter(user=user).select_related("tenant", "permission_profile").order_by("created_at")
+    """Every active membership of a user (a deactivated one gives no access), tenant and profile loaded, oldest
+    first."""
+    return (Membership.objects.filter(user=user, is_active=True).select_related("tenant", "permission_profile")
+            .order_by("created_at"))
 
 
 def membership_for_user(*, user, tenant_public_id: str | uuid.UUID | None = None) -> Membership | None:
@@ -54,5 +56,10 @@ def two_factor_setup_required(user) -> bool:
     nor the tenant switcher nor the API gets around it."""
     if not getattr(user, "is_authenticated", False):
         return False
-    required = Membership.objects.filter(user=user, tenant__requires_mfa=True).exists()
+    required = Membership.objects.filter(user=user, is_active=True, tenant__requires_mfa=True).exists()
     return required and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+def active_admin_count(*, tenant: Tenant) -> int:
+    """The tenant's active admins (the last one can be neither demoted, deactivated nor removed)."""
+    return Membership.objects.for_tenant(tenant).filter(role=Membership.Role.ADMIN, is_active=True).count()

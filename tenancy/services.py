@@ -64,6 +64,19 @@ def tenant_settings_update(*, tenant: Tenant, actor, name: str, uses_permission_
     return tenant
 
 
+def tenant_company_update(*, tenant: Tenant, actor, name: str, registration_number: str) -> Tenant:
+    """会社情報: the company name and 適格請求書発行事業者登録番号 (validated by the form and the model)."""
+    fields = ["name", "registration_number"]
+    before = _snapshot(Tenant.objects.get(pk=tenant.pk), fields)
+    tenant.name, tenant.registration_number = name, registration_number
+    tenant.full_clean(validate_unique=False, validate_constraints=False)
+    with transaction.atomic():
+        tenant.save(update_fields=[*fields, "updated_at"])
+        _changed(tenant=tenant, actor=actor, action="tenant.company_update", target=tenant, before=before,
+                 after=_snapshot(tenant, fields))
+    return tenant
+
+
 def permission_profile_save(
     *, tenant: Tenant, actor, name: str, permissions: list[str], profile: PermissionProfile | None = None
 ) -> PermissionProfile:
@@ -111,7 +124,9 @@ def membership_update(
 
 
 def _admin_count(tenant: Tenant) -> int:
-    return Membership.objects.for_tenant(tenant).filter(role=Membership.Role.ADMIN).count()
+    from tenancy.selectors import active_admin_count
+
+    return active_admin_count(tenant=tenant)
 
 
 def _check_profile_tenant(tenant: Tenant, profile: PermissionProfile | None) -> None:

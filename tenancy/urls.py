@@ -7,6 +7,7 @@ app_name = "tenancy"
 urlpatterns = [
     path("tenant/switch/", views.tenant_switch, name="switch"),
     path("settings/", views.SettingsView.as_view(), name="settings"),
+    path("settings/company/", views.CompanyView.as_view(), name="company"),
     path("settings/members/", views.MembershipListView.as_view(), name="membership_list"),
     path("settings/members/<uuid:public_id>/", views.MembershipUpdateView.as_view(), name="membership_update"),
     path("settings/permission-profiles/", views.PermissionProfileListView.as_view(),

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from tenancy import selectors, services
 from tenancy.access import TenantAdminRequiredMixin, get_tenant_object_or_404
-from tenancy.forms import MembershipForm, PermissionProfileForm, TenantSettingsForm
+from tenancy.forms import CompanyForm, MembershipForm, PermissionProfileForm, TenantSettingsForm
 from tenancy.middleware import SESSION_TENANT_KEY
 from tenancy.models import Membership, PermissionProfile
 from tenancy.selectors import is_tenant
@@ -51,6 +51,24 @@ class SettingsView(TenantAdminRequiredMixin, View):
 
     def _render(self, form, status=200):
         return render(self.request, "tenancy/settings.html", {"form": form}, status=status)
+
+
+class CompanyView(TenantAdminRequiredMixin, View):
+    """会社情報: company name and 適格請求書発行事業者登録番号 (T + 13 digits, check digit verified)."""
+
+    def get(self, request):
+        return self._render(CompanyForm(instance=request.tenant))
+
+    def post(self, request):
+        form = CompanyForm(request.POST, instance=request.tenant)
+        if not form.is_valid():
+            return self._render(form, status=400)
+        services.tenant_company_update(tenant=request.tenant, actor=request.user, **form.cleaned_data)
+        messages.success(request, _("会社情報を保存しました。"))
+        return redirect("tenancy:company")
+
+    def _render(self, form, status=200):
+        return render(self.request, "tenancy/company.html", {"form": form}, status=status)
 
 
 class MembershipListView(TenantAdminRequiredMixin, View):

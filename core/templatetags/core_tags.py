@@ -18,8 +18,10 @@ def audit_action_label(code: str) -> str:
 
 # The 設定 menu (templates/tenancy/_settings_nav.html): groups of (label, URL name), in the order shown.
 SETTINGS_GROUPS: list[tuple[str, object, list[tuple[object, str]]]] = [
-    ("basic", _("基本"), [(_("事業所の設定"), "tenancy:settings"), (_("メンバー"), "tenancy:membership_list"),
-                          (_("権限プロファイル"), "tenancy:permission_profile_list"), (_("案件タイプ"), "deals:type_list")]),
+    ("basic", _("基本"), [(_("事業所の設定"), "tenancy:settings"), (_("会社情報"), "tenancy:company"),
+                          (_("メンバー"), "tenancy:membership_list"), (_("メンバー招待"), "accounts:invitation_list"),
+                          (_("権限プロファイル"), "tenancy:permission_profile_list"), (_("案件タイプ"), "deals:type_list"),
+                          (_("退会・全データのダウンロード"), "accounts:leave")]),
     ("books", _("請求・会計"), [(_("請求書の設定"), "invoices:settings"),
                                 (_("申請経路・支払依頼フォーム"), "payment_requests:settings"),
                                 (_("会計設定"), "journals:settings"), (_("会計連携設定"), "journal_sync:settings")]),

@@ -23,6 +23,7 @@ from integrations.models import FreeeConnection
 OOB_REDIRECT_URI = "urn:ietf:wg:oauth:2.0:oob"
 AUTHORIZE_PATH = "/public_api/authorize"
 TOKEN_PATH = "/public_api/token"  # noqa: S105 - a URL path, not a secret
+REVOKE_PATH = "/public_api/revoke"
 REFRESH_TOKEN_LIFETIME = timedelta(days=90)
 # A timeout is worded like any other failure to reach the authorization server.
 NO_ANSWER = http.NoAnswer(Transient, connection="freeeの認可サーバーに接続できませんでした。")
@@ -64,6 +65,30 @@ def refresh(connection: FreeeConnection) -> TokenSet:
         settings.FREEE_ACCOUNTS_URL + TOKEN_PATH, refresh_token=connection.refresh_token,
         client_id=connection.client_id, client_secret=connection.client_secret, timeout=timeout,
     ), secrets=(connection.refresh_token,))
+
+
+def revoke(connection: FreeeConnection, *, token: str) -> None:
+    """POST /public_api/revoke (RFC 7009, form-encoded client_id, client_secret, token): freee forgets the token.
+    An unknown or already revoked token is a 200 too; wrong client credentials are Permanent."""
+    log = http.CallLog(tenant_id=connection.tenant_id, vendor="freee", family="oauth", method="POST",
+                       path=REVOKE_PATH, secrets=(connection.client_secret, token))
+    http.send(lambda timeout: requests.post(
+        settings.FREEE_ACCOUNTS_URL + REVOKE_PATH, timeout=timeout,
+        data={"client_id": connection.client_id, "client_secret": connection.client_secret, "token": token},
+    ), timeout=settings.FREEE_TIMEOUT_SECONDS, no_answer=NO_ANSWER, log=log, result=_revoke_answer)
+
+
+def _revoke_answer(response: requests.Response) -> None:
+    if response.status_code == 200:
+        return
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    description = str(body.get("error_description") or body.get("error") or response.reason or "")
+    error_class = Transient if response.status_code >= 500 or response.status_code == 429 else Permanent
+    raise error_class(description or f"HTTP {response.status_code}", status=response.status_code,
+                      code=str(body.get("error") or "revoke_failed"))
 
 
 def _token_call(connection: FreeeConnection, grant: str, call: Callable[[float], dict], *,

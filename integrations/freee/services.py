@@ -16,7 +16,7 @@ from core.errors import ApplicationError
 from core.retry import RetryLater
 from integrations.freee import messages, oauth, tokens
 from integrations.freee.client import FreeeClient
-from integrations.freee.errors import FreeeError, ReauthorizationRequired, Transient
+from integrations.freee.errors import FreeeError, Permanent, ReauthorizationRequired, Transient
 from integrations.models import FreeeConnection
 from tenancy.models import Tenant
 
@@ -168,6 +168,20 @@ def connection_disconnect(*, connection: FreeeConnection, actor) -> None:
         _clear_tokens(connection)
         audit.audit_record(tenant=connection.tenant, actor=actor, action="freee.disconnect", target=connection,
                            changes={"company_id": [company_id, None]})
+
+
+def connection_revoke(*, connection: FreeeConnection) -> None:
+    """Revoke the connection's tokens at freee (refresh token first: freee drops its access token with it), then
+    forget them here. A Transient error (freee unreachable) propagates: the caller retries later; a Permanent
+    one (the tokens were already dead, the app was deleted) leaves nothing at freee to revoke."""
+    for token in (connection.refresh_token, connection.access_token):
+        if not token:
+            continue
+        try:
+            oauth.revoke(connection, token=token)
+        except Permanent:
+            break
+    _clear_tokens(connection)
 
 
 def _clear_tokens(connection: FreeeConnection) -> None:

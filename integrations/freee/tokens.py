@@ -92,7 +92,7 @@ def connection_mark_needs_reauth(*, connection: FreeeConnection, reason: str) ->
 
 
 def _emit_reauth_required(connection: FreeeConnection) -> None:
-    admins = Membership.objects.for_tenant(connection.tenant).filter(role=Membership.Role.ADMIN)
+    admins = Membership.objects.for_tenant(connection.tenant).filter(role=Membership.Role.ADMIN, is_active=True)
     events.emit(
         tenant=connection.tenant, kind=events.FREEE_REAUTH_REQUIRED,
         recipients=admins.values_list("user_id", flat=True),

@@ -22,6 +22,7 @@ from integrations.sandbox.services import (
     sandbox_code_exchange,
     sandbox_company_create,
     sandbox_refresh,
+    sandbox_token_revoke,
 )
 from tenancy.access import member_required
 
@@ -169,3 +170,19 @@ def token(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(json.dumps(token_payload(access, refresh)), content_type="application/json; charset=utf-8")
     response["Cache-Control"] = "no-store"
     return response
+
+
+# ---------------------------------------------------------------- revoke (RFC 7009)
+
+@csrf_exempt
+@require_POST
+def revoke(request: HttpRequest) -> HttpResponse:
+    """POST /public_api/revoke: the client revokes one of its tokens. Like freee (Doorkeeper), revoking a refresh
+    token also revokes the access tokens of its company, and an unknown or already revoked token is a 200."""
+    form = _form(request)
+    client_id, secret = _client_credentials(request, form)
+    app = SandboxApp.objects.filter(client_id=client_id).first()
+    if app is None or not secret or app.client_secret != secret:
+        return _oauth_error(401, "invalid_client", INVALID_CLIENT)
+    sandbox_token_revoke(app=app, token=form.get("token", ""))
+    return HttpResponse("{}", content_type="application/json; charset=utf-8")

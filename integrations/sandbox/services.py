@@ -223,6 +223,20 @@ def sandbox_refresh(*, app: SandboxApp, refresh_token: str) -> tuple[SandboxToke
     return sandbox_tokens_issue(app=app, company=token.company)
 
 
+@transaction.atomic
+def sandbox_token_revoke(*, app: SandboxApp, token: str) -> bool:
+    """Revoke one of the app's tokens; a refresh token takes its company's access tokens with it. Returns whether
+    a live token was found."""
+    found = SandboxToken.objects.select_for_update().filter(app=app, token=token, revoked=False).first()
+    if found is None:
+        return False
+    found.revoked = True
+    found.save(update_fields=["revoked"])
+    if found.kind == SandboxToken.Kind.REFRESH:
+        SandboxToken.objects.filter(app=app, company=found.company, kind=SandboxToken.Kind.ACCESS).update(revoked=True)
+    return True
+
+
 def sandbox_access_tokens_expire(*, company: SandboxCompany) -> int:
     """Make every live access token of the company expired now (to exercise the client's refresh)."""
     now = timezone.now()

@@ -20,6 +20,7 @@ app_name = "sandbox"
 oauth = [
     path("freee/public_api/authorize", oauth_views.authorize, name="freee-authorize"),
     path("freee/public_api/token", oauth_views.token, name="freee-token"),
+    path("freee/public_api/revoke", oauth_views.revoke, name="freee-revoke"),
 ]
 
 accounting_api = [

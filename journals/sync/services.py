@@ -402,7 +402,7 @@ def _export_finish_if_done(job) -> bool:
 
 def _notify_failures(tenant: Tenant, failed: list[SyncRecord]) -> None:
     """LEDGER_SYNC_FAILED to the tenant's admins, one event per failed record."""
-    admins = list(Membership.objects.filter(tenant=tenant, role=Membership.Role.ADMIN).values_list("user_id", flat=True))
+    admins = list(Membership.objects.filter(tenant=tenant, role=Membership.Role.ADMIN, is_active=True).values_list("user_id", flat=True))
     with transaction.atomic():
         for record in failed:
             events.emit(tenant=tenant, kind=events.LEDGER_SYNC_FAILED, recipients=admins,

@@ -71,7 +71,7 @@ def _slots_for(payment_request: PaymentRequest, step: ApprovalFlowStep, chosen) 
 
 def _step_recipients(payment_request: PaymentRequest, step: ApprovalFlowStep) -> list[int]:
     if step.resource_type == ResourceType.UNSPECIFIED:
-        admins = Membership.objects.filter(tenant=payment_request.tenant, role=Membership.Role.ADMIN)
+        admins = Membership.objects.filter(tenant=payment_request.tenant, role=Membership.Role.ADMIN, is_active=True)
         return [uid for uid in admins.values_list("user_id", flat=True) if uid != payment_request.applicant_id]
     return list(payment_request.approvers.filter(step=step, user__isnull=False).values_list("user_id", flat=True))
 

@@ -34,6 +34,7 @@ SETTINGS_PAGES = [
     "integrations:freee_settings", "notifications:link_list", "notifications:delivery_list",
     "integrations:api_call_log", "invoices:settings", "payment_requests:settings", "journal_sync:settings",
     "journals:settings", "core:job_list", "core:audit_list",
+    "tenancy:company", "accounts:invitation_list", "accounts:leave",  # issue 16: 会社情報, メンバー招待, 退会
 ]
 OTHER_PAGES = [
     "deals:list", "deals:create", "invoices:list", "journals:index", "journals:trade_list", "journals:journal_book",

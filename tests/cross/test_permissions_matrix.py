@@ -140,6 +140,14 @@ ROUTE_RULES: dict[str, Access | dict[str, Access]] = {
     # the matrix's users have no authenticator app: allauth answers 404 (nothing to deactivate, no codes)
     **{name: own_account("404") for name in ("mfa_deactivate_totp", "mfa_download_recovery_codes")},
     "mfa_view_recovery_codes": {"GET": own_account("404"), "POST": USER},
+    # accounts: invitations, member actions and 退会 are admin screens; the invitation link is anyone's (a stale
+    # or forged one answers 400 with its explanation); the page after 退会 needs no login
+    "accounts:invitation_accept": PUBLIC,
+    "accounts:leave_done": PUBLIC,
+    **{name: ADMIN for name in ("accounts:invitation_list", "accounts:invitation_resend", "accounts:invitation_revoke",
+                                "accounts:membership_deactivate", "accounts:membership_reactivate",
+                                "accounts:membership_remove", "accounts:leave", "accounts:export",
+                                "accounts:export_download")},
     # the sandbox mailbox: no login (a new user reads their verification mail there); an unknown message is a 404
     "sandbox:mailbox": PUBLIC,
     "sandbox:mailbox-message": {"GET": everyone("404"), "POST": everyone(NOT_ALLOWED)},

@@ -27,7 +27,9 @@ PUBLIC_ROUTES = {"login", "logout", "healthz", "metrics", "api:token", "api-sche
                  "account_reset_password_from_key", "account_reset_password_from_key_done",
                  "mfa_authenticate",  # the login's second step: without a pending login it goes back to the login
                  # the sandbox mailbox: a new user reads their verification mail before they have an account
-                 "sandbox:mailbox", "sandbox:mailbox-message"}
+                 "sandbox:mailbox", "sandbox:mailbox-message",
+                 # an invitation link works without a login (a stale or forged one says so); after 退会
+                 "accounts:invitation_accept", "accounts:leave_done"}
 
 # A user's own account (e-mail, password, 2FA, sessions, API tokens): any logged-in user, with or without a
 # tenant (a user of no tenant must still be able to secure their account or change their address).
@@ -101,7 +103,7 @@ ADMIN_ONLY = {"tenancy:membership_update", "tenancy:permission_profile_update", 
 
 # Later apps keep their entries next to their tests: tests/<app>/isolation.py with OBJECT_FACTORIES and
 # ADMIN_ONLY of the same shapes.
-for _app in ("journals", "payment_requests", "notifications"):
+for _app in ("journals", "payment_requests", "notifications", "accounts"):
     try:
         _module = importlib.import_module(f"tests.{_app}.isolation")
     except ModuleNotFoundError as error:
