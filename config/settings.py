@@ -148,6 +148,7 @@ INSTALLED_APPS = [
     "integrations",
     "integrations.sandbox",
     "deals",
+    "imports",
     "invoices",
     "journals",
     "journals.sync",

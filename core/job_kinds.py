@@ -13,6 +13,8 @@ JOB_KINDS: dict[str, object] = {
     "invoices.issue": _("freee請求書の発行"),
     "journals.sync.export": _("会計freeeへの連携"),
     "journals.masters_import": _("freeeから勘定科目・税区分・口座の取り込み"),
+    "imports.deal_import": _("案件インポート"),
+    "imports.deal_dry_run": _("案件インポートのドライラン"),
 }
 
 

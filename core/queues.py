@@ -37,6 +37,7 @@ TASK_QUEUES: dict[str, str] = {
     "journals.sync_export_run": BULK,
     "journals.masters_import": BULK,
     "invoices.bulk_refresh": BULK,
+    "imports.deal_import": BULK,  # 案件インポート and its dry run (up to 100,000 rows)
     "invoices.bulk_refresh_schedule": BULK,
     "notifications.event_fan_out": BULK,
     "notifications.delivery_send": BULK,
