@@ -185,7 +185,7 @@ def suggest_stage(value: str) -> str:
 FORMULA_STARTS = ("=", "+", "-", "@")
 WAREKI = {"令和": 2018, "平成": 1988, "昭和": 1925, "R": 2018, "H": 1988, "S": 1925}
 _WAREKI_RE = re.compile(r"^(令和|平成|昭和|R|H|S)(元|\d{1,2})年?[./-]?(\d{1,2})月?[./-]?(\d{1,2})日?$")
-_DATE_RE = re.compile(r"^(\d{4})[/\-.年](\d{1,2})[/\-.月](\d{1,2})日?(?:[ T].*)?$")
+_DATE_RE = re.compile(r"^(\d{4})[/\-.年](\d{1,2})[/\-.月](\d{1,2})日?$")
 
 
 class CellError(ValueError):
@@ -204,7 +204,8 @@ def parse_date(value) -> date | None:
         return value.date()
     if isinstance(value, date):
         return value
-    text = unicodedata.normalize("NFKC", _text(value)).replace(" ", "")
+    text = unicodedata.normalize("NFKC", _text(value))
+    text = re.sub(r"[ T]\d{1,2}:\d{2}(:\d{2})?$", "", text).replace(" ", "")  # a time of day after the date
     if not text:
         return None
     try:
@@ -318,8 +319,8 @@ class RowMapper:
     def map_row(self, number: int, cells: list) -> MappedRow:
         errors: list[tuple[str, str]] = []
         deal: dict = {}
-        for target in DEAL_TARGETS:
-            if target in self.index and target != "external_id":
+        for target in sorted(self.index, key=self.index.get):  # errors in the file's column order
+            if target in DEAL_TARGETS and target != "external_id":
                 self._cell(target, cells, deal, errors)
         line = self._line(cells, errors) if self.config.has_lines else None
         key = self.key_of(cells)
