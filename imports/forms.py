@@ -14,7 +14,7 @@ NOT_IMPORTED = _("（取り込まない）")
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label=_("CRMから書き出したファイル（.csv / .xlsx）"),
+    file = forms.FileField(label=_("CRMから書き出したファイル（.csv / .xlsx）"), allow_empty_file=True,
                            widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}))
 
 

@@ -65,7 +65,7 @@ class ImportIssue(models.Model):
     run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="issues")
     dry_run = models.BooleanField(default=False)
     row_number = models.PositiveIntegerField(_("行番号"))
-    column = models.CharField(_("列"), max_length=255, blank=True)
+    column = models.CharField(_("列"), max_length=255, blank=True, db_column="column_label")  # COLUMN is reserved
     external_id = models.CharField(_("外部ID"), max_length=255, blank=True)
     outcome = models.CharField(_("結果"), max_length=16)  # deals.upsert.ERROR | SKIPPED
     reason = models.TextField(_("理由"))
