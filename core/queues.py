@@ -47,6 +47,7 @@ TASK_QUEUES: dict[str, str] = {
     "integrations.freee_refresh_idle_connections": BULK,
     "integrations.freee_connection_refresh": BULK,
     "core.sessions_clear_expired": BULK,
+    "core.idempotency_keys_purge": BULK,
 }
 
 
