@@ -7,7 +7,17 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from deals.models import Deal, DealLine
-from deals.upsert import CREATED, ERROR, INVOICED_MESSAGE, SKIPPED, UNCHANGED, UPDATED, DealInput, LineInput, deals_upsert
+from deals.upsert import (
+    CREATED,
+    ERROR,
+    INVOICED_MESSAGE,
+    SKIPPED,
+    UNCHANGED,
+    UPDATED,
+    DealInput,
+    LineInput,
+    deals_upsert,
+)
 from tests.factories import DealFactory, DealTypeFactory, InvoiceFactory
 
 pytestmark = pytest.mark.django_db
