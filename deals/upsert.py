@@ -135,7 +135,9 @@ def _existing(tenant: Tenant, valid: list[tuple[int, DealInput]]) -> dict[tuple[
         by_source[item.external_source].append(item.external_id)
     found: dict[tuple[str, str], Deal] = {}
     for source, ids in by_source.items():  # one statement per source (a batch has one)
-        for deal in Deal.objects.for_tenant(tenant).filter(external_source=source, external_id__in=ids):
+        # `external_id <> ''` repeats the partial unique index's condition, so PostgreSQL can use that index
+        for deal in Deal.objects.for_tenant(tenant).filter(external_source=source, external_id__in=ids).exclude(
+                external_id=""):
             found[(deal.external_source, deal.external_id)] = deal
     return found
 
