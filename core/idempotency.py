@@ -18,6 +18,7 @@ from datetime import timedelta
 from django.core.exceptions import RequestDataTooBig
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
+from django.http.request import RawPostDataException
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -104,7 +105,13 @@ def _fingerprint(request) -> str:
     for part in (request.method, request.get_full_path(), request.META.get("HTTP_X_TENANT", ""),
                  request.META.get("CONTENT_TYPE", "")):
         digest.update(part.encode("utf-8", "surrogatepass") + b"\x00")
-    digest.update(request.body)
+    try:
+        digest.update(request.body)
+    except RawPostDataException:  # a multipart form already parsed by an earlier middleware (core.middleware)
+        for name, values in sorted(request.POST.lists()):
+            digest.update(repr((name, values)).encode("utf-8", "surrogatepass"))
+        for name, upload in sorted(request.FILES.items()):
+            digest.update(repr((name, upload.name, upload.size)).encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
 
 
