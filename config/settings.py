@@ -148,6 +148,7 @@ INSTALLED_APPS = [
     "integrations",
     "integrations.sandbox",
     "deals",
+    "imports",
     "invoices",
     "journals",
     "journals.sync",
@@ -180,6 +181,8 @@ MIDDLEWARE = [
     # the Japanese error page renders with the header of the logged-in user).
     "core.middleware.BadInputMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Idempotency-Key on every API POST (after the user is known; the key is scoped to the user).
+    "core.idempotency.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -463,6 +466,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.jobs_requeue_stale",
         "schedule": timedelta(minutes=1),
         "options": {"expires": 50},
+    },
+    "core.idempotency_keys_purge": {
+        "task": "core.idempotency_keys_purge",
+        "schedule": timedelta(hours=1),
+        "options": {"expires": 50 * 60},
     },
     "integrations.freee_refresh_idle_connections": {
         "task": "integrations.freee_refresh_idle_connections",

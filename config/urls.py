@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("tenancy.urls")),
     path("", include("core.urls")),
     path("", include("integrations.urls")),
+    path("deals/import/", include("imports.urls")),  # 案件インポート (before deals/, whose routes it extends)
     path("deals/", include("deals.urls")),
     path("", include("invoices.urls")),
     path("journals/", include("journals.urls")),

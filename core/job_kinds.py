@@ -14,6 +14,8 @@ JOB_KINDS: dict[str, object] = {
     "journals.sync.export": _("会計freeeへの連携"),
     "journals.masters_import": _("freeeから勘定科目・税区分・口座の取り込み"),
     "accounts.tenant_export": _("全データのダウンロード"),
+    "imports.deal_import": _("案件インポート"),
+    "imports.deal_dry_run": _("案件インポートのドライラン"),
 }
 
 

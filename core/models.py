@@ -166,3 +166,28 @@ class ApiToken(models.Model):
     @property
     def is_expired(self) -> bool:
         return self.expires_at is not None and self.expires_at <= timezone.now()
+
+
+class IdempotencyKey(models.Model):
+    """The first answer to an API POST sent with an `Idempotency-Key` header (core.idempotency), kept 24 hours.
+
+    One row per (user, key): the unique constraint is the lock that makes two concurrent requests with one key do
+    the work once. `fingerprint` is a SHA-256 of the method, path, tenant header and body; the same key with
+    another body is refused. `response_status` 0 means the first request is still being processed."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField(default=0)
+    response_content_type = models.CharField(max_length=100, blank=True)
+    response_body = models.BinaryField(default=bytes)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("冪等キー")
+        verbose_name_plural = _("冪等キー")
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_key_created")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key}"

@@ -37,6 +37,7 @@ TASK_QUEUES: dict[str, str] = {
     "journals.sync_export_run": BULK,
     "journals.masters_import": BULK,
     "invoices.bulk_refresh": BULK,
+    "imports.deal_import": BULK,  # 案件インポート and its dry run (up to 100,000 rows)
     "invoices.bulk_refresh_schedule": BULK,
     "notifications.event_fan_out": BULK,
     "notifications.delivery_send": BULK,
@@ -47,6 +48,7 @@ TASK_QUEUES: dict[str, str] = {
     "integrations.freee_connection_refresh": BULK,
     "core.sessions_clear_expired": BULK,
     "accounts.tenant_export": BULK,  # 全データのダウンロード (退会): the admin watches a progress bar, not each row
+    "core.idempotency_keys_purge": BULK,
 }
 
 

@@ -27,3 +27,11 @@ def sessions_clear_expired() -> None:
 def jobs_requeue_stale_task() -> int:
     """Re-send queued jobs whose message never reached a worker (e.g. Redis was down when they were created)."""
     return jobs_requeue_stale(older_than=timedelta(minutes=2))
+
+
+@shared_task(name="core.idempotency_keys_purge")
+def idempotency_keys_purge_task() -> int:
+    """Delete the API's Idempotency-Key answers older than 24 hours."""
+    from core.idempotency import idempotency_keys_purge
+
+    return idempotency_keys_purge()

@@ -106,6 +106,10 @@ class Deal(TenantOwnedModel):
         help_text=_("請求書の発行時に、freeeで選んだ取引先が案件の取引先に設定された日時。"))
     freee_latest_status = models.CharField(_("freee最新請求ステータス"), max_length=20, blank=True,
                                            choices=FreeeLatestStatus.choices, default=FreeeLatestStatus.NONE)
+    # 外部参照: where the deal came from (a CRM file import, the upsert API, a CRM connector) and its id there.
+    # Unique per tenant, so importing the same records again updates these deals instead of adding new ones.
+    external_source = models.CharField(_("連携元"), max_length=64, blank=True, default="")
+    external_id = models.CharField(_("連携元ID"), max_length=255, blank=True, default="")
 
     class Meta:
         verbose_name = _("案件")
@@ -123,7 +127,13 @@ class Deal(TenantOwnedModel):
             models.Index(fields=["tenant", "freee_latest_status", "-updated_at", "-id"],
                          name="deal_list_latest_status"),
         ]
-        constraints = [models.CheckConstraint(condition=models.Q(amount__gte=0), name="deal_amount_not_negative")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="deal_amount_not_negative"),
+            models.UniqueConstraint(fields=["tenant", "external_source", "external_id"],
+                                    condition=~models.Q(external_id=""), name="deal_unique_external_ref_per_tenant"),
+            models.CheckConstraint(condition=models.Q(external_id="") | ~models.Q(external_source=""),
+                                   name="deal_external_id_has_source"),
+        ]
 
     def __str__(self) -> str:
         return self.name

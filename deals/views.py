@@ -21,7 +21,7 @@ from tenancy.access import (
     check_member_perm,
     get_tenant_object_or_404,
 )
-from tenancy.permissions import CSV_EXPORT
+from tenancy.permissions import CSV_EXPORT, DEAL_IMPORT
 
 PAGE_SIZE = 50
 PAGE_SIZES = {"20", "50", "100"}
@@ -44,7 +44,8 @@ class DealListView(TenantMemberRequiredMixin, View):
         query = request.GET.copy()
         query.pop("page", None)
         context = {"filter": filterset, "page_obj": page, "deals": page.object_list, "sort": sort,
-                   "query": query.urlencode(), "can_export": request.membership.has_perm(CSV_EXPORT)}
+                   "query": query.urlencode(), "can_export": request.membership.has_perm(CSV_EXPORT),
+                   "can_import": request.membership.has_perm(DEAL_IMPORT)}
         return render(request, "deals/deal_list.html", context)
 
 

@@ -9,7 +9,8 @@ could not rely on them). Views may still declare an error themselves (with its o
 from __future__ import annotations
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
-from drf_spectacular.utils import inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
@@ -34,11 +35,24 @@ DESCRIPTIONS = {
     "404": "この事業所に存在しない、またはページ番号が範囲外",
     "415": "対応していない Content-Type（application/json を使用）",
     "429": "リクエストが多すぎる（details.retry_after 秒後に再試行）",
+    "409": "同じ Idempotency-Key のリクエストを処理中（しばらく待ってから再試行）",
+    "422": "この Idempotency-Key は別の内容のリクエストに使われている",
 }
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+    description="任意。同じキーと同じ本文のPOSTは24時間、最初の応答をそのまま返します（処理は1回だけ。応答には "
+                "Idempotent-Replayed: true）。同じキーで別の本文は422。255文字以内の英数字・記号。")
 
 
 class AutoSchema(SpectacularAutoSchema):
     """drf-spectacular's AutoSchema plus the error answers every operation can give."""
+
+    def get_override_parameters(self):
+        parameters = list(super().get_override_parameters())
+        if self.method == "POST" and not self._is_public():
+            parameters.append(IDEMPOTENCY_KEY)
+        return parameters
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
@@ -64,6 +78,8 @@ class AutoSchema(SpectacularAutoSchema):
             codes.append("415")
         if getattr(self.view, "throttle_classes", None) and getattr(self.view, "throttle_scope", None):
             codes.append("429")
+        if self.method == "POST" and not public:
+            codes += ["409", "422"]  # Idempotency-Key (core.idempotency)
         return codes
 
     def _is_public(self) -> bool:

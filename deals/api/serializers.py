@@ -67,7 +67,8 @@ class DealSerializer(serializers.ModelSerializer):
         model = Deal
         fields = ["id", "name", "deal_type", "stage", "amount", "expected_order_date", "expected_billing_date",
                   "owner", "partner_freee_id", "partner_name", "freee_latest_status", "freee_latest_status_label",
-                  "created_at", "updated_at"]
+                  "external_source", "external_id", "created_at", "updated_at"]
+        read_only_fields = ["external_source", "external_id"]
 
 
 class DealDetailSerializer(DealSerializer):

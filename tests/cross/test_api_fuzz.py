@@ -259,6 +259,8 @@ def _nested(depth: int) -> list:
 
 
 def _path_parameters(operation) -> dict:
+    if "{source}" in operation.path:  # the upsert by external reference (deals.api.upsert)
+        return {"source": "fuzz", "external_id": "fuzz-1"}
     if "{public_id}" not in operation.path:
         return {}
     ids = KNOWN_IDS.get(operation.path) or [str(uuid.uuid4())]

@@ -26,6 +26,7 @@ from notifications.models import Delivery
 from tenancy.models import Membership
 from tenancy.permissions import (
     CSV_EXPORT,
+    DEAL_IMPORT,
     FREEE_INVOICE_CREATE,
     LEDGER_SYNC,
     MEMBER_PERMISSIONS,
@@ -94,6 +95,7 @@ ROLES = ["anonymous", "outsider", "member", "member+none", *(f"member+{code}" fo
 NAMESPACE_RULES = {
     "api": MEMBER,
     "deals": MEMBER,
+    "imports": MEMBER,  # 案件インポート: every route is gated by 「案件のインポート」 (ROUTE_RULES)
     "invoices": MEMBER,
     "core": MEMBER,
     "journals": MEMBER,
@@ -214,6 +216,11 @@ ROUTE_RULES: dict[str, Access | dict[str, Access]] = {
     "api:trade-lines-csv": perm(CSV_EXPORT, before_method=True),
     "deals:csv": perm(CSV_EXPORT),
     "api:deal-export": perm(CSV_EXPORT, before_method=True),
+    **{name: perm(DEAL_IMPORT, before_method=True)  # checked in dispatch, before the method
+       for name in ("imports:upload", "imports:mapping_list", "imports:mapping_delete", "imports:mapping",
+                    "imports:status", "imports:report")},
+    "api:deal-external": perm(DEAL_IMPORT, before_method=True),
+    "api:deal-external-bulk": perm(DEAL_IMPORT, before_method=True),
 }
 
 # Permissions declared in tenancy.permissions and where the code enforces them now (checked below, so this
@@ -229,6 +236,8 @@ ENFORCED_PERMISSIONS = {
                   "api:sync-export"},
     # also the page's CSV download (journal_sync:export with ?format=csv), which the matrix does not request
     CSV_EXPORT: {"api:trade-lines-csv", "deals:csv", "api:deal-export"},
+    DEAL_IMPORT: {"imports:upload", "imports:mapping_list", "imports:mapping_delete", "imports:mapping", "imports:status",
+                  "imports:report", "api:deal-external", "api:deal-external-bulk"},
 }
 
 DJANGO_AUTH_VIEWS = {"login", "account_login", "account_signup"}  # logged-in users are redirected first

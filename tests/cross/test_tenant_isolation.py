@@ -103,7 +103,7 @@ ADMIN_ONLY = {"tenancy:membership_update", "tenancy:permission_profile_update", 
 
 # Later apps keep their entries next to their tests: tests/<app>/isolation.py with OBJECT_FACTORIES and
 # ADMIN_ONLY of the same shapes.
-for _app in ("journals", "payment_requests", "notifications", "accounts"):
+for _app in ("journals", "payment_requests", "notifications", "accounts", "imports"):
     try:
         _module = importlib.import_module(f"tests.{_app}.isolation")
     except ModuleNotFoundError as error:
