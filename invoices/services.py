@@ -25,8 +25,8 @@ from core import audit, jobs
 from core.errors import ApplicationError
 from core.retry import RetryLater
 from deals.models import Deal, DealLine, FreeeLatestStatus, TaxRate
+from integrations.freee import endpoints, schemas
 from integrations.freee import messages as freee_messages
-from integrations.freee import schemas
 from integrations.freee.client import FreeeClient
 from integrations.freee.errors import FreeeError, RateLimited, Transient
 from integrations.freee.services import connection_for
@@ -37,6 +37,7 @@ from journals.sync import services as ledger_sync
 from tenancy.models import Membership
 from tenancy.permissions import FREEE_INVOICE_CREATE
 
+RECONCILE_PAGE = 100  # freee請求書's largest page
 OPEN_STATES = (Invoice.State.PENDING, Invoice.State.ISSUING, Invoice.State.NEEDS_CHECK)
 PAYMENT_TO_LATEST = {PaymentStatus.CANCELED: FreeeLatestStatus.PAYMENT_CANCELED}
 # How freee (and the sandbox) word "that partner does not exist": 見つかりません / 存在しません / 削除されて…
@@ -314,17 +315,25 @@ def partner_missing(error: FreeeError) -> bool:
 
 
 def _reconcile(client: FreeeClient, invoice: Invoice):
-    """Search freee for an invoice carrying our reference (same partner and billing date)."""
+    """Search freee for an invoice carrying our reference (same partner and billing date).
+
+    freee請求書 lists stop at limit + offset = 10,000: past that, absence is not proven and a POST could make a
+    second invoice, so the search gives up with what to do instead (the row stays 要確認)."""
     offset = 0
-    while True:
+    while offset + RECONCILE_PAGE <= endpoints.IV_LIST_MAX_ROWS:
         page = client.invoices_list(partner_ids=[invoice.partner_id], start_billing_date=invoice.billing_date,
-                                    end_billing_date=invoice.billing_date, offset=offset, limit=100)
+                                    end_billing_date=invoice.billing_date, offset=offset, limit=RECONCILE_PAGE)
         for remote in page:
             if remote.memo and invoice.reference in remote.memo:
                 return remote
-        if len(page) < 100:
+        if len(page) < RECONCILE_PAGE:
             return None
-        offset += 100
+        offset += RECONCILE_PAGE
+    raise ApplicationError(
+        _("freeeに同じ取引先・同じ請求日の請求書が10,000件を超えてあるため、freeeの一覧では作成済みかを確認できません。"
+          "二重発行を防ぐため要確認のままにしています。freee請求書で社内メモに「%(reference)s」を含む請求書があるか"
+          "確認してください。")
+        % {"reference": invoice.reference}, code="reconcile_over_list_cap")
 
 
 def invoice_apply_remote(invoice: Invoice, remote, *, actor=None) -> None:
@@ -533,3 +542,4 @@ def invoice_resync(*, invoice: Invoice, membership: Membership) -> Invoice:
                            changes={"total_amount": [before.get("total_amount"), after.get("total_amount")]}
                            if before.get("total_amount") != after.get("total_amount") else {})
     return invoice
+
