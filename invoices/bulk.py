@@ -56,6 +56,9 @@ LOAD_FIELDS = ["id", "public_id", "deal_id", "freee_invoice_id", "partner_id", "
                "reference", *SYNCED_FIELDS]
 
 
+POPULATION_FIELDS = ["id", "freee_invoice_id", "billing_date", "payment_date", "partner_id"]
+
+
 class _OutOfBudget(Exception):
     """The run has used its call budget or its time slice."""
 
@@ -113,6 +116,10 @@ class Window:
     invoices: list[Invoice]
     cuts: frozenset[str] = frozenset()
     per_id: bool = False
+    # A run that continues (time slice, rate limit) reads only the invoices not yet synced, but freee lists every
+    # invoice of the window: `rows` counts all of ours there and `query` keeps the window cut for all of them.
+    rows: int | None = None
+    query: dict | None = None
 
     @property
     def start(self) -> date:
@@ -124,7 +131,7 @@ class Window:
 
     @property
     def list_calls(self) -> int:
-        return list_calls_estimate(len(self.invoices))
+        return list_calls_estimate(len(self.invoices) if self.rows is None else self.rows)
 
     @property
     def uses_list(self) -> bool:
@@ -142,6 +149,8 @@ class Window:
 
     def filters(self) -> dict:
         """The list query that returns (at least) this window's invoices, as JSON-friendly strings."""
+        if self.query is not None:
+            return dict(self.query)
         query = {"start_billing_date": self.start.isoformat(), "end_billing_date": self.end.isoformat()}
         if PAYMENT_CUT in self.cuts:
             dates = [i.payment_date for i in self.invoices]
@@ -232,9 +241,16 @@ def _partner_windows(invoices: list[Invoice], cuts: frozenset[str]) -> list[Wind
     return windows + ([Window(current, cuts=cuts)] if current else [])
 
 
-def plan(invoices: Iterable[Invoice], *, max_calls: int | None) -> list[Window]:
-    """The windows to read, stalest first; with a call budget, only those whose estimate fits in it."""
-    windows = sorted(windows_of(invoices), key=lambda w: w.stalest)
+def plan(invoices: Iterable[Invoice], *, max_calls: int | None,
+         population: Iterable[Invoice] | None = None, cursor: dict | None = None) -> list[Window]:
+    """The windows to read, stalest first; with a call budget, only those whose estimate fits in it.
+
+    `population` is every invoice of ours freee lists (synced or not): the windows are cut for all of them, so
+    that a continuing run, which reads only `invoices`, still never pages past freee's cap. The pages a saved
+    `cursor` has already read are not counted again."""
+    windows = (windows_of(invoices) if population is None
+               else _targets(windows_of(population), invoices, cursor=cursor))
+    windows = sorted(windows, key=lambda w: w.stalest)
     if max_calls is None:
         return windows
     chosen, budget = [], max_calls
@@ -246,13 +262,34 @@ def plan(invoices: Iterable[Invoice], *, max_calls: int | None) -> list[Window]:
     return chosen
 
 
+def _targets(windows: list[Window], invoices: Iterable[Invoice], *, cursor: dict | None) -> list[Window]:
+    """The population's windows, each holding only `invoices` (those still to read); empty ones dropped."""
+    wanted = {invoice.pk: invoice for invoice in invoices}
+    chosen = []
+    for window in windows:
+        targets = [wanted[i.pk] for i in window.invoices if i.pk in wanted]
+        if not targets:
+            continue
+        rows = len(window.invoices)
+        if cursor and all(_covered(i, _cursor_filters(cursor)) for i in targets):
+            rows = max(len(targets), rows - cursor["offset"])  # the pages before the cursor were read
+        chosen.append(Window(targets, cuts=window.cuts, per_id=window.per_id, rows=rows, query=window.filters()))
+    return chosen
+
+
 def _fit(window: Window, budget: int) -> Window | None:
-    """The window, or its leading part (cut between two billing dates) whose estimate fits in the budget."""
+    """The window, or its leading part whose estimate fits in the budget: the first invoices of a per-id window,
+    or a list window cut between two billing dates (a window cut further, by payment date or partner, is not)."""
     if window.calls <= budget:
         return window
-    if budget < 1 or window.cuts or window.per_id:
+    if budget < 1:
         return None
-    first_left_out = window.invoices[budget * PAGE_SIZE - 1].billing_date  # keep at most budget*100-1
+    if not window.uses_list:
+        return Window(window.invoices[:budget], cuts=window.cuts, per_id=True)
+    if window.cuts:
+        return None
+    last_kept = min(budget * PAGE_SIZE, len(window.invoices)) - 1  # keep at most budget*100-1
+    first_left_out = window.invoices[last_kept].billing_date
     head = [i for i in window.invoices if i.billing_date < first_left_out]
     return Window(head) if head else None
 
@@ -337,11 +374,13 @@ def bulk_refresh(*, job: Job, max_calls: int | None = None, task_id: str = "") -
 def _refresh(run: _Run) -> None:
     job = run.job
     pending = list(_pending(job, scheduled=run.max_calls is not None))
+    population = list(_linked(job).only(*POPULATION_FIELDS))
     budget = None if run.max_calls is None else run.max_calls - run.tally["calls"]
+    windows = plan(pending, max_calls=budget, population=population, cursor=run.tally.get("cursor"))
     if job.total == 0 and job.done == 0:
-        jobs.job_set_total(job=job, total=sum(len(w.invoices) for w in plan(pending, max_calls=budget)))
+        jobs.job_set_total(job=job, total=sum(len(w.invoices) for w in windows))
     try:
-        for window in plan(pending, max_calls=budget):
+        for window in windows:
             _read_window(run, window)
     except _OutOfBudget:
         if run.max_calls is None or run.tally["calls"] < run.max_calls:
@@ -414,10 +453,15 @@ def _cursor_for(run: _Run, window: Window) -> tuple[dict, int]:
     """Where to read the window from: the saved cursor when its filters cover the window, else its first page."""
     cursor = run.tally.get("cursor")
     if cursor:
-        filters = cursor.get("filters") or {"start_billing_date": cursor["start"], "end_billing_date": cursor["end"]}
+        filters = _cursor_filters(cursor)
         if all(_covered(invoice, filters) for invoice in window.invoices):
             return filters, cursor["offset"]
     return window.filters(), 0
+
+
+def _cursor_filters(cursor: dict) -> dict:
+    """A saved cursor's list filters (cursors saved before issue 19 kept only the billing dates)."""
+    return cursor.get("filters") or {"start_billing_date": cursor["start"], "end_billing_date": cursor["end"]}
 
 
 def _covered(invoice: Invoice, filters: dict) -> bool:

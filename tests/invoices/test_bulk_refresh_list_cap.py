@@ -160,3 +160,30 @@ def test_no_planned_list_call_passes_the_cap():
         if window.uses_list:
             assert (window.calls - 1) * bulk.PAGE_SIZE + bulk.PAGE_SIZE <= endpoints.IV_LIST_MAX_ROWS
 
+
+
+def test_a_continuing_run_keeps_the_windows_cut_for_every_invoice_freee_lists_not_only_the_unread():
+    """After a time slice only unsynced invoices are read, but freee still lists the synced ones of the window:
+    packing the unread alone would make windows that pass the cap (20,000 rows over 24 days here)."""
+    population = _rows(25_000, days=30)
+    unread = [i for i in population if i.billing_date.day % 2 == 0]  # half of them still to read
+    for n, invoice in enumerate(population):
+        invoice.pk = n + 1
+
+    windows = bulk.plan(unread, max_calls=None, population=population)
+
+    for window in windows:
+        in_window = [i for i in population if bulk._covered(i, window.filters())]
+        assert len(in_window) <= 10_000
+    assert sum(len(w.invoices) for w in windows) == len(unread)
+
+
+def test_a_budget_smaller_than_a_per_id_window_takes_its_first_invoices():
+    population = _rows(3_000, days=30)
+    for n, invoice in enumerate(population):
+        invoice.pk = n + 1
+    few = population[:20]  # 20 unread among 3,000 listed: by id is cheaper than 31 pages
+
+    (window,) = bulk.plan(few, max_calls=10, population=population)
+
+    assert window.per_id and len(window.invoices) == 10
