@@ -2,8 +2,8 @@
 
 Registered from InvoicesConfig.ready(): "invoice" is an issued invoice (income, unsettled: 売掛金 / 売上高);
 "receipt" is the same invoice once freee says it is settled (入金: 普通預金 / 売掛金 on the invoice's trade).
-The invoice's own status (取消, 決済失敗 ...) does not matter to the sync (seed 001); a 0円 invoice is never
-synced.
+A 取消 or 取消解除 is announced to the sync as an edit of the invoice (journals decides what a canceled
+document books); other statuses (決済失敗 ...) do not matter to it (seed 001); a 0円 invoice is never synced.
 
 `invoices_changed` is called wherever invoice rows change (issue, 再連携, single and bulk status refresh):
 it emits the notification events and tells journals.sync which documents were added or edited.
@@ -239,7 +239,8 @@ def _classify(before: dict, invoice: Invoice, added, edited, receipts_added, rec
         return
     if before["state"] != Invoice.State.ISSUED:
         added.append(invoice.pk)
-    elif any(before[f] != getattr(invoice, f) for f in EDIT_FIELDS):
+    elif any(before[f] != getattr(invoice, f) for f in EDIT_FIELDS) or before["cancel_status"] != invoice.cancel_status:
+        # 取消 / 取消解除 in freee (which deletes the linked 取引 on cancel): the ordinary sync of the document
         edited.append(invoice.pk)
     was_settled = before["payment_status"] == PaymentStatus.SETTLED
     if invoice.payment_status == PaymentStatus.SETTLED and not was_settled:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from integrations.sandbox.models import SandboxResource
-from integrations.sandbox.services import sandbox_company_update, sandbox_invoice_status_set
+from integrations.sandbox.services import resource_save, sandbox_company_update, sandbox_invoice_status_set
 from tests.sandbox.conftest import invoice_body
 
 pytestmark = pytest.mark.django_db
@@ -193,3 +193,21 @@ def test_the_last_page_under_the_cap_is_answered(api, limit, offset):
 
 def test_the_cap_holds_with_python_side_filters_too(api):
     assert api.get("/iv/invoices", subject="x", limit=100, offset=9901).status_code == 400
+
+
+def test_cancel_deletes_the_linked_deal_and_uncancel_does_not_bring_it_back(api, company):
+    """freee: 「取引が紐づいている場合は取引も削除されます」."""
+    created = _create(api)
+    resource_save(company=company, kind="deal", data={"id": 7001, "type": "income", "amount": 1100})
+    row = SandboxResource.objects.get(company=company, kind="invoice", resource_id=created["id"])
+    row.data.update(deal_id=7001, deal_status="registered")
+    row.save(update_fields=["data"])
+
+    assert api.put(f"/iv/invoices/{created['id']}/cancel").status_code == 200
+    shown = api.get(f"/iv/invoices/{created['id']}").json()["invoice"]
+    assert (shown["cancel_status"], shown["deal_id"], shown["deal_status"]) == ("canceled", None, "unregistered")
+    assert not SandboxResource.objects.filter(company=company, kind="deal", resource_id=7001).exists()
+
+    assert api.put(f"/iv/invoices/{created['id']}/uncancel").status_code == 200
+    shown = api.get(f"/iv/invoices/{created['id']}").json()["invoice"]
+    assert (shown["cancel_status"], shown["deal_id"]) == ("uncanceled", None)

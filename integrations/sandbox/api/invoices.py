@@ -276,6 +276,11 @@ def _set_cancel(ctx: ApiContext, invoice_id: int, status: str) -> HttpResponse:
             message = "すでに取り消されています。" if status == "canceled" else "取り消されていない請求書です。"
             raise bad_request(INVOICE, message)
         resource.data["cancel_status"] = status
+        if status == "canceled" and resource.data.get("deal_id"):
+            # freee: 「取引が紐づいている場合は取引も削除されます」; uncancel does not bring it back
+            SandboxResource.objects.filter(company=ctx.company, kind="deal",
+                                           resource_id=resource.data["deal_id"]).delete()
+            resource.data.update(deal_id=None, deal_status="unregistered")
         resource.save(update_fields=["data", "updated_at"])
     return json_response({"invoice": {"id": invoice_id, "cancel_status": status}})
 
