@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import groupby
 
 from django.conf import settings
 from django.db import transaction
@@ -29,6 +30,7 @@ from core.errors import ApplicationError
 from core.models import Job
 from core.retry import RetryLater, SliceSpent
 from core.sql import update_rows
+from integrations.freee import endpoints
 from integrations.freee import messages as freee_messages
 from integrations.freee.client import FreeeClient
 from integrations.freee.errors import FreeeError, Permanent, RateLimited, Transient
@@ -50,8 +52,11 @@ SCHEDULE_DAILY_SHARE = 0.5  # scheduled refreshes may use at most this share of 
 SCHEDULE_FRESH_FOR = timedelta(hours=2)  # a scheduled refresh skips invoices synced more recently than this
 SYNCED_FIELDS = ["sending_status", "payment_status", "cancel_status", "deal_status", "billing_date",
                  "total_amount", "amount_tax", "invoice_number"]
-LOAD_FIELDS = ["id", "public_id", "deal_id", "freee_invoice_id", "last_synced_at", "state", "payment_date", "settled_on",
+LOAD_FIELDS = ["id", "public_id", "deal_id", "freee_invoice_id", "partner_id", "last_synced_at", "state", "payment_date", "settled_on",
                "reference", *SYNCED_FIELDS]
+
+
+POPULATION_FIELDS = ["id", "freee_invoice_id", "billing_date", "payment_date", "partner_id"]
 
 
 class _OutOfBudget(Exception):
@@ -91,29 +96,47 @@ def bulk_refresh_start(*, tenant: Tenant, actor, max_calls: int | None = None) -
 
 # --------------------------------------------------------------------------- plan
 
+# The filters a window may add to narrow freee's list, coarsest first: billing dates (always), then one
+# billing date cut by 期日 (payment_date), then by partner (freee takes at most 3 partner_ids).
+PAYMENT_CUT, PARTNER_CUT = "payment", "partners"
+
+
+def max_list_rows() -> int:
+    """freee請求書's cap on limit + offset (10,000): one window is read in at most this many rows."""
+    return endpoints.IV_LIST_MAX_ROWS
+
 
 @dataclass
 class Window:
-    """Our invoices whose billing dates form one run, and how to read them from freee."""
+    """Our invoices whose billing dates form one run, and how to read them from freee.
+
+    `cuts` are the extra list filters (PAYMENT_CUT, PARTNER_CUT) that keep a window under freee's
+    10,000-row cap when one billing date alone holds more; `per_id` marks invoices no filter can separate."""
 
     invoices: list[Invoice]
+    cuts: frozenset[str] = frozenset()
+    per_id: bool = False
+    # A run that continues (time slice, rate limit) reads only the invoices not yet synced, but freee lists every
+    # invoice of the window: `rows` counts all of ours there and `query` keeps the window cut for all of them.
+    rows: int | None = None
+    query: dict | None = None
 
     @property
     def start(self) -> date:
-        return self.invoices[0].billing_date
+        return min(i.billing_date for i in self.invoices)
 
     @property
     def end(self) -> date:
-        return self.invoices[-1].billing_date
+        return max(i.billing_date for i in self.invoices)
 
     @property
     def list_calls(self) -> int:
-        return list_calls_estimate(len(self.invoices))
+        return list_calls_estimate(len(self.invoices) if self.rows is None else self.rows)
 
     @property
     def uses_list(self) -> bool:
         """The list endpoint only when it needs fewer calls; on a tie per-id GETs, which are exact."""
-        return self.list_calls < len(self.invoices)
+        return not self.per_id and self.list_calls < len(self.invoices)
 
     @property
     def calls(self) -> int:
@@ -124,26 +147,110 @@ class Window:
         synced = [i.last_synced_at.timestamp() for i in self.invoices if i.last_synced_at]
         return min(synced) if len(synced) == len(self.invoices) else float("-inf")
 
+    def filters(self) -> dict:
+        """The list query that returns (at least) this window's invoices, as JSON-friendly strings."""
+        if self.query is not None:
+            return dict(self.query)
+        query = {"start_billing_date": self.start.isoformat(), "end_billing_date": self.end.isoformat()}
+        if PAYMENT_CUT in self.cuts:
+            dates = [i.payment_date for i in self.invoices]
+            query.update(start_payment_date=min(dates).isoformat(), end_payment_date=max(dates).isoformat())
+        if PARTNER_CUT in self.cuts:
+            query["partner_ids"] = sorted({i.partner_id for i in self.invoices})
+        return query
+
 
 def list_calls_estimate(count: int) -> int:
-    """ceil(count / 100), plus the short page that proves the end when count is a multiple of 100."""
-    return count // PAGE_SIZE + 1 if count else 0
+    """ceil(count / 100), plus the short page that proves the end when count is a multiple of 100 — except at
+    freee's cap, where paging stops once every invoice of ours has been seen (no page may pass 10,000 rows)."""
+    if not count:
+        return 0
+    return min(count // PAGE_SIZE + 1, max(1, max_list_rows() // PAGE_SIZE)) if count <= max_list_rows() \
+        else count // PAGE_SIZE + 1
 
 
 def windows_of(invoices: Iterable[Invoice]) -> list[Window]:
-    """Split invoices (any order) into billing-date windows wherever consecutive dates are far apart."""
+    """Split invoices (any order) into billing-date windows wherever consecutive dates are far apart, then
+    cut each so that none needs a list page past freee's 10,000 rows (the fewest windows that do)."""
     windows: list[Window] = []
     for invoice in sorted(invoices, key=lambda i: (i.billing_date, i.freee_invoice_id)):
-        if windows and (invoice.billing_date - windows[-1].end).days <= WINDOW_GAP_DAYS:
+        if windows and (invoice.billing_date - windows[-1].invoices[-1].billing_date).days <= WINDOW_GAP_DAYS:
             windows[-1].invoices.append(invoice)
         else:
             windows.append(Window([invoice]))
-    return windows
+    return [part for window in windows for part in _within_cap(window.invoices)]
 
 
-def plan(invoices: Iterable[Invoice], *, max_calls: int | None) -> list[Window]:
-    """The windows to read, stalest first; with a call budget, only those whose estimate fits in it."""
-    windows = sorted(windows_of(invoices), key=lambda w: w.stalest)
+def _within_cap(invoices: list[Invoice], cuts: frozenset[str] = frozenset()) -> list[Window]:
+    """Windows of at most max_list_rows() invoices each: consecutive billing dates packed greedily (fewest
+    windows, so fewest partial pages); a billing date over the cap is cut by payment date, then by partner."""
+    if len(invoices) <= max_list_rows():
+        return [Window(invoices, cuts=cuts)]
+    if len({i.billing_date for i in invoices}) > 1:
+        return _packed(invoices, key=lambda i: i.billing_date, cuts=cuts, over=lambda run: _within_cap(run, cuts))
+    return _one_billing_date(invoices, cuts)
+
+
+def _one_billing_date(invoices: list[Invoice], cuts: frozenset[str]) -> list[Window]:
+    """More than the cap on one billing date: windows of payment dates, each cut by partner when needed.
+
+    An invoice without a payment date escapes every payment-date filter, so those are read by partner."""
+    undated = [i for i in invoices if i.payment_date is None]
+    dated = sorted((i for i in invoices if i.payment_date is not None), key=lambda i: (i.payment_date, i.freee_invoice_id))
+    by_payment = cuts | {PAYMENT_CUT}
+    windows = _partner_windows(undated, cuts | {PARTNER_CUT}) if undated else []
+    return windows + _packed(dated, key=lambda i: i.payment_date, cuts=by_payment,
+                             over=lambda run: _partner_windows(run, by_payment | {PARTNER_CUT}))
+
+
+def _packed(invoices: list[Invoice], *, key, cuts: frozenset[str], over) -> list[Window]:
+    """Greedy packing of runs of equal `key` (invoices sorted by it) into windows under the cap; a run alone
+    over the cap is handed to `over`, which cuts it by the next filter."""
+    windows: list[Window] = []
+    current: list[Invoice] = []
+    for _value, run in groupby(invoices, key=key):
+        run = list(run)
+        if len(run) > max_list_rows():
+            windows += [Window(current, cuts=cuts)] if current else []
+            current = []
+            windows += over(run)
+        elif len(current) + len(run) > max_list_rows():
+            windows.append(Window(current, cuts=cuts))
+            current = run
+        else:
+            current += run
+    return windows + ([Window(current, cuts=cuts)] if current else [])
+
+
+def _partner_windows(invoices: list[Invoice], cuts: frozenset[str]) -> list[Window]:
+    """Up to three partners per window (freee's partner_ids limit) under the cap; a partner alone over it (or an
+    invoice without a partner id) cannot be narrowed by any list filter and is read by id."""
+    windows: list[Window] = []
+    current: list[Invoice] = []
+    partners = 0
+    by_partner = sorted(invoices, key=lambda i: (i.partner_id is None, i.partner_id or 0, i.freee_invoice_id))
+    for partner_id, run in groupby(by_partner, key=lambda i: i.partner_id):
+        run = list(run)
+        if partner_id is None or len(run) > max_list_rows():
+            windows.append(Window(run, cuts=cuts, per_id=True))
+            continue
+        if partners == endpoints.INVOICES_MAX_PARTNER_IDS or len(current) + len(run) > max_list_rows():
+            windows.append(Window(current, cuts=cuts))
+            current, partners = [], 0
+        current, partners = current + run, partners + 1
+    return windows + ([Window(current, cuts=cuts)] if current else [])
+
+
+def plan(invoices: Iterable[Invoice], *, max_calls: int | None,
+         population: Iterable[Invoice] | None = None, cursor: dict | None = None) -> list[Window]:
+    """The windows to read, stalest first; with a call budget, only those whose estimate fits in it.
+
+    `population` is every invoice of ours freee lists (synced or not): the windows are cut for all of them, so
+    that a continuing run, which reads only `invoices`, still never pages past freee's cap. The pages a saved
+    `cursor` has already read are not counted again."""
+    windows = (windows_of(invoices) if population is None
+               else _targets(windows_of(population), invoices, cursor=cursor))
+    windows = sorted(windows, key=lambda w: w.stalest)
     if max_calls is None:
         return windows
     chosen, budget = [], max_calls
@@ -155,13 +262,34 @@ def plan(invoices: Iterable[Invoice], *, max_calls: int | None) -> list[Window]:
     return chosen
 
 
+def _targets(windows: list[Window], invoices: Iterable[Invoice], *, cursor: dict | None) -> list[Window]:
+    """The population's windows, each holding only `invoices` (those still to read); empty ones dropped."""
+    wanted = {invoice.pk: invoice for invoice in invoices}
+    chosen = []
+    for window in windows:
+        targets = [wanted[i.pk] for i in window.invoices if i.pk in wanted]
+        if not targets:
+            continue
+        rows = len(window.invoices)
+        if cursor and all(_covered(i, _cursor_filters(cursor)) for i in targets):
+            rows = max(len(targets), rows - cursor["offset"])  # the pages before the cursor were read
+        chosen.append(Window(targets, cuts=window.cuts, per_id=window.per_id, rows=rows, query=window.filters()))
+    return chosen
+
+
 def _fit(window: Window, budget: int) -> Window | None:
-    """The window, or its leading part (cut between two billing dates) whose estimate fits in the budget."""
+    """The window, or its leading part whose estimate fits in the budget: the first invoices of a per-id window,
+    or a list window cut between two billing dates (a window cut further, by payment date or partner, is not)."""
     if window.calls <= budget:
         return window
     if budget < 1:
         return None
-    first_left_out = window.invoices[budget * PAGE_SIZE - 1].billing_date  # keep at most budget*100-1
+    if not window.uses_list:
+        return Window(window.invoices[:budget], cuts=window.cuts, per_id=True)
+    if window.cuts:
+        return None
+    last_kept = min(budget * PAGE_SIZE, len(window.invoices)) - 1  # keep at most budget*100-1
+    first_left_out = window.invoices[last_kept].billing_date
     head = [i for i in window.invoices if i.billing_date < first_left_out]
     return Window(head) if head else None
 
@@ -246,11 +374,13 @@ def bulk_refresh(*, job: Job, max_calls: int | None = None, task_id: str = "") -
 def _refresh(run: _Run) -> None:
     job = run.job
     pending = list(_pending(job, scheduled=run.max_calls is not None))
+    population = list(_linked(job).only(*POPULATION_FIELDS))
     budget = None if run.max_calls is None else run.max_calls - run.tally["calls"]
+    windows = plan(pending, max_calls=budget, population=population, cursor=run.tally.get("cursor"))
     if job.total == 0 and job.done == 0:
-        jobs.job_set_total(job=job, total=sum(len(w.invoices) for w in plan(pending, max_calls=budget)))
+        jobs.job_set_total(job=job, total=sum(len(w.invoices) for w in windows))
     try:
-        for window in plan(pending, max_calls=budget):
+        for window in windows:
             _read_window(run, window)
     except _OutOfBudget:
         if run.max_calls is None or run.tally["calls"] < run.max_calls:
@@ -284,13 +414,21 @@ def _read_by_list(run: _Run, window: Window) -> list[Invoice]:
 
     The next page is kept in the job (cursor), so a run that continues after a time slice or a rate limit
     reads on from there instead of paging from the start again: the remaining invoices form a window inside
-    the cursor's, read with the cursor's dates so that the offsets still mean the same pages."""
+    the cursor's, read with the cursor's filters so that the offsets still mean the same pages.
+
+    No page passes freee's 10,000 rows: when freee holds more in the window than that (invoices made in freee,
+    not ours) and some of ours were not on the pages allowed, those are read in narrower windows."""
     ours = {invoice.freee_invoice_id: invoice for invoice in window.invoices}
-    start, end, offset = _cursor_for(run, window)
+    filters, offset = _cursor_for(run, window)
     while ours:
-        run.tally["cursor"] = {"start": start.isoformat(), "end": end.isoformat(), "offset": offset}
-        page = run.call(lambda offset=offset: run.client.invoices_list(
-            start_billing_date=start, end_billing_date=end, offset=offset, limit=PAGE_SIZE))
+        if offset + PAGE_SIZE > max_list_rows():
+            run.tally.pop("cursor", None)
+            for narrower in _narrower(sorted(ours.values(), key=_by_date), filters):
+                _read_window(run, narrower)
+            return []
+        run.tally["cursor"] = {"filters": filters, "offset": offset}
+        page = run.call(lambda offset=offset: run.client.invoices_list(**_list_query(filters), offset=offset,
+                                                                       limit=PAGE_SIZE))
         run.tally["cursor"]["offset"] = offset = offset + PAGE_SIZE
         _apply(run, [(ours.pop(remote.id), remote) for remote in page if remote.id in ours])
         if len(page) < PAGE_SIZE:
@@ -299,14 +437,77 @@ def _read_by_list(run: _Run, window: Window) -> list[Invoice]:
     return list(ours.values())
 
 
-def _cursor_for(run: _Run, window: Window) -> tuple[date, date, int]:
-    """Where to read the window from: the saved cursor when it covers the window, else its first page."""
+def _by_date(invoice: Invoice) -> tuple:
+    return invoice.billing_date, invoice.freee_invoice_id
+
+
+def _list_query(filters: dict) -> dict:
+    """A window's saved filters as FreeeClient.invoices_list arguments."""
+    query = {name: date.fromisoformat(value) for name, value in filters.items() if name.endswith("_date")}
+    if "partner_ids" in filters:
+        query["partner_ids"] = filters["partner_ids"]
+    return query
+
+
+def _cursor_for(run: _Run, window: Window) -> tuple[dict, int]:
+    """Where to read the window from: the saved cursor when its filters cover the window, else its first page."""
     cursor = run.tally.get("cursor")
     if cursor:
-        start, end = date.fromisoformat(cursor["start"]), date.fromisoformat(cursor["end"])
-        if start <= window.start and window.end <= end:
-            return start, end, cursor["offset"]
-    return window.start, window.end, 0
+        filters = _cursor_filters(cursor)
+        if all(_covered(invoice, filters) for invoice in window.invoices):
+            return filters, cursor["offset"]
+    return window.filters(), 0
+
+
+def _cursor_filters(cursor: dict) -> dict:
+    """A saved cursor's list filters (cursors saved before issue 19 kept only the billing dates)."""
+    return cursor.get("filters") or {"start_billing_date": cursor["start"], "end_billing_date": cursor["end"]}
+
+
+def _covered(invoice: Invoice, filters: dict) -> bool:
+    """Would freee's list with these filters return this invoice (as we last knew it)?"""
+    def within(value: date | None, name: str) -> bool:
+        start, end = filters.get(f"start_{name}"), filters.get(f"end_{name}")
+        if start is None:
+            return True
+        return value is not None and start <= value.isoformat() <= end
+
+    partners = filters.get("partner_ids")
+    return (within(invoice.billing_date, "billing_date") and within(invoice.payment_date, "payment_date")
+            and (partners is None or invoice.partner_id in partners))
+
+
+def _narrower(invoices: list[Invoice], filters: dict) -> list[Window]:
+    """Windows inside `filters` that together hold `invoices` (sorted by billing date), each narrower than it:
+    halves of their billing dates; on one date, their payment dates (then halves); then their partners (then
+    halves); by id when nothing separates them."""
+    cuts = frozenset(cut for cut, name in ((PAYMENT_CUT, "start_payment_date"), (PARTNER_CUT, "partner_ids"))
+                     if name in filters)
+    halves = _halves(invoices, lambda i: i.billing_date)
+    if halves:
+        return [Window(half, cuts=cuts) for half in halves]
+    if all(i.payment_date for i in invoices):
+        if PAYMENT_CUT not in cuts:
+            return [Window(invoices, cuts=cuts | {PAYMENT_CUT})]
+        halves = _halves(invoices, lambda i: i.payment_date)
+        if halves:
+            return [Window(half, cuts=cuts) for half in halves]
+    if all(i.partner_id for i in invoices):
+        if PARTNER_CUT not in cuts:
+            return _partner_windows(invoices, cuts | {PARTNER_CUT})
+        halves = _halves(invoices, lambda i: i.partner_id)
+        if halves:
+            return [Window(half, cuts=cuts) for half in halves]
+    return [Window(invoices, cuts=cuts, per_id=True)]
+
+
+def _halves(invoices: list[Invoice], key) -> list[list[Invoice]] | None:
+    """Two groups split at the middle distinct value of `key` (each sorted by billing date), or None."""
+    values = sorted({key(i) for i in invoices})
+    if len(values) < 2:
+        return None
+    middle = values[len(values) // 2]
+    return [[i for i in invoices if key(i) < middle], [i for i in invoices if key(i) >= middle]]
 
 
 def _read_by_id(run: _Run, invoices: list[Invoice]) -> None:

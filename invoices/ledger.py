@@ -4,7 +4,7 @@ Registered from InvoicesConfig.ready(): "invoice" is an issued invoice (income, 
 "receipt" is the same invoice once freee says it is settled (入金: 普通預金 / 売掛金 on the invoice's trade).
 The payment status (決済失敗 ...) does not matter to the sync (seed 001); a 0円 invoice is never synced, and a
 canceled one (取消) is not either: once synced, its next sync removes its trade (journals.sync), with the
-history row saying why.
+history row saying why. A 取消 or 取消解除 is announced to the sync as an edit of the invoice.
 
 `invoices_changed` is called wherever invoice rows change (issue, 再連携, single and bulk status refresh):
 it emits the notification events and tells journals.sync which documents were added or edited.

@@ -25,8 +25,8 @@ from core import audit, jobs
 from core.errors import ApplicationError
 from core.retry import RetryLater
 from deals.models import Deal, DealLine, FreeeLatestStatus, TaxRate
+from integrations.freee import endpoints, schemas
 from integrations.freee import messages as freee_messages
-from integrations.freee import schemas
 from integrations.freee.client import FreeeClient
 from integrations.freee.errors import FreeeError, RateLimited, Transient
 from integrations.freee.services import connection_for
@@ -37,6 +37,7 @@ from journals.sync import services as ledger_sync
 from tenancy.models import Membership
 from tenancy.permissions import FREEE_INVOICE_CREATE
 
+RECONCILE_PAGE = 100  # freee請求書's largest page
 OPEN_STATES = (Invoice.State.PENDING, Invoice.State.ISSUING, Invoice.State.NEEDS_CHECK)
 PAYMENT_TO_LATEST = {PaymentStatus.CANCELED: FreeeLatestStatus.PAYMENT_CANCELED}
 # How freee (and the sandbox) word "that partner does not exist": 見つかりません / 存在しません / 削除されて…
@@ -314,17 +315,25 @@ def partner_missing(error: FreeeError) -> bool:
 
 
 def _reconcile(client: FreeeClient, invoice: Invoice):
-    """Search freee for an invoice carrying our reference (same partner and billing date)."""
+    """Search freee for an invoice carrying our reference (same partner and billing date).
+
+    freee請求書 lists stop at limit + offset = 10,000: past that, absence is not proven and a POST could make a
+    second invoice, so the search gives up with what to do instead (the row stays 要確認)."""
     offset = 0
-    while True:
+    while offset + RECONCILE_PAGE <= endpoints.IV_LIST_MAX_ROWS:
         page = client.invoices_list(partner_ids=[invoice.partner_id], start_billing_date=invoice.billing_date,
-                                    end_billing_date=invoice.billing_date, offset=offset, limit=100)
+                                    end_billing_date=invoice.billing_date, offset=offset, limit=RECONCILE_PAGE)
         for remote in page:
             if remote.memo and invoice.reference in remote.memo:
                 return remote
-        if len(page) < 100:
+        if len(page) < RECONCILE_PAGE:
             return None
-        offset += 100
+        offset += RECONCILE_PAGE
+    raise ApplicationError(
+        _("freeeに同じ取引先・同じ請求日の請求書が10,000件を超えてあるため、freeeの一覧では作成済みかを確認できません。"
+          "二重発行を防ぐため要確認のままにしています。freee請求書で社内メモに「%(reference)s」を含む請求書があるか"
+          "確認してください。")
+        % {"reference": invoice.reference}, code="reconcile_over_list_cap")
 
 
 RATE_KEYS = ("10", "8", "8_reduced", "0")
@@ -552,3 +561,104 @@ def invoice_resync(*, invoice: Invoice, membership: Membership) -> Invoice:
                            changes={"total_amount": [before.get("total_amount"), after.get("total_amount")]}
                            if before.get("total_amount") != after.get("total_amount") else {})
     return invoice
+
+
+# --------------------------------------------------------------------------- 取消 / 取消解除
+
+
+def invoice_cancel(*, invoice: Invoice, membership: Membership) -> Invoice:
+    """取消 of an issued invoice in freee請求書 (PUT /invoices/{id}/cancel), then our row follows freee.
+
+    freee deletes the invoice's linked 取引 on cancel, so the invoice's ordinary ledger sync runs (journals decides
+    what a canceled document means there). The invoice is read from freee first: a settled or already canceled
+    invoice is refused with the reason, and nothing is sent."""
+    client = _checked_for_cancel(invoice, membership)
+    remote = _fetched(client, invoice)
+    if remote.cancel_status == CancelStatus.CANCELED:
+        invoice_apply_remote(invoice, remote, actor=membership.user)
+        raise ApplicationError(_("この請求書はすでにfreeeで取り消されています。"), code="invoice_already_canceled",
+                               http_status=409)
+    if remote.payment_status == PaymentStatus.SETTLED:
+        invoice_apply_remote(invoice, remote, actor=membership.user)
+        raise ApplicationError(_("決済済みの請求書は取り消せません。入金を取り消す場合は、freeeで決済を取り消してから"
+                                 "もう一度お試しください。"), code="invoice_settled", http_status=409)
+    return _cancel_call(client, invoice, membership, cancel=True)
+
+
+def invoice_uncancel(*, invoice: Invoice, membership: Membership) -> Invoice:
+    """取消解除 (PUT /invoices/{id}/uncancel). Refused when the deal has another live invoice (issued after the
+    cancel, or in progress): restoring this one would bill the deal twice. freee does not bring the deleted 取引
+    back; the re-read statuses say so (取引登録待ち) and the ledger sync runs again."""
+    client = _checked_for_cancel(invoice, membership)
+    live_others = (Invoice.objects.for_tenant(invoice.tenant).filter(deal_id=invoice.deal_id)
+                   .exclude(pk=invoice.pk).exclude(state=Invoice.State.FAILED)
+                   .exclude(state=Invoice.State.ISSUED, cancel_status=CancelStatus.CANCELED))
+    if live_others.exists():
+        raise ApplicationError(_("この案件には取り消されていない別の請求書があるため、取消解除できません（二重請求になります）。"
+                                 "先にその請求書を取り消してください。"), code="invoice_deal_has_live_invoice",
+                               http_status=409)
+    remote = _fetched(client, invoice)
+    if remote.cancel_status != CancelStatus.CANCELED:
+        invoice_apply_remote(invoice, remote, actor=membership.user)
+        raise ApplicationError(_("この請求書は取り消されていません。"), code="invoice_not_canceled", http_status=409)
+    return _cancel_call(client, invoice, membership, cancel=False)
+
+
+def _checked_for_cancel(invoice: Invoice, membership: Membership) -> FreeeClient:
+    if not can_issue(membership):
+        raise ApplicationError(_("freee請求書の作成権限がありません。管理者に権限プロファイルの設定を依頼してください。"),
+                               code="permission_denied", http_status=403)
+    if invoice.state != Invoice.State.ISSUED or invoice.freee_invoice_id is None:
+        raise ApplicationError(_("この請求書はまだfreeeに発行されていません。"), code="not_issued")
+    return FreeeClient(connection_for(tenant=invoice.tenant), max_wait=5)
+
+
+def _fetched(client: FreeeClient, invoice: Invoice):
+    try:
+        return client.invoice_show(invoice.freee_invoice_id)
+    except FreeeError as error:
+        raise ApplicationError(freee_messages.call_error(error, invoice=True), code="freee_error") from error
+
+
+def _cancel_call(client: FreeeClient, invoice: Invoice, membership: Membership, *, cancel: bool) -> Invoice:
+    """The PUT, then the invoice re-read (the PUT answers only id and cancel_status) and recorded with an audit
+    entry. A failure of the re-read leaves freee's cancel_status on the row; the next refresh completes it."""
+    try:
+        (client.invoice_cancel if cancel else client.invoice_uncancel)(invoice.freee_invoice_id)
+    except FreeeError as error:
+        raise ApplicationError(_cancel_error_message(error, cancel=cancel), code="freee_error") from error
+    before = invoice.cancel_status
+    try:
+        remote = client.invoice_show(invoice.freee_invoice_id)
+    except FreeeError:
+        remote = None
+    with transaction.atomic():
+        if remote is not None:
+            invoice_apply_remote(invoice, remote, actor=membership.user)
+        else:
+            _cancel_status_set(invoice, CancelStatus.CANCELED if cancel else CancelStatus.UNCANCELED, membership)
+        audit.audit_record(tenant=invoice.tenant, actor=membership.user,
+                           action="invoice.cancel" if cancel else "invoice.uncancel", target=invoice,
+                           target_label=invoice.invoice_number or invoice.reference,
+                           changes={"cancel_status": [before, invoice.cancel_status]})
+    return invoice
+
+
+def _cancel_status_set(invoice: Invoice, status: str, membership: Membership) -> None:
+    before = ledger.snapshot(invoice)
+    Invoice.objects.filter(pk=invoice.pk).update(cancel_status=status, updated_at=timezone.now())
+    invoice.refresh_from_db()
+    deal_latest_status_update(deal_id=invoice.deal_id)
+    ledger.invoices_changed(tenant=invoice.tenant, changes=[(before, invoice)], actor=membership.user)
+
+
+def _cancel_error_message(error: FreeeError, *, cancel: bool) -> str:
+    """freee's refusal of a cancel / uncancel, translated into what to do."""
+    if error.status == 400:
+        reason = "、".join(error.messages) or error.message
+        if cancel:
+            return _("freeeが請求書の取消を受け付けませんでした（%(reason)s）。freee請求書で請求書の状態を確認し、"
+                     "「ステータス更新」で最新にしてからもう一度お試しください。") % {"reason": reason}
+        return _("freeeが請求書の取消解除を受け付けませんでした（%(reason)s）。freee請求書で請求書の状態を確認し、"
+                 "「ステータス更新」で最新にしてからもう一度お試しください。") % {"reason": reason}
+    return invoice_error_message(error)

@@ -16,6 +16,8 @@ urlpatterns = [
     path("invoices/<uuid:public_id>/refresh/", views.invoice_refresh, name="refresh"),
     path("invoices/<uuid:public_id>/resync/", views.invoice_resync, name="resync"),
     path("invoices/<uuid:public_id>/retry/", views.invoice_retry, name="retry"),
+    path("invoices/<uuid:public_id>/cancel/", views.invoice_cancel, name="cancel"),
+    path("invoices/<uuid:public_id>/uncancel/", views.invoice_uncancel, name="uncancel"),
     path("invoices/<uuid:public_id>/ledger/", views.ledger_history, name="ledger_history"),
     path("invoices/<uuid:public_id>/ledger/sync/", views.ledger_sync, name="ledger_sync"),
 ]

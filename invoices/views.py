@@ -1,4 +1,5 @@
-"""The deal page's 請求書 tab: partner search, 発行, ステータス更新, 再連携, 再試行 (htmx partials); 請求書の設定."""
+"""The deal page's 請求書 tab: partner search, 発行, ステータス更新, 再連携, 再試行, 取消 / 取消解除 (htmx partials);
+請求書の設定."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -154,6 +155,22 @@ def invoice_resync(request, public_id):
 def invoice_retry(request, public_id):
     return _row_action(request, public_id,
                        lambda invoice: services.invoice_retry(invoice=invoice, membership=request.membership))
+
+
+@member_required
+@require_POST
+def invoice_cancel(request, public_id):
+    """取消 (the button asks for confirmation first): freee cancels the invoice and deletes its linked 取引."""
+    return _row_action(request, public_id,
+                       lambda invoice: services.invoice_cancel(invoice=invoice, membership=request.membership))
+
+
+@member_required
+@require_POST
+def invoice_uncancel(request, public_id):
+    """取消解除 (confirmed in the page as well)."""
+    return _row_action(request, public_id,
+                       lambda invoice: services.invoice_uncancel(invoice=invoice, membership=request.membership))
 
 
 class InvoiceSettingsView(TenantAdminRequiredMixin, View):

@@ -22,6 +22,9 @@ PARTNERS_MAX_LIMIT = 3000
 DEALS_MAX_LIMIT = 100
 INVOICES_MAX_LIMIT = 100
 INVOICES_MAX_OFFSET = 2147483647
+# freee請求書 lists refuse limit + offset above 10,000 (from 2026-09-21; developer.freee.co.jp/invoice/invoice-improvement/8076):
+# a pager cuts its date window instead of paging past it.
+IV_LIST_MAX_ROWS = 10_000
 INVOICES_MAX_PARTNER_IDS = 3
 PAYMENT_REQUESTS_MAX_LIMIT = 500
 TAGS_MAX_LIMIT = 3000
@@ -215,6 +218,7 @@ class FreeeEndpoints(Transport):
         document permission); freee leaves them out by default."""
         _check_range("limit", limit, 1, INVOICES_MAX_LIMIT)
         _check_range("offset", offset, 0, INVOICES_MAX_OFFSET)
+        _check_range("limit + offset", limit + offset, 1, IV_LIST_MAX_ROWS)
         if len(partner_ids) > INVOICES_MAX_PARTNER_IDS:
             raise ValueError(f"freee accepts at most {INVOICES_MAX_PARTNER_IDS} partner_ids, got {len(partner_ids)}")
         for partner_id in partner_ids:

@@ -1,4 +1,5 @@
-"""The invoices API: list and show, issue from a deal (202 + Job), refresh, 再連携 and 再試行; a deal's lines.
+"""The invoices API: list and show, issue from a deal (202 + Job), refresh, 再連携, 再試行, 取消 and 取消解除; a
+deal's lines.
 
 Thin: lookups go through the request's tenant (another tenant's deal or invoice is a 404, before any
 permission check), and every rule lives in invoices.services.
@@ -48,6 +49,11 @@ RETRY_CONFLICT = OpenApiResponse(description="再試行すると二重発行に�
                                              "（invoice_superseded）、または同じ案件の請求書が処理中（invoice_in_progress）")
 
 
+CANCEL_CONFLICT = OpenApiResponse(description="freeeの請求書の状態では実行できない: 取消済み（invoice_already_canceled）、"
+                                              "決済済み（invoice_settled）、取り消されていない（invoice_not_canceled）、"
+                                              "案件に取り消されていない別の請求書がある（invoice_deal_has_live_invoice）")
+
+
 def _invoices():
     return selectors.with_superseded(Invoice.objects.select_related("deal", "job"))
 
@@ -57,6 +63,8 @@ def _invoices():
     resync=extend_schema(request=None, responses={200: InvoiceSerializer, **ERRORS}),
     retry=extend_schema(request=None, responses={202: InvoiceSerializer, 200: InvoiceSerializer, **ERRORS,
                                                  409: RETRY_CONFLICT}),
+    cancel=extend_schema(request=None, responses={200: InvoiceSerializer, **ERRORS, 409: CANCEL_CONFLICT}),
+    uncancel=extend_schema(request=None, responses={200: InvoiceSerializer, **ERRORS, 409: CANCEL_CONFLICT}),
 )
 class InvoiceViewSet(TenantScopedReadOnlyViewSet):
     """freee請求書: list (filter deal / state / payment_status, ordering), show, and the row actions."""
@@ -68,7 +76,7 @@ class InvoiceViewSet(TenantScopedReadOnlyViewSet):
     ordering = ["-created_at", "-id"]
 
     def get_permissions(self):
-        if self.action in {"resync", "retry"}:
+        if self.action in {"resync", "retry", "cancel", "uncancel"}:
             return [CanIssueInvoices()]
         return super().get_permissions()
 
@@ -96,6 +104,19 @@ class InvoiceViewSet(TenantScopedReadOnlyViewSet):
         invoice = _invoices().get(pk=invoice.pk)
         queued = invoice.state == Invoice.State.NEEDS_CHECK
         return Response(InvoiceSerializer(invoice).data, status=status.HTTP_202_ACCEPTED if queued else status.HTTP_200_OK)
+
+
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, public_id=None):
+        """取消 in freee請求書 (freee also deletes the invoice's linked 取引); the invoice re-read from freee."""
+        invoice = services.invoice_cancel(invoice=self.get_object(), membership=request.membership)
+        return Response(InvoiceSerializer(_invoices().get(pk=invoice.pk)).data)
+
+    @action(detail=True, methods=["post"])
+    def uncancel(self, request, public_id=None):
+        """取消解除 in freee請求書; refused while the deal has another invoice that is not canceled."""
+        invoice = services.invoice_uncancel(invoice=self.get_object(), membership=request.membership)
+        return Response(InvoiceSerializer(_invoices().get(pk=invoice.pk)).data)
 
 
 class DealObjectMixin:

@@ -166,9 +166,13 @@ ROUTE_RULES: dict[str, Access | dict[str, Access]] = {
     "invoices:issue": perm(FREEE_INVOICE_CREATE),
     "invoices:resync": perm(FREEE_INVOICE_CREATE),
     "invoices:retry": perm(FREEE_INVOICE_CREATE),
+    "invoices:cancel": perm(FREEE_INVOICE_CREATE),
+    "invoices:uncancel": perm(FREEE_INVOICE_CREATE),
     "api:deal-invoices": {"GET": MEMBER, "POST": perm(FREEE_INVOICE_CREATE)},
     "api:invoice-resync": perm(FREEE_INVOICE_CREATE),
     "api:invoice-retry": perm(FREEE_INVOICE_CREATE),
+    "api:invoice-cancel": perm(FREEE_INVOICE_CREATE),
+    "api:invoice-uncancel": perm(FREEE_INVOICE_CREATE),
     # integrations: the OAuth callback comes back to the admin who connected
     "integrations:freee_callback": ADMIN,
     # settings screens of the later apps (observed 2026-11-21: admins only)
@@ -226,8 +230,9 @@ ROUTE_RULES: dict[str, Access | dict[str, Access]] = {
 # Permissions declared in tenancy.permissions and where the code enforces them now (checked below, so this
 # list cannot drift from the code silently).
 ENFORCED_PERMISSIONS = {
-    FREEE_INVOICE_CREATE: {"invoices:issue", "invoices:resync", "invoices:retry", "api:deal-invoices",
-                           "api:invoice-resync", "api:invoice-retry"},
+    FREEE_INVOICE_CREATE: {"invoices:issue", "invoices:resync", "invoices:retry", "invoices:cancel",
+                           "invoices:uncancel", "api:deal-invoices", "api:invoice-resync", "api:invoice-retry",
+                           "api:invoice-cancel", "api:invoice-uncancel"},
     # creating a payment request (payment_requests.services) is a business answer inside member pages: the
     # matrix's empty requests never reach it (tests/payment_requests cover it)
     PAYMENT_REQUEST_CREATE: set(),

@@ -83,12 +83,18 @@ OBJECT_FACTORIES = {
                         "他テナントの秘密取引先"),
     "invoices:retry": (lambda w: InvoiceFactory(deal=_deal(w), partner_name="他テナントの秘密取引先"),
                        "他テナントの秘密取引先"),
+    "invoices:cancel": (lambda w: InvoiceFactory(deal=_deal(w), partner_name="他テナントの秘密取引先"),
+                        "他テナントの秘密取引先"),
+    "invoices:uncancel": (lambda w: InvoiceFactory(deal=_deal(w), partner_name="他テナントの秘密取引先"),
+                          "他テナントの秘密取引先"),
     "api:deal-invoices": (_deal, "他テナントの秘密案件"),
     "api:deal-lines": (lambda w: DealLineFactory(deal=_deal(w), description="他テナントの秘密品目").deal, "他テナントの秘密品目"),
     "api:invoice-detail": (_invoice, "他テナントの秘密取引先"),
     "api:invoice-refresh": (_invoice, "他テナントの秘密取引先"),
     "api:invoice-resync": (_invoice, "他テナントの秘密取引先"),
     "api:invoice-retry": (_invoice, "他テナントの秘密取引先"),
+    "api:invoice-cancel": (_invoice, "他テナントの秘密取引先"),
+    "api:invoice-uncancel": (_invoice, "他テナントの秘密取引先"),
     "api:token-detail": (_api_token, "他テナントの秘密トークン"),  # a user's own; any other user's is a 404
     "accounts:token_revoke": (_api_token, "他テナントの秘密トークン"),  # the same, from アカウント設定
     "sandbox:console-app": (make_sandbox_app, SECRET_APP_NAME),

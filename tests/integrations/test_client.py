@@ -226,3 +226,17 @@ def test_over_budget_without_time_to_wait_is_rate_limited_with_retry_after(conne
     with pytest.raises(RateLimited) as error:
         client.invoices_list()
     assert error.value.retry_after > 5
+
+
+@pytest.mark.parametrize(("limit", "offset"), [(100, 9901), (20, 9981), (1, 10_000)])
+def test_an_invoice_page_past_10000_rows_is_refused_before_anything_is_sent(client, limit, offset):
+    # any request would fail: none is registered
+    with responses.RequestsMock(), pytest.raises(ValueError, match="limit \\+ offset"):
+        client.invoices_list(limit=limit, offset=offset)
+
+
+@responses.activate(assert_all_requests_are_fired=True)
+def test_the_last_invoice_page_under_the_cap_is_sent(client):
+    responses.get(INVOICES, json={"invoices": []},
+                  match=[matchers.query_param_matcher({"company_id": "10000001", "limit": "100", "offset": "9900"})])
+    assert client.invoices_list(limit=100, offset=9900) == []

@@ -116,3 +116,25 @@ def test_a_rejected_first_post_is_still_an_error_that_allows_a_new_issue(freee, 
     invoice.refresh_from_db()
     assert invoice.state == Invoice.State.FAILED and "件名が長すぎます" in invoice.last_error
     assert _issue(linked_deal, world_a).state == Invoice.State.PENDING
+
+
+def test_a_reconciliation_that_reaches_freees_list_cap_never_posts_a_second_invoice(
+        freee, connected, linked_deal, world_a, monkeypatch):
+    """freee請求書 refuses limit + offset above 10,000 (issue 19 item 1): when that many invoices of the same partner
+    and billing date were searched without our reference, absence is not proven, so the row stays 要確認."""
+    from integrations.freee import endpoints
+
+    monkeypatch.setattr(endpoints, "IV_LIST_MAX_ROWS", 200)
+    invoice = _issue(linked_deal, world_a)
+    _posted_once_and_timed_out(freee, invoice)
+    full_page = {"invoices": [bodies.invoice_summary(id=6000 + n, memo="another", partner_id=PARTNER_ID,
+                                                     billing_date=invoice.billing_date.isoformat())
+                              for n in range(100)]}
+    freee.add(responses.GET, INVOICES, json=full_page)
+    freee.add(responses.GET, INVOICES, json=full_page)  # offsets 0 and 100: 200 rows, the (scaled) cap
+
+    services.invoice_push(invoice_id=invoice.pk)  # no third page, and no POST
+
+    invoice.refresh_from_db()
+    assert invoice.state == Invoice.State.NEEDS_CHECK and invoice.post_attempts == 1
+    assert "10,000件" in invoice.last_error and invoice.reference in invoice.last_error

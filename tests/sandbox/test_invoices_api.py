@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from integrations.sandbox.models import SandboxResource
-from integrations.sandbox.services import sandbox_company_update, sandbox_invoice_status_set
+from integrations.sandbox.services import resource_save, sandbox_company_update, sandbox_invoice_status_set
 from tests.sandbox.conftest import invoice_body
 
 pytestmark = pytest.mark.django_db
@@ -171,3 +171,43 @@ def test_non_member_of_freee_invoice_gets_403(api, company):
 def test_every_response_carries_a_request_id(api):
     assert api.get("/iv/invoices")["X-Freee-Request-ID"]
     assert api.get("/iv/invoices/1")["X-Freee-Request-ID"]
+
+
+@pytest.mark.parametrize(("limit", "offset"), [(100, 9901), (20, 9981), (1, 10_000), (None, 9_990)])
+def test_a_list_page_past_10000_rows_is_freees_400(api, limit, offset):
+    """freee請求書 refuses limit + offset above 10,000 (/purchase_orders' text; announced for /invoices)."""
+    response = api.get("/iv/invoices", limit=limit, offset=offset)
+
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/problem+json")
+    assert response.json() == {"status_code": 400, "errors": [
+        {"type": "bad_request", "messages": ["limit と offset の合計は 10,000 を超えることはできません。"]}]}
+
+
+@pytest.mark.parametrize(("limit", "offset"), [(100, 9900), (20, 9980), (1, 9999)])
+def test_the_last_page_under_the_cap_is_answered(api, limit, offset):
+    response = api.get("/iv/invoices", limit=limit, offset=offset)
+
+    assert response.status_code == 200 and response.json() == {"invoices": []}
+
+
+def test_the_cap_holds_with_python_side_filters_too(api):
+    assert api.get("/iv/invoices", subject="x", limit=100, offset=9901).status_code == 400
+
+
+def test_cancel_deletes_the_linked_deal_and_uncancel_does_not_bring_it_back(api, company):
+    """freee: 「取引が紐づいている場合は取引も削除されます」."""
+    created = _create(api)
+    resource_save(company=company, kind="deal", data={"id": 7001, "type": "income", "amount": 1100})
+    row = SandboxResource.objects.get(company=company, kind="invoice", resource_id=created["id"])
+    row.data.update(deal_id=7001, deal_status="registered")
+    row.save(update_fields=["data"])
+
+    assert api.put(f"/iv/invoices/{created['id']}/cancel").status_code == 200
+    shown = api.get(f"/iv/invoices/{created['id']}").json()["invoice"]
+    assert (shown["cancel_status"], shown["deal_id"], shown["deal_status"]) == ("canceled", None, "unregistered")
+    assert not SandboxResource.objects.filter(company=company, kind="deal", resource_id=7001).exists()
+
+    assert api.put(f"/iv/invoices/{created['id']}/uncancel").status_code == 200
+    shown = api.get(f"/iv/invoices/{created['id']}").json()["invoice"]
+    assert (shown["cancel_status"], shown["deal_id"]) == ("uncanceled", None)

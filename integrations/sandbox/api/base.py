@@ -291,7 +291,23 @@ def int_param(ctx: ApiContext, name: str, *, default: int, minimum: int = 0, max
     return value
 
 
-def page(items: list, ctx: ApiContext, *, default_limit: int, max_limit: int, min_limit: int = 1) -> list:
+# freee請求書's lists refuse limit + offset above this (written on /purchase_orders, announced for /invoices,
+# /quotations, /delivery_slips and /receipts from 2026-09-21: developer.freee.co.jp/invoice/invoice-improvement/8076).
+# No 会計 list documents such a cap in the 2026-08 schema, so the accounting fakes page without one.
+IV_LIST_CAP = 10_000
+IV_LIST_CAP_MESSAGE = "limit と offset の合計は 10,000 を超えることはできません。"
+
+
+def page(items: list, ctx: ApiContext, *, default_limit: int, max_limit: int, min_limit: int = 1,
+         total_cap: int | None = None) -> list:
+    """One page by offset/limit; with total_cap, freee's 400 when limit + offset passes it."""
     offset = int_param(ctx, "offset", default=0, maximum=2147483647)
     limit = int_param(ctx, "limit", default=default_limit, minimum=min_limit, maximum=max_limit)
+    if total_cap is not None and offset + limit > total_cap:
+        raise bad_request(ctx.family, IV_LIST_CAP_MESSAGE)
     return items[offset: offset + limit]
+
+
+def iv_page(items: list, ctx: ApiContext) -> list:
+    """A page of a freee請求書 list: limit 1–100 (default 20), limit + offset at most 10,000."""
+    return page(items, ctx, default_limit=20, max_limit=100, total_cap=IV_LIST_CAP)

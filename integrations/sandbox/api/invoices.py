@@ -15,8 +15,8 @@ from integrations.sandbox.api.base import (
     ApiContext,
     bad_request,
     freee_endpoint,
+    iv_page,
     json_response,
-    page,
 )
 from integrations.sandbox.models import SandboxResource
 from integrations.sandbox.ratelimit import JST
@@ -256,15 +256,15 @@ def _check_filter_values(ctx: ApiContext) -> None:
 
 @freee_endpoint(INVOICE)
 def invoice_list(ctx: ApiContext) -> HttpResponse:
-    """GET /iv/invoices: filters, limit (default 20, max 100) and offset; sorted by id, no total count."""
+    """GET /iv/invoices: filters, limit (default 20, max 100) and offset (limit + offset ≤ 10,000); sorted by id,
+    no total count."""
     _check_filter_values(ctx)
     partner_ids = _partner_ids(ctx)
     candidates = _candidates(ctx).values_list("data", flat=True)
     if _sql_filters_only(ctx, partner_ids):  # page in SQL: a 20,000-invoice company stays quick
-        found = list(page(candidates, ctx, default_limit=20, max_limit=100))
+        found = list(iv_page(candidates, ctx))
     else:
-        found = page([data for data in candidates if _matches(data, ctx, partner_ids)], ctx, default_limit=20,
-                     max_limit=100)
+        found = iv_page([data for data in candidates if _matches(data, ctx, partner_ids)], ctx)
     rows = [{key: invoice.get(key) for key in INDEX_FIELDS} for invoice in found]
     return json_response({"invoices": rows})
 
@@ -276,6 +276,11 @@ def _set_cancel(ctx: ApiContext, invoice_id: int, status: str) -> HttpResponse:
             message = "すでに取り消されています。" if status == "canceled" else "取り消されていない請求書です。"
             raise bad_request(INVOICE, message)
         resource.data["cancel_status"] = status
+        if status == "canceled" and resource.data.get("deal_id"):
+            # freee: 「取引が紐づいている場合は取引も削除されます」; uncancel does not bring it back
+            SandboxResource.objects.filter(company=ctx.company, kind="deal",
+                                           resource_id=resource.data["deal_id"]).delete()
+            resource.data.update(deal_id=None, deal_status="unregistered")
         resource.save(update_fields=["data", "updated_at"])
     return json_response({"invoice": {"id": invoice_id, "cancel_status": status}})
 
