@@ -141,8 +141,10 @@ def test_the_deal_form_fits_a_phone(page, form_world):
     page.set_viewport_size(PHONE)
     log_in(page, "member_A")
     page.goto("/deals/new/")
-    page.get_by_role("button", name="＋ 行を追加").click()
+    with page.expect_response(lambda response: response.request.method == "POST"):  # the row's htmx swap
+        page.get_by_role("button", name="＋ 行を追加").click()
     expect(page.locator("tr.line-row")).to_have_count(2)
+    page.wait_for_load_state("networkidle")  # the swapped form settled: typing goes into the box that stays
     page.get_by_label("取引先").fill(PARTNER[:2])
     expect(page.locator("#partner-results").get_by_role("button", name=PARTNER_LABEL)).to_be_visible(
         timeout=SEARCH_TIMEOUT_MS
