@@ -189,7 +189,7 @@ _DATE_RE = re.compile(r"^(\d{4})[/\-.年](\d{1,2})[/\-.月](\d{1,2})日?$")
 
 
 class CellError(ValueError):
-    pass
+    """A cell that cannot become its field's value; the message says what to write instead."""
 
 
 def parse_text(value) -> str:
@@ -216,7 +216,7 @@ def parse_date(value) -> date | None:
         if match:
             era, year, month, day = match.groups()
             return date(WAREKI[era] + (1 if year == "元" else int(year)), int(month), int(day))
-    except ValueError:
+    except ValueError:  # a date that does not exist (2026/02/30): the same message as an unreadable one
         pass
     raise CellError(_("日付として読めません（2026/12/03、2026-12-03、令和8年12月3日の形で入力してください）。"))
 

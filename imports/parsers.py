@@ -85,7 +85,7 @@ def _encoding_of(data: bytes) -> str:
         try:
             data.decode(best.encoding)
             return best.encoding
-        except (UnicodeDecodeError, LookupError):
+        except (UnicodeDecodeError, LookupError):  # its guess does not decode the whole file: refused below
             pass
     raise FileRejected(_("文字コードを判別できません。UTF-8またはShift_JISで保存したCSVを選んでください。"))
 
